@@ -1,0 +1,145 @@
+// Package i18n is the translation catalogue every user-facing string goes through. Mongolian is the
+// default language and English the second. The interface strings come from JSON catalogues (kept in
+// assets/i18n); the labels of the programme's codes come from shared/record, shared/unit and
+// shared/indicator, so a code's label is written once (GLOSSARY.md) and shown alike everywhere.
+package i18n
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"talbar/shared/indicator"
+	"talbar/shared/record"
+	"talbar/shared/unit"
+)
+
+// Languages, default first.
+const (
+	MN      = "mn"
+	EN      = "en"
+	Default = MN
+)
+
+// Langs lists the supported languages, default first.
+var Langs = []string{MN, EN}
+
+// Catalog maps language → key → text.
+type Catalog struct {
+	text map[string]map[string]string
+}
+
+// New builds a catalogue from JSON objects of key → text per language (several files each) and adds the code labels:
+// "<list>.<code>" for every list of record.Lists, "level.<level>", "indicator.<id>".
+func New(files map[string][][]byte) (*Catalog, error) {
+	c := &Catalog{text: map[string]map[string]string{}}
+	for _, lang := range Langs {
+		c.text[lang] = map[string]string{}
+	}
+	for lang, bs := range files {
+		if c.text[lang] == nil {
+			c.text[lang] = map[string]string{}
+		}
+		for i, b := range bs {
+			m := map[string]string{}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("catalogue %s file %d: %w", lang, i, err)
+			}
+			for k, v := range m {
+				if _, dup := c.text[lang][k]; dup {
+					return nil, fmt.Errorf("catalogue %s: key %q defined twice", lang, k)
+				}
+				c.text[lang][k] = v
+			}
+		}
+	}
+	for list, labels := range record.Lists {
+		for _, l := range labels {
+			c.text[MN][list+"."+l.Code] = l.MN
+			c.text[EN][list+"."+l.Code] = l.EN
+		}
+	}
+	for lv, names := range unit.LevelLabels {
+		c.text[MN]["level."+string(lv)] = names[0]
+		c.text[EN]["level."+string(lv)] = names[1]
+	}
+	for _, in := range indicator.All {
+		c.text[MN]["indicator."+in.ID] = in.NameMN
+		c.text[EN]["indicator."+in.ID] = in.NameEN
+	}
+	return c, nil
+}
+
+// MustNew is New for embedded catalogues, where an error is a build defect.
+func MustNew(files map[string][][]byte) *Catalog {
+	c, err := New(files)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// T returns the text of key in lang, formatted with args when given. A key missing in lang falls
+// back to Mongolian and then to the key itself; Missing finds such gaps in tests.
+func (c *Catalog) T(lang, key string, args ...any) string {
+	s, ok := c.text[lang][key]
+	if !ok {
+		s, ok = c.text[Default][key]
+	}
+	if !ok {
+		s = key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Has reports whether key has a text in lang.
+func (c *Catalog) Has(lang, key string) bool {
+	_, ok := c.text[lang][key]
+	return ok
+}
+
+// Keys returns every key of lang, sorted.
+func (c *Catalog) Keys(lang string) []string {
+	out := make([]string, 0, len(c.text[lang]))
+	for k := range c.text[lang] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Missing returns, for each language, the keys that another language has and it lacks or leaves
+// empty. An empty result means the catalogues are complete.
+func (c *Catalog) Missing() map[string][]string {
+	out := map[string][]string{}
+	for _, lang := range Langs {
+		for _, other := range Langs {
+			for k := range c.text[other] {
+				if strings.TrimSpace(c.text[lang][k]) == "" {
+					out[lang] = append(out[lang], k)
+				}
+			}
+		}
+		sort.Strings(out[lang])
+		if len(out[lang]) == 0 {
+			delete(out, lang)
+		}
+	}
+	return out
+}
+
+// Problem translates a field problem: "err.<code>" with the field's label when one exists.
+func (c *Catalog) Problem(lang string, p record.Problem) string {
+	field := p.Field
+	if c.Has(lang, "field."+field) {
+		field = c.T(lang, "field."+field)
+	} else if i := strings.IndexByte(field, '.'); i > 0 && c.Has(lang, "field."+field[:i]) {
+		list := map[string]string{"reached": "target_group", "materials": "material"}[field[:i]]
+		field = c.T(lang, "field."+field[:i]) + " / " + c.T(lang, list+"."+field[i+1:])
+	}
+	return field + ": " + c.T(lang, "err."+p.Code)
+}

@@ -1,0 +1,369 @@
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+	"unicode/utf8"
+)
+
+// Problem codes. Each is also the translation key "err.<code>" so the server's rejection, the
+// dashboard and the field app's forms say the same thing in Mongolian or English.
+const (
+	ErrRequired    = "required"
+	ErrInvalidType = "invalid_type"
+	ErrInvalidCode = "invalid_code"
+	ErrNegative    = "negative"
+	ErrTooLong     = "too_long"
+	ErrInvalidDate = "invalid_date"
+	ErrTooEarly    = "too_early"
+	ErrOutOfRange  = "out_of_range"
+	ErrUnknownUnit = "unknown_unit"
+	ErrDuplicate   = "duplicate"
+)
+
+// Limits from PROTOCOL.md's record tables, plus guards against typos that would wreck a total.
+const (
+	MaxPlaceLen      = 200
+	MaxNotesLen      = 2000
+	MaxCount         = 1_000_000       // people or materials at one event
+	MaxContributions = 100_000_000_000 // ₮ at one event
+	FieldDeleted     = "_deleted"      // the tombstone field of PROTOCOL.md
+	dateLayout       = "2006-01-02"
+)
+
+// EarliestDate is the first day a record may carry: the programme began in 2019.
+var EarliestDate = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Mongolia's bounding box, for lat and lon.
+const (
+	MinLat, MaxLat = 41.5, 52.2
+	MinLon, MaxLon = 87.7, 120.0
+)
+
+// Problem is one thing wrong with one field.
+type Problem struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (p Problem) Error() string { return p.Field + ": " + p.Message }
+
+// UnitChecker says whether a code names a soum or district. *unit.Tree satisfies it.
+type UnitChecker interface {
+	IsLeaf(code string) bool
+}
+
+// Options tune Validate.
+type Options struct {
+	// Create requires every required field, as the first upsert of a record must carry them.
+	Create bool
+	// Units, when set, checks that unit names a soum or district.
+	Units UnitChecker
+}
+
+type fieldKind int
+
+const (
+	fText fieldKind = iota
+	fEnum
+	fEnumList
+	fCounts
+	fCount
+	fDate
+	fUnit
+	fCoord
+	fBool
+	fScale
+	fID
+)
+
+type fieldSpec struct {
+	kind     fieldKind
+	required bool
+	list     []Label
+	max      float64 // text length, count maximum or coordinate maximum
+	min      float64
+}
+
+var eventSpec = map[string]fieldSpec{
+	"kind":              {kind: fEnum, required: true, list: EventKinds},
+	"date":              {kind: fDate, required: true},
+	"unit":              {kind: fUnit, required: true},
+	"place":             {kind: fText, max: MaxPlaceLen},
+	"occasion":          {kind: fEnum, list: Occasions},
+	"partners":          {kind: fEnumList, list: Partners},
+	"reached":           {kind: fCounts, list: TargetGroups, max: MaxCount},
+	"materials":         {kind: fCounts, list: Materials, max: MaxCount},
+	"consultations":     {kind: fCount, max: MaxCount},
+	"contracts_signed":  {kind: fCount, max: MaxCount},
+	"contributions_mnt": {kind: fCount, max: MaxContributions},
+	"lat":               {kind: fCoord, min: MinLat, max: MaxLat},
+	"lon":               {kind: fCoord, min: MinLon, max: MaxLon},
+	"notes":             {kind: fText, max: MaxNotesLen},
+	FieldDeleted:        {kind: fBool},
+}
+
+var surveySpec = map[string]fieldSpec{
+	"date":             {kind: fDate, required: true},
+	"unit":             {kind: fUnit, required: true},
+	"event_id":         {kind: fID},
+	"target_group":     {kind: fEnum, required: true, list: TargetGroups},
+	"age_band":         {kind: fEnum, required: true, list: AgeBands},
+	"sex":              {kind: fEnum, list: Sexes},
+	"insurance_status": {kind: fEnum, required: true, list: InsuranceStatuses},
+	"info_access":      {kind: fEnum, required: true, list: InfoAccess},
+	"info_sources":     {kind: fEnumList, list: InfoSources},
+	"satisfaction":     {kind: fScale, required: true, min: 1, max: 5},
+	"suggestion":       {kind: fText, max: MaxNotesLen},
+	FieldDeleted:       {kind: fBool},
+}
+
+// KnownEntity reports whether entity is one this version validates.
+func KnownEntity(entity string) bool { return entity == EntityEvent || entity == EntitySurvey }
+
+// Fields returns the wire field names of entity in a stable order.
+func Fields(entity string) []string {
+	spec := specFor(entity)
+	out := make([]string, 0, len(spec))
+	for k := range spec {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Required returns the required wire fields of entity in a stable order.
+func Required(entity string) []string {
+	var out []string
+	for _, k := range Fields(entity) {
+		if specFor(entity)[k].required {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func specFor(entity string) map[string]fieldSpec {
+	switch entity {
+	case EntityEvent:
+		return eventSpec
+	case EntitySurvey:
+		return surveySpec
+	}
+	return nil
+}
+
+// Validate checks the fields of one upsert of entity and returns every problem, sorted by field,
+// and the names of fields it does not know (kept as sent and reported as warnings, never an error).
+// A JSON null clears an optional field and is a problem for a required one.
+func Validate(entity string, fields map[string]json.RawMessage, opt Options) (problems []Problem, unknown []string) {
+	spec := specFor(entity)
+	if spec == nil {
+		return []Problem{{Field: "entity", Code: ErrInvalidCode, Message: fmt.Sprintf("unknown entity %q", entity)}}, nil
+	}
+	for name, raw := range fields {
+		s, ok := spec[name]
+		if !ok {
+			unknown = append(unknown, name)
+			continue
+		}
+		if isNull(raw) {
+			if s.required {
+				problems = append(problems, Problem{name, ErrRequired, "is required and cannot be cleared"})
+			}
+			continue
+		}
+		if s.kind == fCounts {
+			problems = append(problems, checkCounts(name, s, raw)...)
+		} else if p := checkField(name, s, raw, opt); p != nil {
+			problems = append(problems, *p)
+		}
+	}
+	if opt.Create {
+		for name, s := range spec {
+			if _, ok := fields[name]; s.required && !ok {
+				problems = append(problems, Problem{name, ErrRequired, "is required"})
+			}
+		}
+	}
+	sort.Slice(problems, func(i, j int) bool {
+		if problems[i].Field != problems[j].Field {
+			return problems[i].Field < problems[j].Field
+		}
+		return problems[i].Code < problems[j].Code
+	})
+	sort.Strings(unknown)
+	return problems, unknown
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+}
+
+func checkField(name string, s fieldSpec, raw json.RawMessage, opt Options) *Problem {
+	bad := func(code, msg string, a ...any) *Problem {
+		return &Problem{Field: name, Code: code, Message: fmt.Sprintf(msg, a...)}
+	}
+	switch s.kind {
+	case fText, fEnum, fDate, fUnit, fID:
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			return bad(ErrInvalidType, "must be text")
+		}
+		switch s.kind {
+		case fText:
+			if n := utf8.RuneCountInString(v); float64(n) > s.max {
+				return bad(ErrTooLong, "is %d characters, at most %d allowed", n, int(s.max))
+			}
+		case fEnum:
+			if !Has(s.list, v) {
+				return bad(ErrInvalidCode, "%q is not one of %v", v, Codes(s.list))
+			}
+		case fDate:
+			d, err := time.Parse(dateLayout, v)
+			if err != nil {
+				return bad(ErrInvalidDate, "%q is not a date of the form YYYY-MM-DD", v)
+			}
+			if d.Before(EarliestDate) {
+				return bad(ErrTooEarly, "%s is before %s", v, EarliestDate.Format(dateLayout))
+			}
+		case fUnit:
+			if v == "" || (opt.Units != nil && !opt.Units.IsLeaf(v)) {
+				return bad(ErrUnknownUnit, "%q is not a soum or district code", v)
+			}
+		case fID:
+			if v == "" || len(v) > 64 {
+				return bad(ErrInvalidType, "must be a record id")
+			}
+		}
+	case fEnumList:
+		var v []string
+		if json.Unmarshal(raw, &v) != nil {
+			return bad(ErrInvalidType, "must be a list of codes")
+		}
+		seen := map[string]bool{}
+		for _, c := range v {
+			if !Has(s.list, c) {
+				return bad(ErrInvalidCode, "%q is not one of %v", c, Codes(s.list))
+			}
+			if seen[c] {
+				return bad(ErrDuplicate, "%q is listed twice", c)
+			}
+			seen[c] = true
+		}
+	case fCount:
+		return checkCount(name, raw, s.max)
+	case fScale:
+		n, ok := integer(raw)
+		if !ok {
+			return bad(ErrInvalidType, "must be a whole number")
+		}
+		if float64(n) < s.min || float64(n) > s.max {
+			return bad(ErrOutOfRange, "%d is not between %d and %d", n, int(s.min), int(s.max))
+		}
+	case fCoord:
+		var f float64
+		if json.Unmarshal(raw, &f) != nil {
+			return bad(ErrInvalidType, "must be a number")
+		}
+		if f < s.min || f > s.max || math.IsNaN(f) {
+			return bad(ErrOutOfRange, "%v is outside Mongolia (%v to %v)", f, s.min, s.max)
+		}
+	case fBool:
+		var b bool
+		if json.Unmarshal(raw, &b) != nil {
+			return bad(ErrInvalidType, "must be true or false")
+		}
+	}
+	return nil
+}
+
+// checkCounts reports every bad entry of a counts object, each under "name.code".
+func checkCounts(name string, s fieldSpec, raw json.RawMessage) []Problem {
+	var v map[string]json.RawMessage
+	if json.Unmarshal(raw, &v) != nil {
+		return []Problem{{name, ErrInvalidType, "must be an object of counts"}}
+	}
+	var out []Problem
+	for k, n := range v {
+		if !Has(s.list, k) {
+			out = append(out, Problem{name + "." + k, ErrInvalidCode, fmt.Sprintf("%q is not one of %v", k, Codes(s.list))})
+		} else if p := checkCount(name+"."+k, n, s.max); p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+func checkCount(field string, raw json.RawMessage, max float64) *Problem {
+	n, ok := integer(raw)
+	if !ok {
+		return &Problem{field, ErrInvalidType, "must be a whole number"}
+	}
+	if n < 0 {
+		return &Problem{field, ErrNegative, fmt.Sprintf("%d is negative; counts must be 0 or more", n)}
+	}
+	if float64(n) > max {
+		return &Problem{field, ErrOutOfRange, fmt.Sprintf("%d is more than %d", n, int64(max))}
+	}
+	return nil
+}
+
+// integer decodes a JSON whole number, refusing fractions and strings.
+func integer(raw json.RawMessage) (int64, bool) {
+	var n json.Number
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if d.Decode(&n) != nil {
+		return 0, false
+	}
+	v, err := n.Int64()
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+// Int reads an integer field, 0 when absent, null or malformed (validation has refused those).
+func Int(fields map[string]json.RawMessage, name string) int64 {
+	n, _ := integer(fields[name])
+	return n
+}
+
+// Str reads a text field, "" when absent or not text.
+func Str(fields map[string]json.RawMessage, name string) string {
+	var s string
+	_ = json.Unmarshal(fields[name], &s)
+	return s
+}
+
+// Counts reads a counts object such as reached or materials.
+func Counts(fields map[string]json.RawMessage, name string) map[string]int64 {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(fields[name], &m) != nil {
+		return nil
+	}
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[k], _ = integer(v)
+	}
+	return out
+}
+
+// Deleted reports whether the tombstone field is true.
+func Deleted(fields map[string]json.RawMessage) bool {
+	var b bool
+	_ = json.Unmarshal(fields[FieldDeleted], &b)
+	return b
+}
+
+// Date reads the date field.
+func Date(fields map[string]json.RawMessage) (time.Time, bool) {
+	d, err := time.Parse(dateLayout, Str(fields, "date"))
+	return d, err == nil
+}

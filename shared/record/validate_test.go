@@ -1,0 +1,97 @@
+package record_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"talbar/shared/record"
+)
+
+type leaves map[string]bool
+
+func (l leaves) IsLeaf(c string) bool { return l[c] }
+
+func fields(t *testing.T, js string) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestValidateEventAllProblems(t *testing.T) {
+	f := fields(t, `{"kind":"picnic","date":"2018-12-31","unit":"MN-073","reached":{"herders":-3,"aliens":1},
+		"consultations":1.5,"lat":10,"place":"x","colour":"blue"}`)
+	probs, unknown := record.Validate("event", f, record.Options{Create: true, Units: leaves{"MN6501": true}})
+	var got [][2]string
+	for _, p := range probs {
+		got = append(got, [2]string{p.Field, p.Code})
+	}
+	want := [][2]string{
+		{"consultations", record.ErrInvalidType},
+		{"date", record.ErrTooEarly},
+		{"kind", record.ErrInvalidCode},
+		{"lat", record.ErrOutOfRange},
+		{"reached.aliens", record.ErrInvalidCode},
+		{"reached.herders", record.ErrNegative},
+		{"unit", record.ErrUnknownUnit},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems=%v\nwant %v", got, want)
+	}
+	if !reflect.DeepEqual(unknown, []string{"colour"}) {
+		t.Fatalf("unknown=%v", unknown)
+	}
+}
+
+func TestValidateNegativeCount(t *testing.T) {
+	f := fields(t, `{"reached":{"herders":-3}}`)
+	probs, _ := record.Validate("event", f, record.Options{})
+	if len(probs) != 1 || probs[0].Field != "reached.herders" || probs[0].Code != record.ErrNegative {
+		t.Fatalf("problems=%v", probs)
+	}
+}
+
+func TestValidateCreateRequiresFields(t *testing.T) {
+	probs, _ := record.Validate("survey", fields(t, `{"date":"2026-05-01"}`), record.Options{Create: true})
+	var missing []string
+	for _, p := range probs {
+		if p.Code == record.ErrRequired {
+			missing = append(missing, p.Field)
+		}
+	}
+	want := []string{"age_band", "info_access", "insurance_status", "satisfaction", "target_group", "unit"}
+	if !reflect.DeepEqual(missing, want) {
+		t.Fatalf("missing=%v, want %v", missing, want)
+	}
+}
+
+func TestValidateGoodRecords(t *testing.T) {
+	ev := fields(t, `{"kind":"herder_meeting","date":"2026-05-14","unit":"MN6501","occasion":"livestock_census",
+		"partners":["governor","bank"],"reached":{"herders":40},"materials":{"handbook":20},"consultations":12,
+		"contracts_signed":3,"contributions_mnt":450000,"lat":47.47,"lon":101.45,"notes":"Сайн"}`)
+	if probs, _ := record.Validate("event", ev, record.Options{Create: true, Units: leaves{"MN6501": true}}); len(probs) != 0 {
+		t.Fatalf("event problems=%v", probs)
+	}
+	sv := fields(t, `{"date":"2026-05-14","unit":"MN6501","target_group":"herders","age_band":"55+","sex":"female",
+		"insurance_status":"voluntary","info_access":"partly","info_sources":["tv","officer"],"satisfaction":4}`)
+	if probs, _ := record.Validate("survey", sv, record.Options{Create: true}); len(probs) != 0 {
+		t.Fatalf("survey problems=%v", probs)
+	}
+}
+
+func TestValidateNullClearsOptionalOnly(t *testing.T) {
+	probs, _ := record.Validate("event", fields(t, `{"notes":null,"kind":null}`), record.Options{})
+	if len(probs) != 1 || probs[0].Field != "kind" || probs[0].Code != record.ErrRequired {
+		t.Fatalf("problems=%v", probs)
+	}
+}
+
+func TestValidateUnknownEntity(t *testing.T) {
+	probs, _ := record.Validate("meeting", nil, record.Options{})
+	if len(probs) != 1 || probs[0].Field != "entity" {
+		t.Fatalf("problems=%v", probs)
+	}
+}
