@@ -1,0 +1,318 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"talbar/shared/record"
+	"talbar/shared/tally"
+	"talbar/shared/unit"
+	"talbar/syncproto"
+	"talbar/syncproto/hlc"
+	"talbar/syncproto/merge"
+)
+
+// Plan is the outcome of merging one push, computed in memory so that every implementation of
+// Store decides alike; the implementation only loads what Plan asks for and writes what it returns.
+type Plan struct {
+	Response syncproto.PushResponse
+	// Log is the accepted changes in request order, to append to the change log.
+	Log []LogEntry
+	// Records is every record whose merged state changed, by id.
+	Records map[string]*StoredRecord
+	// Deltas is how much each (leaf, year, month) total moves.
+	Deltas map[tally.Key]tally.Vector
+	// Rejections to keep for headquarters.
+	Rejections []Rejection
+	// MaxHLC is the greatest hlc accepted that is not far in the future, for the server clock.
+	MaxHLC hlc.Timestamp
+	// SkewMillis is device_time minus server time, or 0 when device_time is missing.
+	SkewMillis int64
+}
+
+// LogEntry is one row of the change log.
+type LogEntry struct {
+	Change   syncproto.Change
+	DeviceID string // the tie-breaking writer: the change's own device_id on a re-send, else the pusher
+	Unit     string // the record's merged unit after the change
+	Division string
+}
+
+// StoredRecord is a merged record with its derived, indexed columns.
+type StoredRecord struct {
+	Rec      merge.Record
+	Unit     string
+	Division string
+	Date     string
+	Year     int
+	Deleted  bool
+	Existed  bool
+}
+
+// Columns recomputes the derived columns from the merged state.
+func (s *StoredRecord) Columns(tree *unit.Tree) {
+	v := s.Rec.Values()
+	s.Unit = record.Str(v, "unit")
+	s.Division = string(tree.Division(unit.Code(s.Unit)))
+	s.Date = record.Str(v, "date")
+	s.Year = 0
+	if d, ok := record.Date(v); ok {
+		s.Year = d.Year()
+	}
+	s.Deleted = record.Deleted(v)
+}
+
+// Planner merges pushes. Load returns the stored state of records by id (missing ones absent);
+// Known returns which change ids the change log already holds.
+type Planner struct {
+	Units *unit.Tree
+	Now   time.Time
+}
+
+// Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
+// It returns the rejection for each change that fails, by index.
+func (p Planner) Precheck(req syncproto.PushRequest) map[int]syncproto.Rejection {
+	out := map[int]syncproto.Rejection{}
+	for i, c := range req.Changes {
+		if rej, bad := p.precheck(c); bad {
+			rej.ID = c.ID
+			out[i] = rej
+		}
+	}
+	return out
+}
+
+func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
+	rej := func(code, msg string, a ...any) (syncproto.Rejection, bool) {
+		return syncproto.Rejection{Code: code, Message: fmt.Sprintf(msg, a...)}, true
+	}
+	if !validID(c.ID) {
+		return rej(syncproto.RejectInvalidID, "change id %q is not a UUID", c.ID)
+	}
+	if !validID(c.RecordID) {
+		return rej(syncproto.RejectInvalidID, "record_id %q is not a UUID", c.RecordID)
+	}
+	if !record.KnownEntity(c.Entity) {
+		return rej(syncproto.RejectUnknownEntity, "entity %q is not known to this server", c.Entity)
+	}
+	if c.Op != syncproto.OpUpsert && c.Op != syncproto.OpDelete {
+		return rej(syncproto.RejectInvalidOp, "op %q is neither upsert nor delete", c.Op)
+	}
+	if _, err := hlc.Parse(c.HLC); err != nil {
+		return rej(syncproto.RejectInvalidHLC, "%v", err)
+	}
+	if c.DeviceID != "" && len(c.DeviceID) > 64 {
+		return rej(syncproto.RejectInvalidID, "device_id is too long")
+	}
+	if c.Op == syncproto.OpUpsert {
+		probs, _ := record.Validate(c.Entity, c.Fields, record.Options{Units: p.Units})
+		if len(probs) > 0 {
+			r := syncproto.Rejection{Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
+			for _, pr := range probs {
+				r.Problems = append(r.Problems, syncproto.Problem(pr))
+			}
+			return r, true
+		}
+	}
+	return syncproto.Rejection{}, false
+}
+
+func problemsMessage(probs []record.Problem) string {
+	s := ""
+	for i, p := range probs {
+		if i > 0 {
+			s += "; "
+		}
+		s += p.Field + " " + p.Message
+	}
+	return s
+}
+
+func validID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
+}
+
+// Merge decides every change of req given the records the store holds (existing, by id) and the
+// change ids it already logged (known). It mutates nothing it was given.
+func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]syncproto.Rejection,
+	existing map[string]*StoredRecord, known map[string]bool) *Plan {
+	plan := &Plan{Records: map[string]*StoredRecord{}, Deltas: map[tally.Key]tally.Vector{}}
+	resp := &plan.Response
+	resp.Accepted, resp.Duplicates, resp.Rejected, resp.Warnings = []string{}, []string{}, []syncproto.Rejection{}, []syncproto.Warning{}
+	reject := func(r syncproto.Rejection) {
+		resp.Rejected = append(resp.Rejected, r)
+		plan.Rejections = append(plan.Rejections, Rejection{ChangeID: r.ID, DeviceID: pr.DeviceID, Code: r.Code, Message: r.Message, At: p.Now})
+	}
+
+	if dt, err := time.Parse(time.RFC3339Nano, req.DeviceTime); err == nil {
+		plan.SkewMillis = dt.Sub(p.Now).Milliseconds()
+		if d := time.Duration(plan.SkewMillis) * time.Millisecond; d > syncproto.SkewWarning || d < -syncproto.SkewWarning {
+			resp.Warnings = append(resp.Warnings, syncproto.Warning{Code: syncproto.WarnClockSkew,
+				Message: fmt.Sprintf("device clock is %s off the server's", d.Round(time.Second))})
+		}
+	}
+
+	mayPush := pr.Inspector.Role == syncproto.RoleInspector || pr.Inspector.Role == syncproto.RoleOfficer
+	inScope := func(leaf string) bool {
+		return leaf != "" && p.Units.IsLeaf(leaf) && p.Units.Contains(unit.Code(pr.Inspector.Unit), unit.Code(leaf))
+	}
+
+	// Fields that new records would carry across the whole batch, so that a record's first
+	// upsert may be split over several changes (as an epoch re-send is) and still be complete.
+	batchFields := map[string]map[string]bool{}
+	for i, c := range req.Changes {
+		if _, bad := pre[i]; bad || c.Op != syncproto.OpUpsert || existing[c.RecordID] != nil {
+			continue
+		}
+		if batchFields[c.RecordID] == nil {
+			batchFields[c.RecordID] = map[string]bool{}
+		}
+		for k := range c.Fields {
+			batchFields[c.RecordID][k] = true
+		}
+	}
+
+	work := map[string]*StoredRecord{}
+	before := map[string]struct {
+		key tally.Key
+		vec tally.Vector
+		ok  bool
+	}{}
+	seen := map[string]bool{}
+	future := hlc.New(p.Now.Add(syncproto.FutureFlag).UnixMilli(), 0)
+	for i, c := range req.Changes {
+		if known[c.ID] || seen[c.ID] {
+			resp.Duplicates = append(resp.Duplicates, c.ID)
+			continue
+		}
+		if r, bad := pre[i]; bad {
+			reject(r)
+			seen[c.ID] = true
+			continue
+		}
+		seen[c.ID] = true
+		rej := func(code, msg string) { reject(syncproto.Rejection{ID: c.ID, Code: code, Message: msg}) }
+		if !mayPush {
+			rej(syncproto.RejectForbidden, "role "+pr.Inspector.Role+" may not push records")
+			continue
+		}
+		sr := work[c.RecordID]
+		if sr == nil {
+			if ex := existing[c.RecordID]; ex != nil {
+				cp := *ex
+				cp.Rec.Fields = make(map[string]merge.Field, len(ex.Rec.Fields))
+				for k, v := range ex.Rec.Fields {
+					cp.Rec.Fields[k] = v
+				}
+				sr = &cp
+				k, v, ok := tally.Of(sr.Rec.Entity, sr.Rec.Values())
+				before[c.RecordID] = struct {
+					key tally.Key
+					vec tally.Vector
+					ok  bool
+				}{k, v, ok}
+			}
+		}
+		isNew := sr == nil
+		if !isNew {
+			if sr.Rec.Entity != c.Entity {
+				rej(syncproto.RejectEntityMismatch, fmt.Sprintf("record %s is a %s, not a %s", c.RecordID, sr.Rec.Entity, c.Entity))
+				continue
+			}
+			if !inScope(sr.Unit) {
+				rej(syncproto.RejectOwnedElsewhere, fmt.Sprintf("record %s belongs to %s, outside %s", c.RecordID, sr.Unit, pr.Inspector.Unit))
+				continue
+			}
+		} else {
+			if c.Op == syncproto.OpDelete {
+				rej(syncproto.RejectNotFound, "cannot delete record "+c.RecordID+": the server never received it")
+				continue
+			}
+			var missing []syncproto.Problem
+			for _, f := range record.Required(c.Entity) {
+				if !batchFields[c.RecordID][f] {
+					missing = append(missing, syncproto.Problem{Field: f, Code: record.ErrRequired, Message: "is required"})
+				}
+			}
+			if len(missing) > 0 {
+				reject(syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid,
+					Message: "first upsert of a record misses required fields", Problems: missing})
+				continue
+			}
+		}
+		if u, ok := c.Fields["unit"]; ok && c.Op == syncproto.OpUpsert {
+			var code string
+			_ = json.Unmarshal(u, &code)
+			if !inScope(code) {
+				rej(syncproto.RejectOutOfScope, fmt.Sprintf("unit %s is outside %s", code, pr.Inspector.Unit))
+				continue
+			}
+		}
+		if isNew {
+			sr = &StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: map[string]merge.Field{}}}
+		}
+		writer := pr.DeviceID
+		if c.DeviceID != "" {
+			writer = c.DeviceID
+		}
+		merge.Apply(&sr.Rec, c, writer)
+		sr.Columns(p.Units)
+		work[c.RecordID] = sr
+		plan.Records[c.RecordID] = sr
+
+		_, unknown := record.Validate(c.Entity, c.Fields, record.Options{})
+		for _, f := range unknown {
+			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnUnknownField,
+				Message: "field " + f + " is not known to this server; kept as sent"})
+		}
+		ts, _ := hlc.Parse(c.HLC)
+		if ts > future {
+			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnFutureHLC,
+				Message: "hlc is more than 24 hours ahead of the server's clock"})
+		} else if ts > plan.MaxHLC {
+			plan.MaxHLC = ts
+		}
+		lc := c
+		lc.DeviceID = ""
+		plan.Log = append(plan.Log, LogEntry{Change: lc, DeviceID: writer, Unit: sr.Unit, Division: sr.Division})
+		resp.Accepted = append(resp.Accepted, c.ID)
+	}
+
+	// Totals move by the difference between each record's contribution before and after.
+	ids := make([]string, 0, len(plan.Records))
+	for id := range plan.Records {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if b := before[id]; b.ok {
+			addDelta(plan.Deltas, b.key, b.vec, -1)
+		}
+		sr := plan.Records[id]
+		if k, v, ok := tally.Of(sr.Rec.Entity, sr.Rec.Values()); ok {
+			addDelta(plan.Deltas, k, v, 1)
+		}
+	}
+	for k, v := range plan.Deltas {
+		if v.IsZero() {
+			delete(plan.Deltas, k)
+		}
+	}
+	return plan
+}
+
+func addDelta(m map[tally.Key]tally.Vector, k tally.Key, v tally.Vector, sign int64) {
+	d := m[k]
+	if d == nil {
+		d = tally.New()
+		m[k] = d
+	}
+	for i, x := range v {
+		d[i] += sign * x
+	}
+}

@@ -1,0 +1,268 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"talbar/server/store"
+	"talbar/shared/unit"
+	"talbar/syncproto"
+)
+
+// CreateInspector implements store.Store.
+func (db *DB) CreateInspector(ctx context.Context, name, code, role string) (store.Inspector, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return store.Inspector{}, fmt.Errorf("%w: name is empty", store.ErrInvalid)
+	}
+	u, ok := db.units.Get(unit.Code(code))
+	switch {
+	case !ok:
+		return store.Inspector{}, fmt.Errorf("%w: unit %q is not known", store.ErrInvalid, code)
+	case role == syncproto.RoleInspector && !u.Leaf():
+		return store.Inspector{}, fmt.Errorf("%w: an inspector's unit must be a soum or district, %s is a %s", store.ErrInvalid, code, u.Level)
+	case role == syncproto.RoleOfficer && u.Level != unit.LevelAimag && u.Level != unit.LevelCapital:
+		return store.Inspector{}, fmt.Errorf("%w: an officer's unit must be an aimag or the capital, %s is a %s", store.ErrInvalid, code, u.Level)
+	case role != syncproto.RoleInspector && role != syncproto.RoleOfficer:
+		return store.Inspector{}, fmt.Errorf("%w: role %q is neither inspector nor officer", store.ErrInvalid, role)
+	}
+	in := store.Inspector{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Unit: code, Role: role, Created: db.now().UTC()}
+	_, err := db.write.ExecContext(ctx, `INSERT INTO inspectors (id, name, unit, role, created_at) VALUES (?, ?, ?, ?, ?)`,
+		in.ID, in.Name, in.Unit, in.Role, in.Created.Format(time.RFC3339Nano))
+	if err != nil {
+		return store.Inspector{}, fmt.Errorf("insert inspector: %w", err)
+	}
+	return in, nil
+}
+
+// codeAlphabet is Crockford's base32 without I, L, O, U: easy to read aloud over a bad phone line.
+const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NormalizeCode upper-cases a typed code and drops spaces and dashes.
+func NormalizeCode(c string) string {
+	c = strings.ToUpper(c)
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, c)
+}
+
+func hash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// IssueCode implements store.Store. The code has 60 random bits and is stored only as a hash.
+func (db *DB) IssueCode(ctx context.Context, inspectorID string, ttl time.Duration) (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random code: %w", err)
+	}
+	raw := make([]byte, 12)
+	for i := range b {
+		raw[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	code := string(raw[0:4]) + "-" + string(raw[4:8]) + "-" + string(raw[8:12])
+	now := db.now().UTC()
+	res, err := db.write.ExecContext(ctx, `INSERT INTO enroll_codes (code_hash, inspector_id, created_at, expires_at)
+		SELECT ?, id, ?, ? FROM inspectors WHERE id = ?`,
+		hash(NormalizeCode(code)), now.Format(time.RFC3339Nano), now.Add(ttl).Format(time.RFC3339Nano), inspectorID)
+	if err != nil {
+		return "", fmt.Errorf("insert code: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", fmt.Errorf("issue code: inspector %s: %w", inspectorID, store.ErrNotFound)
+	}
+	return code, nil
+}
+
+// Enroll implements store.Store.
+func (db *DB) Enroll(ctx context.Context, code, deviceName, platform string) (store.Principal, string, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Principal{}, "", fmt.Errorf("enroll: %w", err)
+	}
+	defer tx.Rollback()
+	var (
+		inspectorID string
+		expires     string
+		used        sql.NullString
+	)
+	h := hash(NormalizeCode(code))
+	err = tx.QueryRowContext(ctx, `SELECT inspector_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?`, h).
+		Scan(&inspectorID, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Principal{}, "", store.ErrCodeUnknown
+	}
+	if err != nil {
+		return store.Principal{}, "", fmt.Errorf("find code: %w", err)
+	}
+	if used.Valid {
+		return store.Principal{}, "", store.ErrCodeUsed
+	}
+	now := db.now().UTC()
+	if exp, err := time.Parse(time.RFC3339Nano, expires); err != nil || now.After(exp) {
+		return store.Principal{}, "", store.ErrCodeExpired
+	}
+	in, err := inspectorByID(ctx, tx, inspectorID)
+	if err != nil {
+		return store.Principal{}, "", err
+	}
+	tok := make([]byte, 32)
+	if _, err := rand.Read(tok); err != nil {
+		return store.Principal{}, "", fmt.Errorf("random token: %w", err)
+	}
+	token := hex.EncodeToString(tok)
+	dev := uuid.Must(uuid.NewV7()).String()
+	if deviceName == "" {
+		deviceName = "device"
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO devices (id, inspector_id, name, platform, token_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		dev, inspectorID, trim(deviceName, 100), trim(platform, 100), hash(token), now.Format(time.RFC3339Nano)); err != nil {
+		return store.Principal{}, "", fmt.Errorf("insert device: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE enroll_codes SET used_at = ?, device_id = ? WHERE code_hash = ?`,
+		now.Format(time.RFC3339Nano), dev, h); err != nil {
+		return store.Principal{}, "", fmt.Errorf("use code: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Principal{}, "", fmt.Errorf("commit enroll: %w", err)
+	}
+	return store.Principal{DeviceID: dev, Inspector: in}, token, nil
+}
+
+func trim(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func inspectorByID(ctx context.Context, q queryer, id string) (store.Inspector, error) {
+	var in store.Inspector
+	var created string
+	err := q.QueryRowContext(ctx, `SELECT id, name, unit, role, created_at FROM inspectors WHERE id = ?`, id).
+		Scan(&in.ID, &in.Name, &in.Unit, &in.Role, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, fmt.Errorf("inspector %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return in, fmt.Errorf("find inspector: %w", err)
+	}
+	in.Created, _ = time.Parse(time.RFC3339Nano, created)
+	return in, nil
+}
+
+// Authenticate implements store.Store.
+func (db *DB) Authenticate(ctx context.Context, token string) (store.Principal, error) {
+	if token == "" {
+		return store.Principal{}, store.ErrUnauthorized
+	}
+	var p store.Principal
+	var created string
+	err := db.read.QueryRowContext(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at
+		FROM devices d JOIN inspectors i ON i.id = d.inspector_id
+		WHERE d.token_hash = ? AND d.revoked_at IS NULL`, hash(token)).
+		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, store.ErrUnauthorized
+	}
+	if err != nil {
+		return p, fmt.Errorf("%w: authenticate: %v", store.ErrUnavailable, err)
+	}
+	p.Inspector.Created, _ = time.Parse(time.RFC3339Nano, created)
+	return p, nil
+}
+
+// RevokeDevice implements store.Store.
+func (db *DB) RevokeDevice(ctx context.Context, deviceID string) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, db.stamp(), deviceID)
+	if err != nil {
+		return fmt.Errorf("revoke device: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke device %s: %w", deviceID, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Devices implements store.Store.
+func (db *DB) Devices(ctx context.Context) ([]store.Device, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, d.name, d.platform, d.enrolled_at,
+		d.revoked_at, d.last_seen, d.last_push, d.skew_ms, d.outbox_pending, d.outbox_oldest, d.accepted, d.duplicates, d.rejected
+		FROM devices d JOIN inspectors i ON i.id = d.inspector_id ORDER BY i.unit, i.name, d.enrolled_at`)
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Device
+	for rows.Next() {
+		var d store.Device
+		var enrolled string
+		var revoked, seen, push sql.NullString
+		if err := rows.Scan(&d.ID, &d.InspectorID, &d.InspectorName, &d.Unit, &d.Role, &d.Name, &d.Platform, &enrolled,
+			&revoked, &seen, &push, &d.SkewMillis, &d.OutboxPending, &d.OutboxOldest, &d.Accepted, &d.Duplicates, &d.Rejected); err != nil {
+			return nil, fmt.Errorf("scan device: %w", err)
+		}
+		d.EnrolledAt, _ = time.Parse(time.RFC3339Nano, enrolled)
+		d.RevokedAt, d.LastSeen, d.LastPush = parseTime(revoked), parseTime(seen), parseTime(push)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Inspectors implements store.Store.
+func (db *DB) Inspectors(ctx context.Context) ([]store.Inspector, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, unit, role, created_at FROM inspectors ORDER BY unit, name`)
+	if err != nil {
+		return nil, fmt.Errorf("list inspectors: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Inspector
+	for rows.Next() {
+		var in store.Inspector
+		var created string
+		if err := rows.Scan(&in.ID, &in.Name, &in.Unit, &in.Role, &created); err != nil {
+			return nil, fmt.Errorf("scan inspector: %w", err)
+		}
+		in.Created, _ = time.Parse(time.RFC3339Nano, created)
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// RecentRejections implements store.Store.
+func (db *DB) RecentRejections(ctx context.Context, limit int) ([]store.Rejection, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT change_id, device_id, code, message, at FROM rejections ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list rejections: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Rejection
+	for rows.Next() {
+		var r store.Rejection
+		var at string
+		if err := rows.Scan(&r.ChangeID, &r.DeviceID, &r.Code, &r.Message, &at); err != nil {
+			return nil, fmt.Errorf("scan rejection: %w", err)
+		}
+		r.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,185 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"talbar/server/store"
+	"talbar/shared/tally"
+	"talbar/shared/unit"
+)
+
+var sumCols = func() string {
+	s := make([]string, tally.N)
+	for i := range s {
+		s[i] = fmt.Sprintf("coalesce(sum(m%02d), 0)", i)
+	}
+	return strings.Join(s, ", ")
+}()
+
+// scope turns a unit code into a WHERE fragment over a table with unit and division columns.
+func (db *DB) scope(code string) (string, []any, error) {
+	if code == "" || code == string(unit.Nation) {
+		return "", nil, nil
+	}
+	u, ok := db.units.Get(unit.Code(code))
+	if !ok {
+		return "", nil, fmt.Errorf("%w: unit %q is not known", store.ErrInvalid, code)
+	}
+	switch {
+	case u.Leaf():
+		return " AND unit = ?", []any{code}, nil
+	case u.Level == unit.LevelAimag || u.Level == unit.LevelCapital:
+		return " AND division = ?", []any{code}, nil
+	}
+	return "", nil, fmt.Errorf("%w: unit %q has no totals", store.ErrInvalid, code)
+}
+
+func scanVector(row interface{ Scan(...any) error }, extra ...any) (tally.Vector, error) {
+	v := tally.New()
+	dest := append([]any{}, extra...)
+	for i := range v {
+		dest = append(dest, &v[i])
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Totals implements store.Store. It sums at most 12 rows per soum or district, so its cost does
+// not grow with the number of records.
+func (db *DB) Totals(ctx context.Context, code string, year, month int) (tally.Vector, error) {
+	where, args, err := db.scope(code)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + sumCols + ` FROM totals WHERE year = ?` + where
+	args = append([]any{year}, args...)
+	if month >= 1 && month <= 12 {
+		q += ` AND month = ?`
+		args = append(args, month)
+	}
+	v, err := scanVector(db.read.QueryRowContext(ctx, q, args...))
+	if err != nil {
+		return nil, fmt.Errorf("%w: totals: %v", store.ErrUnavailable, err)
+	}
+	return v, nil
+}
+
+// TotalsByLeaf implements store.Store.
+func (db *DB) TotalsByLeaf(ctx context.Context, year int) (map[string]tally.Vector, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT unit, `+sumCols+` FROM totals WHERE year = ? GROUP BY unit`, year)
+	if err != nil {
+		return nil, fmt.Errorf("totals by leaf: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]tally.Vector{}
+	for rows.Next() {
+		var u string
+		v, err := scanVector(rows, &u)
+		if err != nil {
+			return nil, fmt.Errorf("scan totals: %w", err)
+		}
+		out[u] = v
+	}
+	return out, rows.Err()
+}
+
+// TotalsByMonth implements store.Store.
+func (db *DB) TotalsByMonth(ctx context.Context, code string, year int) ([12]tally.Vector, error) {
+	var out [12]tally.Vector
+	for i := range out {
+		out[i] = tally.New()
+	}
+	where, args, err := db.scope(code)
+	if err != nil {
+		return out, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT month, `+sumCols+` FROM totals WHERE year = ?`+where+` GROUP BY month`,
+		append([]any{year}, args...)...)
+	if err != nil {
+		return out, fmt.Errorf("totals by month: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m int
+		v, err := scanVector(rows, &m)
+		if err != nil {
+			return out, fmt.Errorf("scan totals: %w", err)
+		}
+		if m >= 1 && m <= 12 {
+			out[m-1] = v
+		}
+	}
+	return out, rows.Err()
+}
+
+// RecomputeTotals implements store.Store: a full scan of the merged records.
+func (db *DB) RecomputeTotals(ctx context.Context, code string, year int) (tally.Vector, error) {
+	where, args, err := db.scope(code)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT state FROM records WHERE year = ?`+where, append([]any{year}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("recompute totals: %w", err)
+	}
+	defer rows.Close()
+	sum := tally.New()
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("scan record: %w", err)
+		}
+		r, err := decodeRecord(b)
+		if err != nil {
+			return nil, fmt.Errorf("decode record: %w", err)
+		}
+		if _, v, ok := tally.Of(r.Entity, r.Values()); ok {
+			sum.Add(v)
+		}
+	}
+	return sum, rows.Err()
+}
+
+// Targets implements store.Store.
+func (db *DB) Targets(ctx context.Context) ([]store.Target, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT indicator, year, target, actual FROM targets ORDER BY indicator, year`)
+	if err != nil {
+		return nil, fmt.Errorf("list targets: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Target
+	for rows.Next() {
+		var t store.Target
+		var target, actual sql.NullFloat64
+		if err := rows.Scan(&t.Indicator, &t.Year, &target, &actual); err != nil {
+			return nil, fmt.Errorf("scan target: %w", err)
+		}
+		if target.Valid {
+			t.Target = &target.Float64
+		}
+		if actual.Valid {
+			t.Actual = &actual.Float64
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// SetTarget implements store.Store.
+func (db *DB) SetTarget(ctx context.Context, t store.Target) error {
+	if t.Year < 1990 || t.Year > 2100 {
+		return fmt.Errorf("%w: year %d", store.ErrInvalid, t.Year)
+	}
+	_, err := db.write.ExecContext(ctx, `INSERT INTO targets (indicator, year, target, actual) VALUES (?, ?, ?, ?)
+		ON CONFLICT (indicator, year) DO UPDATE SET target = excluded.target, actual = excluded.actual`,
+		t.Indicator, t.Year, t.Target, t.Actual)
+	if err != nil {
+		return fmt.Errorf("set target: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,152 @@
+// Package store defines what the server keeps and the one interface its implementations satisfy
+// (SQLite now, PostgreSQL later). It imports no driver; server/store/sqlite implements it.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"talbar/shared/tally"
+	"talbar/syncproto"
+)
+
+// Errors a Store returns; the API maps them to status codes.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrCodeUnknown  = errors.New("enrollment code unknown")
+	ErrCodeExpired  = errors.New("enrollment code expired")
+	ErrCodeUsed     = errors.New("enrollment code already used")
+	ErrUnavailable  = errors.New("store unavailable")
+	ErrInvalid      = errors.New("invalid input")
+	// ErrCursorAhead means a pull's cursor is beyond the store's change log: the store was
+	// restored from an older copy, and the device must re-send what it holds.
+	ErrCursorAhead = errors.New("cursor beyond the change log")
+)
+
+// Inspector is a person who may enroll devices: an inspector of a soum or district, or a
+// division officer of an aimag or the capital.
+type Inspector struct {
+	ID      string
+	Name    string
+	Unit    string
+	Role    string // syncproto.RoleInspector or RoleOfficer
+	Created time.Time
+}
+
+// Principal is an authenticated device and the inspector it belongs to.
+type Principal struct {
+	DeviceID  string
+	Inspector Inspector
+}
+
+// Device is one enrolled device with its sync health, for headquarters.
+type Device struct {
+	ID            string
+	InspectorID   string
+	InspectorName string
+	Unit          string
+	Role          string
+	Name          string
+	Platform      string
+	EnrolledAt    time.Time
+	RevokedAt     *time.Time
+	LastSeen      *time.Time
+	LastPush      *time.Time
+	SkewMillis    int64 // device_time minus server time at the last push
+	OutboxPending int
+	OutboxOldest  string
+	Accepted      int64
+	Duplicates    int64
+	Rejected      int64
+}
+
+// Rejection is a change the server refused, kept so headquarters sees what devices struggle with.
+type Rejection struct {
+	ChangeID string
+	DeviceID string
+	Code     string
+	Message  string
+	At       time.Time
+}
+
+// Target is one indicator's official figures for one year.
+type Target = syncproto.Target
+
+// RecordFilter narrows a records listing (exports, dashboard).
+type RecordFilter struct {
+	Entity string // event or survey; required
+	Unit   string // any unit; its leaves are included; "" or "MN" for all
+	Year   int    // 0 for all years
+	Limit  int    // 0 for no limit
+	After  string // record id to continue after, for paging
+}
+
+// Record is a merged record's current values.
+type Record struct {
+	ID      string
+	Entity  string
+	Unit    string
+	Date    string
+	Deleted bool
+	Values  map[string]any
+	Version string // greatest hlc of its fields
+}
+
+// Store is everything the server keeps. Implementations must be safe for concurrent use.
+type Store interface {
+	// Epoch is the random id created with the store; it never changes for the store's life.
+	Epoch() string
+
+	// CreateInspector adds an inspector or officer. unit must be a leaf for an inspector and an
+	// aimag or the capital for an officer; ErrInvalid otherwise.
+	CreateInspector(ctx context.Context, name, unit, role string) (Inspector, error)
+	// IssueCode creates a one-time enrollment code for an inspector, valid for ttl.
+	IssueCode(ctx context.Context, inspectorID string, ttl time.Duration) (string, error)
+	// Enroll exchanges a code for a new device and its token (shown once, stored only as a hash).
+	// Returns ErrCodeUnknown, ErrCodeExpired or ErrCodeUsed.
+	Enroll(ctx context.Context, code, deviceName, platform string) (Principal, string, error)
+	// Authenticate finds the device of a token; ErrUnauthorized for an unknown or revoked one.
+	Authenticate(ctx context.Context, token string) (Principal, error)
+	// RevokeDevice makes a device's token useless at once.
+	RevokeDevice(ctx context.Context, deviceID string) error
+	// Devices lists every device with its sync health.
+	Devices(ctx context.Context) ([]Device, error)
+	// Inspectors lists every inspector and officer.
+	Inspectors(ctx context.Context) ([]Inspector, error)
+	// RecentRejections lists the latest refused changes, newest first.
+	RecentRejections(ctx context.Context, limit int) ([]Rejection, error)
+
+	// Push validates and merges one device's batch in one transaction: every change id ends in
+	// exactly one of accepted, duplicates or rejected, and accepted and duplicates are durable
+	// when it returns. Totals move inside the same transaction.
+	Push(ctx context.Context, p Principal, req syncproto.PushRequest) (syncproto.PushResponse, error)
+	// Pull returns up to limit changes after cursor in p's scope written by other devices, in
+	// cursor (commit) order, the cursor to continue from and whether more follow.
+	Pull(ctx context.Context, p Principal, since int64, limit int) ([]syncproto.Change, int64, bool, error)
+
+	// Totals returns the merged totals of a unit (any level, "MN" for the nation) for a year, or
+	// for one month of it when month is 1-12.
+	Totals(ctx context.Context, unit string, year, month int) (tally.Vector, error)
+	// TotalsByLeaf returns a year's totals of every soum or district that has any, by leaf code.
+	TotalsByLeaf(ctx context.Context, year int) (map[string]tally.Vector, error)
+	// TotalsByMonth returns a unit's totals for each month 1-12 of a year (index 0 is January).
+	TotalsByMonth(ctx context.Context, unit string, year int) ([12]tally.Vector, error)
+	// RecomputeTotals recomputes a year's totals for a unit from the merged records, bypassing
+	// the incrementally kept ones; tests and audits compare the two.
+	RecomputeTotals(ctx context.Context, unit string, year int) (tally.Vector, error)
+
+	// Targets lists every indicator's official figures by year.
+	Targets(ctx context.Context) ([]Target, error)
+	// SetTarget creates or replaces one indicator's figures for one year.
+	SetTarget(ctx context.Context, t Target) error
+
+	// Records lists merged records, ordered by id.
+	Records(ctx context.Context, f RecordFilter) ([]Record, error)
+
+	// Ping checks the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store; pushes in flight finish first.
+	Close() error
+}
