@@ -184,6 +184,7 @@ const (
 	ErrCodeExpired  = "code_expired"         // 401 on enroll
 	ErrCodeUnknown  = "code_unknown"         // 401 on enroll
 	ErrInternal     = "internal"             // 500
+	ErrCursorAhead  = "cursor_ahead"         // 409 on pull: the store was restored from an older copy
 )
 
 // ErrorBody is the JSON of every whole-request failure.

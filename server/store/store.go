@@ -96,8 +96,12 @@ type Record struct {
 
 // Store is everything the server keeps. Implementations must be safe for concurrent use.
 type Store interface {
-	// Epoch is the random id created with the store; it never changes for the store's life.
+	// Epoch is the random id created with the store; it never changes for the store's life
+	// unless an operator rotates it after restoring a backup.
 	Epoch() string
+	// ServerHLC issues a timestamp of the server's clock, which has observed every accepted
+	// change not far in the future; devices advance their clocks past it.
+	ServerHLC() string
 
 	// CreateInspector adds an inspector or officer. unit must be a leaf for an inspector and an
 	// aimag or the capital for an officer; ErrInvalid otherwise.

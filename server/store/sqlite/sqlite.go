@@ -190,6 +190,9 @@ func (db *DB) RotateEpoch(ctx context.Context) (string, error) {
 // Epoch implements store.Store.
 func (db *DB) Epoch() string { return db.epoch }
 
+// ServerHLC implements store.Store.
+func (db *DB) ServerHLC() string { return db.clock.Next().String() }
+
 // Ping implements store.Store.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int

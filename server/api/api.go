@@ -1,0 +1,157 @@
+// Package api is the sync API of PROTOCOL.md on fiber: enroll, push, pull, totals, kpis, units and
+// healthz under /api/v1. It translates HTTP to server/store calls and store errors to the
+// whole-request errors of the protocol; the merge itself lives behind the store.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"talbar/server/store"
+	"talbar/shared/unit"
+	"talbar/syncproto"
+)
+
+// Config wires the API.
+type Config struct {
+	Store  store.Store
+	Units  *unit.Tree
+	Logger *slog.Logger
+	// MaxInflightPushes sheds load with 429 beyond this many pushes at once (default 32).
+	MaxInflightPushes int
+	// CodeTTL is how long an enrollment code lives (used by admin commands; default 7 days).
+	CodeTTL time.Duration
+	// Metrics counts requests; may be nil.
+	Metrics *Metrics
+}
+
+// API holds the handlers' dependencies.
+type API struct {
+	cfg       Config
+	unitsJSON []byte
+	inflight  chan struct{}
+	draining  atomic.Bool
+}
+
+// New builds the API.
+func New(cfg Config) *API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxInflightPushes <= 0 {
+		cfg.MaxInflightPushes = 32
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = &Metrics{}
+	}
+	b, _ := json.Marshal(cfg.Units.All())
+	return &API{cfg: cfg, unitsJSON: b, inflight: make(chan struct{}, cfg.MaxInflightPushes)}
+}
+
+// Mount registers the routes on app.
+func (a *API) Mount(app *fiber.App) {
+	v1 := app.Group("/api/v1")
+	v1.Get("/healthz", a.healthz)
+	v1.Get("/units", a.units)
+	v1.Post("/enroll", a.enroll)
+	v1.Post("/push", a.auth, a.push)
+	v1.Get("/pull", a.auth, a.pull)
+	v1.Get("/totals", a.auth, a.totals)
+	v1.Get("/kpis", a.auth, a.kpis)
+	app.Get("/metrics", a.metrics)
+}
+
+// Drain makes new pushes answer 503 while a shutdown lets those in flight finish.
+func (a *API) Drain() { a.draining.Store(true) }
+
+// fail writes a whole-request error of the protocol.
+func fail(c *fiber.Ctx, status int, code, msg string) error {
+	return c.Status(status).JSON(syncproto.ErrorBody{Error: syncproto.ErrorDetail{Code: code, Message: msg}})
+}
+
+// ErrorHandler answers fiber's own errors (body too large, unknown route) in the protocol's shape.
+func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			code := map[int]string{400: syncproto.ErrMalformed, 404: syncproto.ErrNotFound, 405: syncproto.ErrNotFound,
+				413: syncproto.ErrTooLarge, 503: syncproto.ErrUnavailable}[fe.Code]
+			if code == "" {
+				code = syncproto.ErrInternal
+			}
+			return fail(c, fe.Code, code, fe.Message)
+		}
+		log.Error("request failed", "path", c.Path(), "err", err)
+		return fail(c, fiber.StatusInternalServerError, syncproto.ErrInternal, "internal error")
+	}
+}
+
+// storeError maps a store error to its whole-request answer.
+func (a *API) storeError(c *fiber.Ctx, err error) error {
+	switch {
+	case errors.Is(err, store.ErrUnauthorized):
+		return fail(c, fiber.StatusUnauthorized, syncproto.ErrUnauthorized, "bad or revoked token")
+	case errors.Is(err, store.ErrInvalid):
+		return fail(c, fiber.StatusBadRequest, syncproto.ErrMalformed, err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		return fail(c, fiber.StatusNotFound, syncproto.ErrNotFound, err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fail(c, fiber.StatusServiceUnavailable, syncproto.ErrUnavailable, "request cancelled")
+	}
+	a.cfg.Logger.Error("store failed", "path", c.Path(), "err", err)
+	c.Set(fiber.HeaderRetryAfter, "5")
+	return fail(c, fiber.StatusServiceUnavailable, syncproto.ErrUnavailable, "the store is unavailable; retry later")
+}
+
+const principalKey = "principal"
+
+// auth checks the bearer token and stores the principal for the handler.
+func (a *API) auth(c *fiber.Ctx) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return fail(c, fiber.StatusUnauthorized, syncproto.ErrUnauthorized, "missing bearer token")
+	}
+	p, err := a.cfg.Store.Authenticate(c.UserContext(), tok)
+	if err != nil {
+		return a.storeError(c, err)
+	}
+	c.Locals(principalKey, p)
+	return c.Next()
+}
+
+func principal(c *fiber.Ctx) store.Principal {
+	p, _ := c.Locals(principalKey).(store.Principal)
+	return p
+}
+
+// readJSON reads a possibly gzipped body, bounded after decompression, into v.
+func readJSON(c *fiber.Ctx, limit int64, v any) (int, string, string) {
+	// c.Request().Body() is the raw body: fiber's c.Body() would inflate gzip without a bound.
+	raw := c.Request().Body()
+	b, err := syncproto.ReadBody(bytes.NewReader(raw), strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))), limit)
+	switch {
+	case errors.Is(err, syncproto.ErrUnsupportedEncoding):
+		return fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, err.Error()
+	case errors.Is(err, syncproto.ErrBodyTooLarge):
+		return fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB decompressed"
+	case err != nil:
+		return fiber.StatusBadRequest, syncproto.ErrMalformed, err.Error()
+	}
+	ct := c.Get(fiber.HeaderContentType)
+	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json"
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fiber.StatusBadRequest, syncproto.ErrMalformed, "malformed JSON: " + err.Error()
+	}
+	return 0, "", ""
+}

@@ -1,0 +1,73 @@
+// Command server is Talbar's sync server and headquarters dashboard.
+//
+//	server                          serve on :8080 with a SQLite file under ./data
+//	server serve --addr HOST:PORT --db PATH
+//	server inspector add --db PATH --name NAME --unit CODE [--role inspector|officer]
+//	server inspector code --db PATH --id INSPECTOR_ID
+//	server device revoke --db PATH --id DEVICE_ID
+//	server epoch rotate --db PATH   (after restoring a backup)
+//
+// Every flag has an environment variable: TALBAR_ADDR, TALBAR_DB, TALBAR_DATABASE_URL, TALBAR_LOG_LEVEL.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// command is one sub-command; args are what follows its name.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// commands maps "serve", "inspector add", … to their implementations. Files add their own in init.
+var commands = map[string]command{}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches to a command: the longest run of leading non-flag words that names one.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return commands["serve"](ctx, args, stdout, stderr)
+	}
+	for n := min(2, len(args)); n >= 1; n-- {
+		if cmd, ok := commands[strings.Join(args[:n], " ")]; ok {
+			return cmd(ctx, args[n:], stdout, stderr)
+		}
+	}
+	if args[0] == "help" || args[0] == "version" {
+		fmt.Fprintf(stdout, "talbar server %s\ncommands:\n", version)
+		names := make([]string, 0, len(commands))
+		for k := range commands {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintln(stdout, "  "+k)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: server help)", strings.Join(args, " "))
+}
+
+// env returns the environment variable's value, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}

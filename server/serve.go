@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+
+	"talbar/assets"
+	"talbar/server/api"
+	"talbar/server/store"
+	"talbar/server/store/sqlite"
+	"talbar/shared/unit"
+	"talbar/syncproto"
+)
+
+func init() { commands["serve"] = serveCmd }
+
+// Config is the server's configuration, from flags with environment-variable equivalents.
+type Config struct {
+	Addr        string
+	DB          string
+	DatabaseURL string
+	LogLevel    string
+}
+
+// Main is the running server: ParseFlags, Run, Close, so tests run the real thing on 127.0.0.1:0.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Units  *unit.Tree
+	Store  store.Store
+	API    *api.API
+	App    *fiber.App
+	ln     net.Listener
+	done   chan error
+}
+
+// ParseFlags reads the serve command's flags.
+func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&m.Config.Addr, "addr", env("TALBAR_ADDR", ":8080"), "listen address HOST:PORT")
+	fs.StringVar(&m.Config.DB, "db", env("TALBAR_DB", filepath.Join("data", "talbar.db")), "SQLite database file")
+	fs.StringVar(&m.Config.DatabaseURL, "database-url", env("TALBAR_DATABASE_URL", ""), "PostgreSQL URL (postgres://…) instead of --db")
+	fs.StringVar(&m.Config.LogLevel, "log-level", env("TALBAR_LOG_LEVEL", "info"), "debug, info, warn or error")
+	return fs.Parse(args)
+}
+
+// Units parses the embedded administrative tree.
+func Units() (*unit.Tree, error) {
+	t, err := unit.Parse(bytesReader(assets.UnitsCSV()))
+	if err != nil {
+		return nil, fmt.Errorf("load units: %w", err)
+	}
+	return t, nil
+}
+
+// openStore opens the configured store, creating the SQLite file's folder when needed.
+func openStore(ctx context.Context, cfg Config, units *unit.Tree, log *slog.Logger) (*sqlite.DB, error) {
+	if cfg.DatabaseURL != "" {
+		return nil, errors.New("--database-url: the PostgreSQL store is not built yet; use --db")
+	}
+	if dir := filepath.Dir(cfg.DB); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	return sqlite.Open(ctx, cfg.DB, sqlite.Options{Units: units, Logger: log})
+}
+
+// Run opens the store and starts serving; it returns once the listener is up.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		var lvl slog.Level
+		_ = lvl.UnmarshalText([]byte(m.Config.LogLevel))
+		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	}
+	units, err := Units()
+	if err != nil {
+		return err
+	}
+	m.Units = units
+	db, err := openStore(ctx, m.Config, units, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.Store = db
+	m.App = fiber.New(fiber.Config{
+		AppName:               "talbar",
+		DisableStartupMessage: true,
+		// The raw (possibly gzipped) body may not exceed the decompressed limit either.
+		BodyLimit:    syncproto.MaxBodyBytes,
+		ReadTimeout:  2 * time.Minute,
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorHandler: api.ErrorHandler(m.Logger),
+	})
+	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
+	m.API.Mount(m.App)
+	if err := mountExtras(m); err != nil {
+		db.Close()
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
+	}
+	m.ln = ln
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.App.Listener(ln) }()
+	m.Logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "epoch", db.Epoch(), "version", version)
+	return nil
+}
+
+// mountExtras lets other parts of the server (the dashboard) add routes; files set it in init.
+var mountExtras = func(m *Main) error { return nil }
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close stops taking new pushes, lets those in flight finish, then closes the store.
+func (m *Main) Close() error {
+	if m.App == nil {
+		return nil
+	}
+	m.API.Drain()
+	err := m.App.ShutdownWithTimeout(30 * time.Second)
+	if cerr := m.Store.Close(); err == nil {
+		err = cerr
+	}
+	m.Logger.Info("stopped")
+	return err
+}
+
+func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
+	m := &Main{}
+	if err := m.ParseFlags(args, stderr); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-m.done:
+		if err != nil {
+			m.Store.Close()
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+	return m.Close()
+}
