@@ -1,0 +1,276 @@
+package localstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"talbar/syncproto"
+	"talbar/syncproto/hlc"
+)
+
+// Enrollment is who this device is to the server. Its token is a bearer secret: String, GoString
+// and LogValue redact it, so logging or printing an Enrollment never leaks it.
+type Enrollment struct {
+	ServerURL  string
+	DeviceID   string
+	Token      string
+	Inspector  syncproto.Inspector
+	EnrolledAt time.Time
+}
+
+func (e Enrollment) String() string {
+	return fmt.Sprintf("enrollment{server=%s device=%s inspector=%s unit=%s role=%s token=%s}",
+		e.ServerURL, e.DeviceID, e.Inspector.ID, e.Inspector.UnitCode, e.Inspector.Role, redact(e.Token))
+}
+
+// GoString keeps %#v from printing the token.
+func (e Enrollment) GoString() string { return e.String() }
+
+// LogValue keeps slog from printing the token.
+func (e Enrollment) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("server", e.ServerURL),
+		slog.String("device_id", e.DeviceID),
+		slog.String("inspector", e.Inspector.ID),
+		slog.String("unit", e.Inspector.UnitCode),
+		slog.String("role", e.Inspector.Role),
+		slog.String("token", redact(e.Token)),
+	)
+}
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// Enrollment returns the stored enrollment, or ErrNotEnrolled.
+func (db *DB) Enrollment(ctx context.Context) (Enrollment, error) {
+	var e Enrollment
+	rows, err := db.read.QueryContext(ctx, `SELECT key, value FROM meta WHERE key IN (?, ?, ?, ?, ?)`,
+		keyServerURL, keyDeviceID, keyToken, keyInspector, keyEnrolledAt)
+	if err != nil {
+		return e, fmt.Errorf("read enrollment: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return e, fmt.Errorf("read enrollment: %w", err)
+		}
+		switch k {
+		case keyServerURL:
+			e.ServerURL = v
+		case keyDeviceID:
+			e.DeviceID = v
+		case keyToken:
+			e.Token = v
+		case keyInspector:
+			_ = json.Unmarshal([]byte(v), &e.Inspector)
+		case keyEnrolledAt:
+			e.EnrolledAt, _ = time.Parse(time.RFC3339Nano, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return e, fmt.Errorf("read enrollment: %w", err)
+	}
+	if e.DeviceID == "" || e.Token == "" || e.ServerURL == "" {
+		return e, ErrNotEnrolled
+	}
+	return e, nil
+}
+
+// Credentials is Enrollment reduced to what the sync client needs (syncclient.Outbox): empty
+// strings and no error when the device is not enrolled (or its token was forgotten).
+func (db *DB) Credentials(ctx context.Context) (serverURL, deviceID, token string, err error) {
+	e, err := db.Enrollment(ctx)
+	if errors.Is(err, ErrNotEnrolled) {
+		return e.ServerURL, e.DeviceID, "", nil
+	}
+	if err != nil {
+		return "", "", "", err
+	}
+	return e.ServerURL, e.DeviceID, e.Token, nil
+}
+
+// deviceID is the id this device writes changes under, "" before enrollment.
+func (db *DB) deviceID(ctx context.Context, q querier) (string, error) {
+	return db.meta(ctx, q, keyDeviceID)
+}
+
+// SaveEnrollment stores a successful enrollment in one transaction. Records saved before the first
+// enrollment were written under an empty device id; they take the new id now, so this device and
+// the server hold the same writer for every field. When the device was enrolled with another server
+// (a different epoch), the state of every record is queued for it and the pull starts over.
+func (db *DB) SaveEnrollment(ctx context.Context, serverURL string, resp syncproto.EnrollResponse) error {
+	if resp.DeviceID == "" || resp.Token == "" {
+		return fmt.Errorf("save enrollment: answer without device id or token")
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		oldEpoch, err := db.meta(ctx, tx, keyEpoch)
+		if err != nil {
+			return err
+		}
+		oldURL, err := db.meta(ctx, tx, keyServerURL)
+		if err != nil {
+			return err
+		}
+		if err := db.adoptDeviceID(ctx, tx, resp.DeviceID); err != nil {
+			return err
+		}
+		insp, _ := json.Marshal(resp.Inspector)
+		for k, v := range map[string]string{
+			keyServerURL: serverURL, keyDeviceID: resp.DeviceID, keyToken: resp.Token,
+			keyInspector: string(insp), keyEnrolledAt: db.now().UTC().Format(time.RFC3339Nano),
+		} {
+			if err := setMeta(ctx, tx, k, v); err != nil {
+				return err
+			}
+		}
+		if ts, err := hlc.Parse(resp.ServerHLC); err == nil {
+			db.clock.Observe(ts)
+			if err := db.persistClock(ctx, tx); err != nil {
+				return err
+			}
+		}
+		switch {
+		case oldEpoch != "" && resp.ServerEpoch != "" && oldEpoch != resp.ServerEpoch:
+			n, err := db.queueState(ctx, tx, resp.DeviceID)
+			if err != nil {
+				return err
+			}
+			db.logger.Info("enrolled with another server: state queued", "records_changes", n)
+			fallthrough
+		case oldURL != "" && oldURL != serverURL:
+			if err := setMeta(ctx, tx, keyCursor, ""); err != nil {
+				return err
+			}
+		}
+		if resp.ServerEpoch != "" {
+			return setMeta(ctx, tx, keyEpoch, resp.ServerEpoch)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save enrollment: %w", err)
+	}
+	db.logger.Info("enrolled", "enrollment", Enrollment{ServerURL: serverURL, DeviceID: resp.DeviceID,
+		Token: resp.Token, Inspector: resp.Inspector})
+	return nil
+}
+
+// adoptDeviceID gives fields and outbox entries written before the first enrollment the new id.
+func (db *DB) adoptDeviceID(ctx context.Context, tx *sql.Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET device_id = ? WHERE device_id = ''`, id); err != nil {
+		return fmt.Errorf("adopt device id: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM records WHERE data LIKE '%"d":""%'`)
+	if err != nil {
+		return fmt.Errorf("adopt device id: %w", err)
+	}
+	type upd struct{ id, data string }
+	var ups []upd
+	for rows.Next() {
+		var rid, data string
+		if err := rows.Scan(&rid, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		r, err := decodeMerged(data)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		for k, f := range r.Fields {
+			if f.D == "" {
+				f.D = id
+				r.Fields[k] = f
+			}
+		}
+		ups = append(ups, upd{rid, string(r.Marshal())})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, u := range ups {
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET data = ? WHERE id = ?`, u.data, u.id); err != nil {
+			return fmt.Errorf("adopt device id: %w", err)
+		}
+	}
+	return nil
+}
+
+// Forget removes the enrollment's token after the server revoked the device, keeping every
+// record and the outbox so a new enrollment sends them.
+func (db *DB) Forget(ctx context.Context) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, keyToken)
+		return err
+	})
+}
+
+// SyncState returns the pull cursor and the server epoch last seen.
+func (db *DB) SyncState(ctx context.Context) (cursor, epoch string, err error) {
+	if cursor, err = db.meta(ctx, db.read, keyCursor); err != nil {
+		return "", "", fmt.Errorf("read cursor: %w", err)
+	}
+	if epoch, err = db.meta(ctx, db.read, keyEpoch); err != nil {
+		return "", "", fmt.Errorf("read epoch: %w", err)
+	}
+	return cursor, epoch, nil
+}
+
+// MarkSynced records the time of the last sync that pushed and pulled everything it could.
+func (db *DB) MarkSynced(ctx context.Context, at time.Time) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		return setMeta(ctx, tx, keyLastSync, at.UTC().Format(time.RFC3339Nano))
+	})
+}
+
+// LastSync is the time of the last successful sync, zero if none.
+func (db *DB) LastSync(ctx context.Context) (time.Time, error) {
+	v, err := db.meta(ctx, db.read, keyLastSync)
+	if err != nil || v == "" {
+		return time.Time{}, err
+	}
+	return time.Parse(time.RFC3339Nano, v)
+}
+
+// SkewWarning is the server's latest word that this device's clock is off.
+type SkewWarning struct {
+	Message string    `json:"message"`
+	At      time.Time `json:"at"` // when the server said it
+}
+
+// SkewWarning returns the last clock-skew warning, nil when the last push carried none.
+func (db *DB) SkewWarning(ctx context.Context) (*SkewWarning, error) {
+	v, err := db.meta(ctx, db.read, keySkewWarning)
+	if err != nil || v == "" {
+		return nil, err
+	}
+	var w SkewWarning
+	if err := json.Unmarshal([]byte(v), &w); err != nil {
+		return nil, fmt.Errorf("read skew warning: %w", err)
+	}
+	return &w, nil
+}
+
+// Observe moves the clock past a server timestamp and persists it.
+func (db *DB) Observe(ctx context.Context, serverHLC string) error {
+	ts, err := hlc.Parse(serverHLC)
+	if err != nil {
+		return nil // an answer without a usable hlc teaches the clock nothing
+	}
+	if ts <= db.clock.Last() {
+		return nil
+	}
+	db.clock.Observe(ts)
+	return db.inTx(ctx, func(tx *sql.Tx) error { return db.persistClock(ctx, tx) })
+}

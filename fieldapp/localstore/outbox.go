@@ -1,0 +1,370 @@
+package localstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"talbar/shared/record"
+	"talbar/syncproto"
+	"talbar/syncproto/hlc"
+	"talbar/syncproto/merge"
+)
+
+// Change is one outbox entry as the screens show it.
+type Change struct {
+	ID       string
+	RecordID string
+	Entity   string
+	Op       string
+	HLC      string
+	Fields   map[string]json.RawMessage
+	Created  time.Time
+	State    string // StatePending or StateRejected
+	Code     string // the server's rejection code (syncproto.Reject*), translation key "reject.<code>"
+	Message  string
+	Problems []record.Problem // field problems when Code is syncproto.RejectInvalid
+}
+
+// Changes lists outbox entries in the given state ("" for all), oldest first.
+func (db *DB) Changes(ctx context.Context, state string) ([]Change, error) {
+	where, args := `ORDER BY seq`, []any{}
+	if state != "" {
+		where, args = `WHERE state = ? ORDER BY seq`, []any{state}
+	}
+	rows, err := queryOutbox(ctx, db.read, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Change, 0, len(rows))
+	for _, o := range rows {
+		c := Change{ID: o.id, RecordID: o.recordID, Entity: o.entity, Op: o.op, HLC: o.hlc, Fields: o.fields,
+			State: o.state, Code: o.code, Message: o.message}
+		c.Created, _ = time.Parse(time.RFC3339Nano, o.created)
+		for _, p := range o.problems {
+			c.Problems = append(c.Problems, record.Problem{Field: p.Field, Code: p.Code, Message: p.Message})
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Counts returns how many changes wait to be pushed and how many the server rejected.
+func (db *DB) Counts(ctx context.Context) (pending, rejected int, err error) {
+	err = db.read.QueryRowContext(ctx, `SELECT
+		coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'rejected'), 0) FROM outbox`).Scan(&pending, &rejected)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return pending, rejected, nil
+}
+
+// OutboxHealth is what the device tells the server of its queue.
+func (db *DB) OutboxHealth(ctx context.Context) (syncproto.OutboxHealth, error) {
+	var h syncproto.OutboxHealth
+	var oldest sql.NullString
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox`).Scan(&h.Pending, &oldest); err != nil {
+		return h, fmt.Errorf("outbox health: %w", err)
+	}
+	if oldest.Valid {
+		if t, err := time.Parse(time.RFC3339Nano, oldest.String); err == nil {
+			h.Oldest = t.UTC().Format(time.RFC3339)
+		}
+	}
+	return h, nil
+}
+
+// PendingChanges returns up to limit changes waiting to be pushed, oldest first. Rejected changes
+// are not among them: pushing them again would only be rejected again. A change written under
+// another device id (re-sent state, or a change saved before a re-enrollment) names its writer.
+func (db *DB) PendingChanges(ctx context.Context, limit int) ([]syncproto.Change, error) {
+	dev, err := db.deviceID(ctx, db.read)
+	if err != nil {
+		return nil, fmt.Errorf("pending changes: %w", err)
+	}
+	rows, err := queryOutbox(ctx, db.read, `WHERE state = 'pending' ORDER BY seq LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]syncproto.Change, len(rows))
+	for i, o := range rows {
+		out[i] = syncproto.Change{ID: o.id, Entity: o.entity, RecordID: o.recordID, Op: o.op, HLC: o.hlc, Fields: o.fields}
+		if o.op == syncproto.OpDelete {
+			out[i].Fields = nil
+		}
+		if o.device != "" && o.device != dev {
+			out[i].DeviceID = o.device
+		}
+	}
+	return out, nil
+}
+
+// Acknowledge applies a push answer in one transaction: accepted and duplicate changes leave the
+// outbox (the server holds them durably), rejected ones stay with the server's reason, the clock
+// moves past server_hlc and a clock-skew warning is kept for the screens (or cleared when the
+// server no longer warns). Ids this outbox does not hold are ignored. It returns how many
+// changes left the outbox and how many were marked rejected.
+func (db *DB) Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dropped, rejected int, err error) {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		dropped, rejected = 0, 0
+		touched := map[string]bool{}
+		for _, list := range [][]string{resp.Accepted, resp.Duplicates} {
+			for _, id := range list {
+				var rid string
+				err := tx.QueryRowContext(ctx, `DELETE FROM outbox WHERE id = ? RETURNING record_id`, id).Scan(&rid)
+				if err == sql.ErrNoRows {
+					continue
+				}
+				if err != nil {
+					return fmt.Errorf("drop acknowledged change: %w", err)
+				}
+				touched[rid] = true
+				dropped++
+			}
+		}
+		for _, r := range resp.Rejected {
+			problems := ""
+			if len(r.Problems) > 0 {
+				b, _ := json.Marshal(r.Problems)
+				problems = string(b)
+			}
+			var rid string
+			err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = 'rejected', code = ?, message = ?, problems = ?
+				WHERE id = ? RETURNING record_id`, r.Code, r.Message, problems, r.ID).Scan(&rid)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("keep rejected change: %w", err)
+			}
+			touched[rid] = true
+			rejected++
+			db.logger.Warn("change rejected", "change", r.ID, "record", rid, "code", r.Code, "message", r.Message)
+		}
+		if err := refreshSyncState(ctx, tx, touched); err != nil {
+			return err
+		}
+		skew := ""
+		for _, w := range resp.Warnings {
+			if w.Code == syncproto.WarnClockSkew {
+				b, _ := json.Marshal(SkewWarning{Message: w.Message, At: db.now().UTC()})
+				skew = string(b)
+			} else {
+				db.logger.Info("push warning", "change", w.ID, "code", w.Code, "message", w.Message)
+			}
+		}
+		if skew == "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, keySkewWarning); err != nil {
+				return err
+			}
+		} else if err := setMeta(ctx, tx, keySkewWarning, skew); err != nil {
+			return err
+		}
+		return db.observeTx(ctx, tx, resp.ServerHLC)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("acknowledge push: %w", err)
+	}
+	return dropped, rejected, nil
+}
+
+func (db *DB) observeTx(ctx context.Context, tx *sql.Tx, serverHLC string) error {
+	if serverHLC == "" {
+		return nil
+	}
+	if ts, err := hlc.Parse(serverHLC); err == nil && ts > db.clock.Last() {
+		db.clock.Observe(ts)
+		return db.persistClock(ctx, tx)
+	}
+	return nil
+}
+
+// ApplyPull merges one pull page and stores its cursor, reference data and the clock in one
+// transaction, so a crash leaves either the whole page applied or none of it. since is the cursor
+// the page was asked from; if the stored cursor moved meanwhile the page is refused.
+func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullResponse) (int, error) {
+	applied := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := db.meta(ctx, tx, keyCursor)
+		if err != nil {
+			return err
+		}
+		if cur != since {
+			return fmt.Errorf("cursor moved from %q to %q", since, cur)
+		}
+		recs := map[string]*merge.Record{}
+		dirty := map[string]bool{}
+		for _, c := range page.Changes {
+			r, ok := recs[c.RecordID]
+			if !ok {
+				m, _, _, err := loadRecord(ctx, tx, c.RecordID)
+				if err != nil {
+					return err
+				}
+				r = &m
+				recs[c.RecordID] = r
+			}
+			if r.Entity != "" && r.Entity != c.Entity {
+				db.logger.Warn("pulled change of another entity ignored", "record", c.RecordID, "change", c.ID)
+				continue
+			}
+			if merge.Apply(r, c, c.DeviceID) {
+				dirty[c.RecordID] = true
+			}
+			applied++
+		}
+		ids := make([]string, 0, len(dirty))
+		for id := range dirty {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if err := writeRecord(ctx, tx, recs[id], ""); err != nil {
+				return err
+			}
+		}
+		if page.Reference != nil {
+			if err := db.storeReference(ctx, tx, page.Reference); err != nil {
+				return err
+			}
+		}
+		if err := setMeta(ctx, tx, keyCursor, page.Cursor); err != nil {
+			return err
+		}
+		return db.observeTx(ctx, tx, page.ServerHLC)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("apply pull page: %w", err)
+	}
+	if page.Reference != nil {
+		db.invalidateUnits()
+	}
+	return applied, nil
+}
+
+// ResendState queues the current state of every record for a server that may have lost some of it
+// (PROTOCOL.md, server epoch): each field group with its original hlc and original writer, so the
+// merge on the server restores what it lost and changes nothing else. It stores epoch and starts
+// the pull over, in the same transaction, and returns how many changes it queued.
+//
+// The oldest group of each record also carries any required field it lacks, with the record's
+// current value: a server that lost the record needs the first change it sees to be whole, and a
+// value under an older hlc than the field's own can never beat it anywhere. Groups that match a
+// rejected change stay out: the inspector fixes or discards those.
+func (db *DB) ResendState(ctx context.Context, epoch string) (int, error) {
+	n := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		dev, err := db.deviceID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if n, err = db.queueState(ctx, tx, dev); err != nil {
+			return err
+		}
+		if err := setMeta(ctx, tx, keyEpoch, epoch); err != nil {
+			return err
+		}
+		return setMeta(ctx, tx, keyCursor, "")
+	})
+	if err != nil {
+		return 0, fmt.Errorf("resend state: %w", err)
+	}
+	db.logger.Info("state queued for the server", "changes", n, "epoch", epoch)
+	return n, nil
+}
+
+func (db *DB) queueState(ctx context.Context, tx *sql.Tx, dev string) (int, error) {
+	type rej struct{ hlc, device string }
+	rejected := map[string]map[rej]bool{}
+	rows, err := queryOutbox(ctx, tx, `WHERE state = 'rejected'`)
+	if err != nil {
+		return 0, err
+	}
+	for _, o := range rows {
+		if rejected[o.recordID] == nil {
+			rejected[o.recordID] = map[rej]bool{}
+		}
+		rejected[o.recordID][rej{o.hlc, o.device}] = true
+	}
+	n, after := 0, ""
+	now := db.now()
+	for {
+		page, err := recordsAfter(ctx, tx, after, 500)
+		if err != nil {
+			return 0, err
+		}
+		if len(page) == 0 {
+			return n, nil
+		}
+		for _, r := range page {
+			after = r.ID
+			groups := r.State()
+			values := r.Values()
+			queued := false
+			for i, g := range groups {
+				if g.Device == "" {
+					g.Device = dev
+				}
+				if rejected[r.ID][rej{g.HLC, g.Device}] {
+					continue
+				}
+				if i == 0 {
+					for _, f := range record.Required(r.Entity) {
+						if _, ok := g.Fields[f]; !ok {
+							if v, ok := values[f]; ok {
+								g.Fields[f] = v
+							}
+						}
+					}
+				}
+				id, err := uuid.NewV7()
+				if err != nil {
+					return 0, fmt.Errorf("new change id: %w", err)
+				}
+				g.Change.ID = id.String()
+				before := map[string]*merge.Field{}
+				for name := range g.Fields {
+					if f, ok := r.Fields[name]; ok {
+						before[name] = &f
+					}
+				}
+				if err := insertOutbox(ctx, tx, g.Change, g.Device, now, before); err != nil {
+					return 0, err
+				}
+				n++
+				queued = true
+			}
+			if queued {
+				if _, err := tx.ExecContext(ctx, `UPDATE records SET sync_state = 'pending' WHERE id = ? AND sync_state = 'synced'`, r.ID); err != nil {
+					return 0, fmt.Errorf("mark pending: %w", err)
+				}
+			}
+		}
+	}
+}
+
+func recordsAfter(ctx context.Context, q querier, after string, limit int) ([]merge.Record, error) {
+	rows, err := q.QueryContext(ctx, `SELECT data FROM records WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read records: %w", err)
+	}
+	defer rows.Close()
+	var out []merge.Record
+	for rows.Next() {
+		var data string
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		r, err := decodeMerged(data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

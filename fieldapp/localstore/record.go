@@ -1,0 +1,455 @@
+package localstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"talbar/shared/record"
+	"talbar/syncproto"
+	"talbar/syncproto/merge"
+)
+
+// Sync states of a record: whether the server holds every local change of it.
+const (
+	StateSynced   = "synced"   // nothing of it waits in the outbox
+	StatePending  = "pending"  // a change waits to be pushed
+	StateRejected = "rejected" // the server refused a change; the inspector should fix it
+)
+
+// Record is a merged record as the screens see it.
+type Record struct {
+	ID        string
+	Entity    string
+	Unit      string
+	Date      string
+	Kind      string // events only
+	Deleted   bool
+	SyncState string
+	Version   string                     // greatest hlc of any field
+	Values    map[string]json.RawMessage // merged values, without nulls
+	Merged    merge.Record               // every field with its hlc and writer
+}
+
+// Draft is what a form saves: the fields it sets. Fields not named keep their value; a nil value
+// (JSON null) clears an optional field. Values are anything encoding/json encodes, including
+// json.RawMessage.
+type Draft struct {
+	Entity string // record.EntityEvent or record.EntitySurvey; may be empty for an existing record
+	ID     string // empty for a new record, which gets a UUIDv7
+	Fields map[string]any
+}
+
+// Save validates d with shared/record and writes the record and its outbox change in one
+// transaction. It returns the record's id, and the problems that stopped it (nothing is written
+// then). The change carries only the fields whose value differs from the stored one; a save that
+// changes nothing writes nothing. A save of a record with rejected changes supersedes them: the new
+// change carries their fields too, with the values the record now holds.
+func (db *DB) Save(ctx context.Context, d Draft) (string, []record.Problem, error) {
+	fields := make(map[string]json.RawMessage, len(d.Fields))
+	for k, v := range d.Fields {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", nil, fmt.Errorf("save: field %s: %w", k, err)
+		}
+		fields[k] = compact(b)
+	}
+	return db.save(ctx, d.Entity, d.ID, fields)
+}
+
+// Delete marks a record deleted (a tombstone that syncs like any field).
+func (db *DB) Delete(ctx context.Context, id string) error {
+	return db.setDeleted(ctx, id, true)
+}
+
+// Restore undoes a delete: it sets the tombstone field back to false.
+func (db *DB) Restore(ctx context.Context, id string) error {
+	return db.setDeleted(ctx, id, false)
+}
+
+func (db *DB) setDeleted(ctx context.Context, id string, del bool) error {
+	if _, err := db.FindRecordByID(ctx, id); err != nil {
+		return err
+	}
+	v := json.RawMessage("false")
+	if del {
+		v = json.RawMessage("true")
+	}
+	_, problems, err := db.save(ctx, "", id, map[string]json.RawMessage{record.FieldDeleted: v})
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		// Only a superseded rejected change can bring problems here; the inspector fixes it in the form.
+		return fmt.Errorf("%w: %v", &Error{"invalid", "the record has problems to fix first"}, problems)
+	}
+	return nil
+}
+
+func (db *DB) save(ctx context.Context, entity, id string, fields map[string]json.RawMessage) (string, []record.Problem, error) {
+	if id == "" {
+		u, err := uuid.NewV7()
+		if err != nil {
+			return "", nil, fmt.Errorf("save: new id: %w", err)
+		}
+		id = u.String()
+	} else if _, err := uuid.Parse(id); err != nil {
+		return "", nil, ErrInvalidID
+	}
+	units := db.units(ctx)
+	var problems []record.Problem
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		cur, _, found, err := loadRecord(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if found && entity != "" && cur.Entity != entity {
+			return ErrEntityMismatch
+		}
+		if !found && entity == "" {
+			return ErrNotFound
+		}
+		if found {
+			entity = cur.Entity
+		}
+		if !record.KnownEntity(entity) {
+			return ErrUnknownEntity
+		}
+		values := cur.Values()
+		changed := map[string]json.RawMessage{}
+		for k, v := range fields {
+			old, has := values[k]
+			if isNull(v) && !has || has && bytes.Equal(old, v) {
+				continue
+			}
+			changed[k] = v
+		}
+		rej, err := rejectedOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		before := map[string]*merge.Field{}
+		create := !found
+		for _, o := range rej {
+			for _, name := range o.names() {
+				if _, ok := before[name]; !ok {
+					before[name] = o.before[name]
+				}
+				if _, ok := changed[name]; ok {
+					continue
+				}
+				if v, ok := fields[name]; ok {
+					changed[name] = v
+				} else if v, ok := values[name]; ok {
+					changed[name] = v
+				} else {
+					changed[name] = json.RawMessage("null")
+				}
+			}
+			if o.op == syncproto.OpUpsert && coversRequired(entity, o.fields) {
+				create = true // the server never took this record whole: send it whole again
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		problems, _ = record.Validate(entity, changed, record.Options{Create: create, Units: units})
+		if len(problems) > 0 {
+			return nil
+		}
+		dev, err := db.deviceID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		cid, err := uuid.NewV7()
+		if err != nil {
+			return fmt.Errorf("new change id: %w", err)
+		}
+		ch := syncproto.Change{ID: cid.String(), Entity: entity, RecordID: id, Op: syncproto.OpUpsert,
+			HLC: db.clock.Next().String(), Fields: changed}
+		if len(rej) == 0 && len(changed) == 1 && string(changed[record.FieldDeleted]) == "true" {
+			ch.Op, ch.Fields = syncproto.OpDelete, nil
+		}
+		for name := range changed {
+			if _, ok := before[name]; ok {
+				continue
+			}
+			if f, ok := cur.Fields[name]; ok {
+				before[name] = &f
+			} else {
+				before[name] = nil
+			}
+		}
+		merge.Apply(&cur, ch, dev)
+		for _, o := range rej {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq = ?`, o.seq); err != nil {
+				return fmt.Errorf("supersede rejected change: %w", err)
+			}
+		}
+		if err := writeRecord(ctx, tx, &cur, StatePending); err != nil {
+			return err
+		}
+		if err := insertOutbox(ctx, tx, ch, dev, db.now(), before); err != nil {
+			return err
+		}
+		return db.persistClock(ctx, tx)
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("save record: %w", err)
+	}
+	return id, problems, nil
+}
+
+// coversRequired reports whether fields hold every required field of entity: such a change was
+// the record's creation.
+func coversRequired(entity string, fields map[string]json.RawMessage) bool {
+	for _, f := range record.Required(entity) {
+		if _, ok := fields[f]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func isNull(v json.RawMessage) bool {
+	t := bytes.TrimSpace(v)
+	return len(t) == 0 || bytes.Equal(t, []byte("null"))
+}
+
+func compact(v []byte) json.RawMessage {
+	var b bytes.Buffer
+	if err := json.Compact(&b, v); err != nil {
+		return append(json.RawMessage(nil), v...)
+	}
+	return b.Bytes()
+}
+
+func decodeMerged(data string) (merge.Record, error) {
+	var r merge.Record
+	if err := json.Unmarshal([]byte(data), &r); err != nil {
+		return r, fmt.Errorf("decode record: %w", err)
+	}
+	if r.Fields == nil {
+		r.Fields = map[string]merge.Field{}
+	}
+	return r, nil
+}
+
+// loadRecord reads one merged record; found is false when there is none.
+func loadRecord(ctx context.Context, q querier, id string) (r merge.Record, state string, found bool, err error) {
+	var data string
+	err = q.QueryRowContext(ctx, `SELECT data, sync_state FROM records WHERE id = ?`, id).Scan(&data, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return merge.Record{Fields: map[string]merge.Field{}}, "", false, nil
+	}
+	if err != nil {
+		return r, "", false, fmt.Errorf("load record: %w", err)
+	}
+	r, err = decodeMerged(data)
+	return r, state, err == nil, err
+}
+
+// writeRecord stores r with its indexed columns. An empty state keeps the stored one (or synced
+// for a new row).
+func writeRecord(ctx context.Context, tx querier, r *merge.Record, state string) error {
+	v := r.Values()
+	search := strings.ToLower(strings.Join([]string{record.Str(v, "place"), record.Str(v, "notes"), record.Str(v, "suggestion")}, "\n"))
+	del := 0
+	if r.Deleted() {
+		del = 1
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO records (id, entity, unit, date, kind, deleted, sync_state, search, version, data)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(nullif(?7, ''), 'synced'), ?8, ?9, ?10)
+		ON CONFLICT (id) DO UPDATE SET unit = ?3, date = ?4, kind = ?5, deleted = ?6,
+			sync_state = coalesce(nullif(?7, ''), records.sync_state), search = ?8, version = ?9, data = ?10`,
+		r.ID, r.Entity, record.Str(v, "unit"), record.Str(v, "date"), record.Str(v, "kind"), del, state,
+		search, r.MaxHLC(), string(r.Marshal()))
+	if err != nil {
+		return fmt.Errorf("write record: %w", err)
+	}
+	return nil
+}
+
+// refreshSyncState recomputes the sync state of records from their outbox entries.
+func refreshSyncState(ctx context.Context, tx querier, ids map[string]bool) error {
+	for id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET sync_state = CASE
+			WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1 AND state = 'rejected') THEN 'rejected'
+			WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1) THEN 'pending'
+			ELSE 'synced' END WHERE id = ?1`, id); err != nil {
+			return fmt.Errorf("refresh sync state: %w", err)
+		}
+	}
+	return nil
+}
+
+// FindRecordByID returns one record, deleted or not; ErrNotFound when there is none.
+func (db *DB) FindRecordByID(ctx context.Context, id string) (Record, error) {
+	r, state, found, err := loadRecord(ctx, db.read, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if !found {
+		return Record{}, ErrNotFound
+	}
+	return toRecord(r, state), nil
+}
+
+func toRecord(r merge.Record, state string) Record {
+	v := r.Values()
+	return Record{ID: r.ID, Entity: r.Entity, Unit: record.Str(v, "unit"), Date: record.Str(v, "date"),
+		Kind: record.Str(v, "kind"), Deleted: record.Deleted(v), SyncState: state, Version: r.MaxHLC(),
+		Values: v, Merged: r}
+}
+
+// outboxRow is one stored change.
+type outboxRow struct {
+	seq      int64
+	id       string
+	recordID string
+	entity   string
+	op       string
+	hlc      string
+	fields   map[string]json.RawMessage
+	device   string
+	created  string
+	state    string
+	code     string
+	message  string
+	problems []syncproto.Problem
+	before   map[string]*merge.Field
+}
+
+// names are the fields the change sets, the tombstone for a delete.
+func (o outboxRow) names() []string {
+	if o.op == syncproto.OpDelete {
+		return []string{record.FieldDeleted}
+	}
+	out := make([]string, 0, len(o.fields))
+	for k := range o.fields {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+const outboxCols = `seq, id, record_id, entity, op, hlc, fields, device_id, created_at, state, code, message, problems, before`
+
+func scanOutbox(rows *sql.Rows) (outboxRow, error) {
+	var o outboxRow
+	var fields, problems, before string
+	if err := rows.Scan(&o.seq, &o.id, &o.recordID, &o.entity, &o.op, &o.hlc, &fields, &o.device, &o.created,
+		&o.state, &o.code, &o.message, &problems, &before); err != nil {
+		return o, fmt.Errorf("scan outbox: %w", err)
+	}
+	if err := json.Unmarshal([]byte(fields), &o.fields); err != nil {
+		return o, fmt.Errorf("scan outbox fields: %w", err)
+	}
+	if problems != "" {
+		_ = json.Unmarshal([]byte(problems), &o.problems)
+	}
+	_ = json.Unmarshal([]byte(before), &o.before)
+	return o, nil
+}
+
+func queryOutbox(ctx context.Context, q querier, where string, args ...any) ([]outboxRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []outboxRow
+	for rows.Next() {
+		o, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func rejectedOf(ctx context.Context, q querier, recordID string) ([]outboxRow, error) {
+	return queryOutbox(ctx, q, `WHERE record_id = ? AND state = 'rejected' ORDER BY seq`, recordID)
+}
+
+func insertOutbox(ctx context.Context, tx querier, ch syncproto.Change, device string, at time.Time, before map[string]*merge.Field) error {
+	fields := []byte("{}")
+	if len(ch.Fields) > 0 {
+		fields, _ = json.Marshal(ch.Fields)
+	}
+	b, _ := json.Marshal(before)
+	if before == nil {
+		b = []byte("{}")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, record_id, entity, op, hlc, fields, device_id, created_at, before)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ch.ID, ch.RecordID, ch.Entity, ch.Op, ch.HLC, string(fields), device,
+		at.UTC().Format(time.RFC3339Nano), string(b)); err != nil {
+		return fmt.Errorf("insert outbox: %w", err)
+	}
+	return nil
+}
+
+// Discard drops a rejected change the inspector chose not to fix. The fields it set go back to
+// what they held before it, unless a newer change has overwritten them since; a record the server
+// never received and that has nothing else left is removed.
+func (db *DB) Discard(ctx context.Context, changeID string) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := queryOutbox(ctx, tx, `WHERE id = ?`, changeID)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return ErrNotFound
+		}
+		o := rows[0]
+		if o.state != StateRejected {
+			return ErrNotRejected
+		}
+		r, _, found, err := loadRecord(ctx, tx, o.recordID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq = ?`, o.seq); err != nil {
+			return fmt.Errorf("discard: %w", err)
+		}
+		if !found {
+			return nil
+		}
+		for name, b := range o.before {
+			f, ok := r.Fields[name]
+			if !ok || f.H != o.hlc || f.D != o.device {
+				continue // overwritten since: the newer value stays
+			}
+			if b == nil {
+				delete(r.Fields, name)
+			} else {
+				r.Fields[name] = *b
+			}
+		}
+		var left int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE record_id = ?`, o.recordID).Scan(&left); err != nil {
+			return fmt.Errorf("discard: %w", err)
+		}
+		if len(r.Fields) == 0 && left == 0 {
+			_, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id = ?`, o.recordID)
+			return err
+		}
+		if err := writeRecord(ctx, tx, &r, ""); err != nil {
+			return err
+		}
+		return refreshSyncState(ctx, tx, map[string]bool{o.recordID: true})
+	})
+	if err != nil {
+		return fmt.Errorf("discard change: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,566 @@
+// Package syncclient is the field app's side of PROTOCOL.md: it enrolls the device, pushes the
+// outbox in batches and pulls the changes of the inspector's scope, retrying what can be retried
+// and never dropping a change the server has not durably taken. It stores nothing itself: every
+// write goes through the small Outbox interface, which fieldapp/localstore implements.
+package syncclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"talbar/syncproto"
+)
+
+// Outbox is what the client needs of the local store. Every method that writes does so in one
+// local transaction, so a crash between any two calls loses nothing: at worst a change already
+// taken by the server is pushed again and answered as a duplicate.
+type Outbox interface {
+	// Credentials returns where and as whom to sync; token is empty when the device is not enrolled.
+	Credentials(ctx context.Context) (serverURL, deviceID, token string, err error)
+	// SaveEnrollment stores a successful enrollment.
+	SaveEnrollment(ctx context.Context, serverURL string, resp syncproto.EnrollResponse) error
+	// Counts returns how many changes wait to be pushed and how many the server rejected.
+	Counts(ctx context.Context) (pending, rejected int, err error)
+	// OutboxHealth is what the device tells the server of its queue.
+	OutboxHealth(ctx context.Context) (syncproto.OutboxHealth, error)
+	// PendingChanges returns up to limit changes to push, oldest first, without rejected ones.
+	PendingChanges(ctx context.Context, limit int) ([]syncproto.Change, error)
+	// Acknowledge drops accepted and duplicate changes, keeps rejected ones with their reason,
+	// keeps the clock-skew warning and observes server_hlc, and says how many it dropped and rejected.
+	Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dropped, rejected int, err error)
+	// SyncState returns the stored pull cursor and server epoch.
+	SyncState(ctx context.Context) (cursor, epoch string, err error)
+	// ApplyPull merges a page pulled from since and stores its cursor; it fails if the stored
+	// cursor is no longer since. It returns how many changes it merged.
+	ApplyPull(ctx context.Context, since string, page syncproto.PullResponse) (int, error)
+	// ResendState queues the state of every record for a server that lost some of it, stores
+	// epoch and resets the pull cursor; it returns how many changes it queued.
+	ResendState(ctx context.Context, epoch string) (int, error)
+	// MarkSynced records the time of a successful sync.
+	MarkSynced(ctx context.Context, at time.Time) error
+}
+
+// Phase of a sync, for progress reports.
+type Phase string
+
+// Phases.
+const (
+	PhasePush   Phase = "push"
+	PhasePull   Phase = "pull"
+	PhaseResend Phase = "resend" // the server lost data: the device queued its state again
+	PhaseDone   Phase = "done"
+)
+
+// Progress is what a screen shows as a progress bar: pushed n of m, pulled n.
+type Progress struct {
+	Phase  Phase
+	Pushed int // changes the server answered for (accepted, duplicate or rejected)
+	ToPush int // changes to push in this sync
+	Pulled int // changes merged from the server
+}
+
+// Result sums up one sync.
+type Result struct {
+	Pushed     int // changes that left the outbox (accepted or duplicates)
+	Rejected   int // changes the server refused; they stay in the outbox
+	Pulled     int
+	Resent     int  // changes queued again because the server lost data
+	Restored   bool // the server's epoch changed or its log went backwards
+	Warnings   []syncproto.Warning
+	ServerTime string // server_hlc of the last answer
+}
+
+// Client syncs one device. Set the fields before the first call; the zero values are the defaults.
+// A Client is safe for concurrent use, but runs one sync at a time: Sync returns
+// ErrSyncInProgress at once while another is running (a screen's "sync now" button and the
+// background timer then never queue up behind each other).
+type Client struct {
+	Store Outbox
+	// HTTP is the client for requests; a client with a 2-minute timeout when nil. Its transport
+	// asks for gzip answers and inflates them.
+	HTTP *http.Client
+	// BatchSize is how many changes go in one push: 500 by default, at most syncproto.MaxChanges.
+	// A 413 halves it for the rest of the sync.
+	BatchSize int
+	// PullLimit is the page size asked of pull; syncproto.DefaultPullLimit by default.
+	PullLimit int
+	// MaxAttempts bounds the tries of one request on network errors, 429 and 5xx (default 5);
+	// then Sync returns an error and the outbox stays as it was.
+	MaxAttempts int
+	// BaseDelay and MaxDelay shape the exponential backoff with jitter (defaults 1 s and 1 min).
+	// A Retry-After longer than the backoff is honoured.
+	BaseDelay, MaxDelay time.Duration
+	// Sleep waits between attempts; tests replace it to run without waiting.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter returns a number in [0, 1); rand.Float64 by default.
+	Jitter func() float64
+	// Now is the device's wall clock, sent as device_time.
+	Now func() time.Time
+	// Progress, when set, is called as the sync advances (from the syncing goroutine).
+	Progress func(Progress)
+	// Logger receives sync events; slog.Default() when nil. Tokens are never logged.
+	Logger *slog.Logger
+	// CrashPoint, when set, is called at named points ("push-answered": after the server answered
+	// a push, before the outbox is updated) so fault-injection tests can kill the process there.
+	CrashPoint func(point string)
+
+	mu sync.Mutex
+}
+
+const (
+	apiPrefix       = "/api/v1"
+	maxAnswerBytes  = 256 << 20
+	maxSyncRounds   = 4
+	defaultAttempts = 5
+)
+
+func (c *Client) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return &http.Client{Timeout: 2 * time.Minute}
+}
+
+func (c *Client) batchSize() int {
+	switch {
+	case c.BatchSize <= 0:
+		return 500
+	case c.BatchSize > syncproto.MaxChanges:
+		return syncproto.MaxChanges
+	}
+	return c.BatchSize
+}
+
+func (c *Client) progress(p Progress) {
+	if c.Progress != nil {
+		c.Progress(p)
+	}
+}
+
+// Enroll exchanges a one-time enrollment code for this device's identity and stores it. The code
+// errors come back as *Error with CodeCodeUnknown, CodeCodeExpired or CodeCodeUsed.
+func (c *Client) Enroll(ctx context.Context, serverURL, code, deviceName, platform string) (syncproto.EnrollResponse, error) {
+	serverURL = strings.TrimRight(serverURL, "/")
+	var resp syncproto.EnrollResponse
+	req := syncproto.EnrollRequest{Code: strings.TrimSpace(code), DeviceName: deviceName, Platform: platform}
+	if err := c.call(ctx, http.MethodPost, serverURL+apiPrefix+"/enroll", "", req, &resp); err != nil {
+		return resp, err
+	}
+	if resp.DeviceID == "" || resp.Token == "" {
+		return resp, &Error{Code: CodeBadAnswer, Message: "enroll answer without device id or token"}
+	}
+	if err := c.Store.SaveEnrollment(ctx, serverURL, resp); err != nil {
+		return resp, fmt.Errorf("store enrollment: %w", err)
+	}
+	c.logger().Info("device enrolled", "device_id", resp.DeviceID, "unit", resp.Inspector.UnitCode, "role", resp.Inspector.Role)
+	return resp, nil
+}
+
+// Sync pushes the outbox and then pulls until the server has nothing more. If the server's epoch
+// changed, or its change log went back behind the device's cursor (a restore that kept the epoch),
+// the device queues the state of every record again and pushes it before finishing. It returns
+// ErrSyncInProgress at once while another Sync runs.
+func (c *Client) Sync(ctx context.Context) (Result, error) {
+	if !c.mu.TryLock() {
+		return Result{}, ErrSyncInProgress
+	}
+	defer c.mu.Unlock()
+	var res Result
+	serverURL, deviceID, token, err := c.Store.Credentials(ctx)
+	if err != nil {
+		return res, fmt.Errorf("read credentials: %w", err)
+	}
+	if token == "" || serverURL == "" {
+		return res, ErrNotEnrolled
+	}
+	s := &session{c: c, base: strings.TrimRight(serverURL, "/") + apiPrefix, device: deviceID, token: token, res: &res}
+	// Pull first: a server restored from an older copy that kept its epoch shows it by a log
+	// shorter than this device's cursor, and this device's own pushes must not lengthen the log
+	// past the cursor before it looks. Then push, then pull what arrived meanwhile.
+	for round := 0; ; round++ {
+		if round > maxSyncRounds {
+			return res, &Error{Code: CodeBadAnswer, Message: "the server keeps losing data"}
+		}
+		restart, err := s.pull(ctx)
+		if err != nil {
+			return res, err
+		}
+		if restart {
+			continue
+		}
+		before := s.pushed
+		if err := s.push(ctx); err != nil {
+			return res, err
+		}
+		if s.pushed == before && !s.resent {
+			break
+		}
+		s.resent = false
+		if restart, err = s.pull(ctx); err != nil {
+			return res, err
+		}
+		if !restart {
+			break
+		}
+	}
+	if err := c.Store.MarkSynced(ctx, c.now()); err != nil {
+		return res, fmt.Errorf("mark synced: %w", err)
+	}
+	c.progress(Progress{Phase: PhaseDone, Pushed: s.pushed, ToPush: s.toPush, Pulled: res.Pulled})
+	c.logger().Info("sync done", "pushed", res.Pushed, "rejected", res.Rejected, "pulled", res.Pulled, "resent", res.Resent)
+	return res, nil
+}
+
+type session struct {
+	c      *Client
+	base   string
+	device string
+	token  string
+	res    *Result
+	toPush int
+	pushed int
+	batch  int
+	resent bool // state was queued again during this round's push
+}
+
+// push sends the outbox in batches until nothing pending is left.
+func (s *session) push(ctx context.Context) error {
+	c := s.c
+	if s.batch == 0 {
+		s.batch = c.batchSize()
+	}
+	pending, _, err := c.Store.Counts(ctx)
+	if err != nil {
+		return fmt.Errorf("count outbox: %w", err)
+	}
+	s.toPush = s.pushed + pending
+	c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+	for {
+		changes, err := c.Store.PendingChanges(ctx, s.batch)
+		if err != nil {
+			return fmt.Errorf("read outbox: %w", err)
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		health, err := c.Store.OutboxHealth(ctx)
+		if err != nil {
+			return fmt.Errorf("outbox health: %w", err)
+		}
+		req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: s.device,
+			DeviceTime: c.now().UTC().Format(time.RFC3339), Outbox: health, Changes: changes}
+		var resp syncproto.PushResponse
+		err = c.call(ctx, http.MethodPost, s.base+"/push", s.token, req, &resp)
+		var se *Error
+		if errors.As(err, &se) && se.Code == CodeTooLarge {
+			if s.batch > 1 {
+				s.batch /= 2
+				c.logger().Info("push too large: batch halved", "batch", s.batch)
+				continue
+			}
+			// One change alone is over the server's limit: it can never go, so it is kept as
+			// rejected for the inspector instead of blocking everything behind it.
+			resp = syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: changes[0].ID, Code: CodeTooLarge,
+				Message: "the change is larger than the server accepts"}}}
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		if c.CrashPoint != nil {
+			c.CrashPoint("push-answered")
+		}
+		dropped, rejected, err := c.Store.Acknowledge(ctx, resp)
+		if err != nil {
+			return fmt.Errorf("update outbox: %w", err)
+		}
+		if dropped+rejected == 0 {
+			return &Error{Code: CodeBadAnswer, Message: "the push answer named none of the changes sent"}
+		}
+		s.pushed += dropped + rejected
+		s.res.Pushed += dropped
+		s.res.Rejected += rejected
+		s.res.Warnings = append(s.res.Warnings, resp.Warnings...)
+		s.res.ServerTime = resp.ServerHLC
+		c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+		if resp.ServerEpoch != "" {
+			if _, epoch, err := c.Store.SyncState(ctx); err != nil {
+				return fmt.Errorf("read epoch: %w", err)
+			} else if epoch != resp.ServerEpoch {
+				if err := s.resend(ctx, resp.ServerEpoch, "epoch changed"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+func (s *session) resend(ctx context.Context, epoch, why string) error {
+	n, err := s.c.Store.ResendState(ctx, epoch)
+	if err != nil {
+		return fmt.Errorf("queue state: %w", err)
+	}
+	s.c.logger().Warn("server lost data: state queued again", "why", why, "changes", n)
+	s.res.Resent += n
+	s.res.Restored = true
+	s.resent = true
+	s.toPush += n
+	s.c.progress(Progress{Phase: PhaseResend, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+	return nil
+}
+
+// pull fetches pages from the stored cursor until more is false. restart is true when the server
+// turned out to have lost data, so the state queued again must be pushed first.
+func (s *session) pull(ctx context.Context) (restart bool, err error) {
+	c := s.c
+	limit := c.PullLimit
+	if limit <= 0 || limit > syncproto.MaxPullLimit {
+		limit = syncproto.DefaultPullLimit
+	}
+	first := true
+	for {
+		cursor, epoch, err := c.Store.SyncState(ctx)
+		if err != nil {
+			return false, fmt.Errorf("read cursor: %w", err)
+		}
+		q := url.Values{"limit": {strconv.Itoa(limit)}}
+		if cursor != "" {
+			q.Set("since", cursor)
+		}
+		if first && cursor != "" && cursor != "0" {
+			q.Set("ref", "1") // refresh units and targets once per sync
+		}
+		first = false
+		var page syncproto.PullResponse
+		err = c.call(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
+		var se *Error
+		if errors.As(err, &se) && se.ServerCode == syncproto.ErrCursorAhead {
+			// The server's log is shorter than what this device already read: it was restored
+			// from an older copy that kept its epoch (409 cursor_ahead).
+			return true, s.resend(ctx, epoch, "server log behind the device's cursor")
+		}
+		if err != nil {
+			return false, err
+		}
+		if page.ServerEpoch != "" && page.ServerEpoch != epoch {
+			return true, s.resend(ctx, page.ServerEpoch, "epoch changed")
+		}
+		if behind(page.Cursor, cursor) {
+			// The same, from a server that answers with its own shorter cursor instead of a 409.
+			return true, s.resend(ctx, epoch, "server cursor behind the device's")
+		}
+		n, err := c.Store.ApplyPull(ctx, cursor, page)
+		if err != nil {
+			return false, fmt.Errorf("apply pull: %w", err)
+		}
+		s.res.Pulled += n
+		c.progress(Progress{Phase: PhasePull, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+		if !page.More || (page.Cursor == cursor && len(page.Changes) == 0) {
+			return false, nil
+		}
+	}
+}
+
+// behind reports whether the server's cursor is before the one the device stored. Cursors are
+// opaque, but this server's are decimal positions; anything else is never judged behind.
+func behind(got, stored string) bool {
+	g, err1 := strconv.ParseInt(got, 10, 64)
+	s, err2 := strconv.ParseInt(stored, 10, 64)
+	return err1 == nil && err2 == nil && g < s
+}
+
+// call sends one request, gzip-compressed, retrying network errors, 429 and 5xx with backoff and
+// jitter, and decodes a 2xx answer into out.
+func (c *Client) call(ctx context.Context, method, u, token string, body, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = syncproto.Gzip(body); err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+	}
+	attempts := c.MaxAttempts
+	if attempts <= 0 {
+		attempts = defaultAttempts
+	}
+	for attempt := 1; ; attempt++ {
+		retryAfter, err := c.once(ctx, method, u, token, payload, out)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var se *Error
+		if !errors.As(err, &se) || !retryable(se.Code) {
+			return err
+		}
+		if attempt >= attempts {
+			c.logger().Warn("giving up after retries", "url", redactURL(u), "attempts", attempt, "err", err)
+			return err
+		}
+		d := c.backoff(attempt, retryAfter)
+		c.logger().Info("retrying", "url", redactURL(u), "attempt", attempt, "wait", d, "err", err)
+		if err := c.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+func retryable(code string) bool {
+	return code == CodeUnreachable || code == CodeBusy || code == CodeUnavailable
+}
+
+func redactURL(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+// backoff is exponential with "equal jitter": half the step fixed, half random, so many devices
+// coming back online at once spread out; a longer Retry-After wins.
+func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	base, max := c.BaseDelay, c.MaxDelay
+	if base <= 0 {
+		base = time.Second
+	}
+	if max <= 0 {
+		max = time.Minute
+	}
+	d := base << (attempt - 1)
+	if d > max || d <= 0 {
+		d = max
+	}
+	j := rand.Float64
+	if c.Jitter != nil {
+		j = c.Jitter
+	}
+	d = d/2 + time.Duration(j()*float64(d/2))
+	if retryAfter > d {
+		d = retryAfter
+	}
+	return d
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// once sends one request. It returns the Retry-After of a 429 or 503.
+func (c *Client) once(ctx context.Context, method, u, token string, payload []byte, out any) (time.Duration, error) {
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, fmt.Errorf("build request: %w", err)
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return 0, &Error{Code: CodeUnreachable, Err: err}
+	}
+	defer resp.Body.Close()
+	b, err := syncproto.ReadBody(resp.Body, "", maxAnswerBytes)
+	if err != nil {
+		return 0, &Error{Code: CodeUnreachable, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out != nil {
+			if err := json.Unmarshal(b, out); err != nil {
+				// A cut or garbled answer: the request may have been committed, and retrying an
+				// idempotent push or pull is safe.
+				return 0, &Error{Code: CodeUnreachable, Status: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)}
+			}
+		}
+		return 0, nil
+	}
+	var eb syncproto.ErrorBody
+	_ = json.Unmarshal(b, &eb)
+	e := &Error{Status: resp.StatusCode, ServerCode: eb.Error.Code, Message: eb.Error.Message}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		switch eb.Error.Code {
+		case syncproto.ErrCodeUnknown, syncproto.ErrCodeExpired, syncproto.ErrCodeUsed:
+			e.Code = eb.Error.Code
+		default:
+			e.Code = CodeRevoked
+		}
+	case resp.StatusCode == http.StatusUpgradeRequired:
+		e.Code = CodeUpdateRequired
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		e.Code = CodeTooLarge
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Code = CodeBusy
+	case resp.StatusCode >= 500:
+		e.Code = CodeUnavailable
+	default:
+		e.Code = CodeRefused
+	}
+	// An HTTP-date Retry-After is read against the server's Date, not the device's clock, which
+	// in the countryside may be days off.
+	ref := time.Now()
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		ref = d
+	}
+	return retryAfter(resp.Header.Get("Retry-After"), ref), e
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
