@@ -98,8 +98,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App = fiber.New(fiber.Config{
 		AppName:               "talbar",
 		DisableStartupMessage: true,
-		// The raw (possibly gzipped) body may not exceed the decompressed limit either.
-		BodyLimit:    syncproto.MaxBodyBytes,
+		// fasthttp drops the connection past BodyLimit, which a client cannot tell from a
+		// network fault; a margin above the protocol's limit lets the API answer a clear 413.
+		BodyLimit:    4 * syncproto.MaxBodyBytes,
 		ReadTimeout:  2 * time.Minute,
 		WriteTimeout: 2 * time.Minute,
 		IdleTimeout:  2 * time.Minute,

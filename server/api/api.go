@@ -137,6 +137,9 @@ func principal(c *fiber.Ctx) store.Principal {
 func readJSON(c *fiber.Ctx, limit int64, v any) (int, string, string) {
 	// c.Request().Body() is the raw body: fiber's c.Body() would inflate gzip without a bound.
 	raw := c.Request().Body()
+	if int64(len(raw)) > limit {
+		return fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB"
+	}
 	b, err := syncproto.ReadBody(bytes.NewReader(raw), strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))), limit)
 	switch {
 	case errors.Is(err, syncproto.ErrUnsupportedEncoding):

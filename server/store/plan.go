@@ -162,21 +162,6 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		return leaf != "" && p.Units.IsLeaf(leaf) && p.Units.Contains(unit.Code(pr.Inspector.Unit), unit.Code(leaf))
 	}
 
-	// Fields that new records would carry across the whole batch, so that a record's first
-	// upsert may be split over several changes (as an epoch re-send is) and still be complete.
-	batchFields := map[string]map[string]bool{}
-	for i, c := range req.Changes {
-		if _, bad := pre[i]; bad || c.Op != syncproto.OpUpsert || existing[c.RecordID] != nil {
-			continue
-		}
-		if batchFields[c.RecordID] == nil {
-			batchFields[c.RecordID] = map[string]bool{}
-		}
-		for k := range c.Fields {
-			batchFields[c.RecordID][k] = true
-		}
-	}
-
 	work := map[string]*StoredRecord{}
 	before := map[string]struct {
 		key tally.Key
@@ -224,24 +209,15 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 				rej(syncproto.RejectEntityMismatch, fmt.Sprintf("record %s is a %s, not a %s", c.RecordID, sr.Rec.Entity, c.Entity))
 				continue
 			}
-			if !inScope(sr.Unit) {
+			// A record new in this batch may not have its unit yet; the completeness check
+			// below refuses it if it never gets one.
+			if sr.Existed && !inScope(sr.Unit) || !sr.Existed && sr.Unit != "" && !inScope(sr.Unit) {
 				rej(syncproto.RejectOwnedElsewhere, fmt.Sprintf("record %s belongs to %s, outside %s", c.RecordID, sr.Unit, pr.Inspector.Unit))
 				continue
 			}
 		} else {
 			if c.Op == syncproto.OpDelete {
 				rej(syncproto.RejectNotFound, "cannot delete record "+c.RecordID+": the server never received it")
-				continue
-			}
-			var missing []syncproto.Problem
-			for _, f := range record.Required(c.Entity) {
-				if !batchFields[c.RecordID][f] {
-					missing = append(missing, syncproto.Problem{Field: f, Code: record.ErrRequired, Message: "is required"})
-				}
-			}
-			if len(missing) > 0 {
-				reject(syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid,
-					Message: "first upsert of a record misses required fields", Problems: missing})
 				continue
 			}
 		}
@@ -283,6 +259,8 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		resp.Accepted = append(resp.Accepted, c.ID)
 	}
 
+	p.refuseIncomplete(plan, reject)
+
 	// Totals move by the difference between each record's contribution before and after.
 	ids := make([]string, 0, len(plan.Records))
 	for id := range plan.Records {
@@ -304,6 +282,58 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		}
 	}
 	return plan
+}
+
+// refuseIncomplete takes back every change of a record that is new to the store and still lacks a
+// required field after the whole batch: a record's first upsert must carry its required fields,
+// though it may be split over several changes of one batch (as an epoch re-send is).
+func (p Planner) refuseIncomplete(plan *Plan, reject func(syncproto.Rejection)) {
+	refused := map[string][]syncproto.Problem{}
+	for id, sr := range plan.Records {
+		if sr.Existed {
+			continue
+		}
+		vals := sr.Rec.Values()
+		var missing []syncproto.Problem
+		for _, f := range record.Required(sr.Rec.Entity) {
+			if _, ok := vals[f]; !ok {
+				missing = append(missing, syncproto.Problem{Field: f, Code: record.ErrRequired, Message: "is required"})
+			}
+		}
+		if len(missing) > 0 {
+			refused[id] = missing
+			delete(plan.Records, id)
+		}
+	}
+	if len(refused) == 0 {
+		return
+	}
+	drop := map[string]bool{}
+	log := plan.Log[:0]
+	for _, e := range plan.Log {
+		if probs, ok := refused[e.Change.RecordID]; ok {
+			drop[e.Change.ID] = true
+			reject(syncproto.Rejection{ID: e.Change.ID, Code: syncproto.RejectInvalid,
+				Message: "the first upsert of a record must carry its required fields", Problems: probs})
+			continue
+		}
+		log = append(log, e)
+	}
+	plan.Log = log
+	acc := plan.Response.Accepted[:0]
+	for _, id := range plan.Response.Accepted {
+		if !drop[id] {
+			acc = append(acc, id)
+		}
+	}
+	plan.Response.Accepted = acc
+	warns := plan.Response.Warnings[:0]
+	for _, w := range plan.Response.Warnings {
+		if !drop[w.ID] {
+			warns = append(warns, w)
+		}
+	}
+	plan.Response.Warnings = warns
 }
 
 func addDelta(m map[tally.Key]tally.Vector, k tally.Key, v tally.Vector, sign int64) {

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"talbar/syncproto"
+	"talbar/syncproto/hlc"
+)
+
+// MustRunMain starts the real server on 127.0.0.1:0 with a SQLite file at db.
+func MustRunMain(tb testing.TB, db string) *Main {
+	tb.Helper()
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: db},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Run(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { m.Close() })
+	return m
+}
+
+func tempDB(tb testing.TB) string { return filepath.Join(tb.TempDir(), "talbar.db") }
+
+// client speaks the protocol to a server as one device.
+type client struct {
+	tb     testing.TB
+	base   string
+	token  string
+	device string
+	clock  *hlc.Clock
+}
+
+// enrollDevice creates an inspector (or officer) and enrolls a device for them over HTTP.
+func enrollDevice(tb testing.TB, m *Main, unit, role string) *client {
+	tb.Helper()
+	ctx := context.Background()
+	in, err := m.Store.CreateInspector(ctx, "Test "+unit, unit, role)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	code, err := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := &client{tb: tb, base: "http://" + m.Addr(), clock: &hlc.Clock{}}
+	var resp syncproto.EnrollResponse
+	if st := c.do("POST", "/api/v1/enroll", syncproto.EnrollRequest{Code: code, DeviceName: "test", Platform: "linux"}, &resp); st != 201 {
+		tb.Fatalf("enroll status %d", st)
+	}
+	c.token, c.device = resp.Token, resp.DeviceID
+	return c
+}
+
+// do sends a JSON request and decodes the answer into out, returning the status.
+func (c *client) do(method, path string, body any, out any) int {
+	c.tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.tb.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	st, b := c.raw(method, path, rd, map[string]string{"Content-Type": "application/json"})
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.tb.Fatalf("%s %s: decode %q: %v", method, path, b, err)
+		}
+	}
+	return st
+}
+
+func (c *client) raw(method, path string, body io.Reader, hdr map[string]string) (int, []byte) {
+	c.tb.Helper()
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func (c *client) push(changes ...syncproto.Change) syncproto.PushResponse {
+	c.tb.Helper()
+	var resp syncproto.PushResponse
+	req := syncproto.PushRequest{Protocol: 1, DeviceID: c.device, DeviceTime: time.Now().UTC().Format(time.RFC3339), Changes: changes}
+	if st := c.do("POST", "/api/v1/push", req, &resp); st != 200 {
+		c.tb.Fatalf("push status %d", st)
+	}
+	return resp
+}
+
+func (c *client) totals(unit string, year int) map[string]any {
+	c.tb.Helper()
+	var t map[string]any
+	if st := c.do("GET", fmt.Sprintf("/api/v1/totals?year=%d&unit=%s", year, unit), nil, &t); st != 200 {
+		c.tb.Fatalf("totals %s status %d", unit, st)
+	}
+	return t
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// event builds a create of a new event record.
+func (c *client) event(unit, kind string, reached int, extra string) syncproto.Change {
+	js := fmt.Sprintf(`{"kind":%q,"date":"2026-05-14","unit":%q,"reached":{"herders":%d},"consultations":2%s}`, kind, unit, reached, extra)
+	return c.change(newID(), "event", syncproto.OpUpsert, js)
+}
+
+func (c *client) change(recordID, entity, op, fields string) syncproto.Change {
+	ch := syncproto.Change{ID: newID(), Entity: entity, RecordID: recordID, Op: op, HLC: c.clock.Next().String()}
+	if fields != "" {
+		if err := json.Unmarshal([]byte(fields), &ch.Fields); err != nil {
+			c.tb.Fatal(err)
+		}
+	}
+	return ch
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func num(m map[string]any, path string) float64 {
+	var cur any = m
+	for _, p := range strings.Split(path, ".") {
+		cur = cur.(map[string]any)[p]
+	}
+	f, _ := cur.(float64)
+	return f
+}
+
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
