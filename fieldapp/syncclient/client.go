@@ -74,6 +74,7 @@ type Progress struct {
 // Result sums up one sync.
 type Result struct {
 	Pushed     int // changes that left the outbox (accepted or duplicates)
+	Duplicates int // of Pushed, those the server already held (an earlier answer was lost)
 	Rejected   int // changes the server refused; they stay in the outbox
 	Pulled     int
 	Resent     int  // changes queued again because the server lost data
@@ -306,6 +307,7 @@ func (s *session) push(ctx context.Context) error {
 		s.pushed += dropped + rejected
 		s.res.Pushed += dropped
 		s.res.Rejected += rejected
+		s.res.Duplicates += len(resp.Duplicates)
 		s.res.Warnings = append(s.res.Warnings, resp.Warnings...)
 		s.res.ServerTime = resp.ServerHLC
 		c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})

@@ -1,0 +1,504 @@
+package integration_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"talbar/fieldapp/localstore"
+	"talbar/fieldapp/syncclient"
+	"talbar/shared/record"
+	"talbar/shared/tally"
+	"talbar/syncproto"
+	"talbar/syncproto/merge"
+)
+
+var (
+	serverBin string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(crashChildEnv) != "" {
+		os.Exit(crashChild())
+	}
+	dir, err := os.MkdirTemp("", "talbar-fieldapp-it-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	if _, err := os.Stat(filepath.Join(root, "server", "main.go")); err == nil {
+		serverBin = filepath.Join(dir, "talbar-server")
+		cmd := exec.Command("go", "build", "-o", serverBin, "talbar/server")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build server: %v\n%s", err, out)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// needServer fails the test when the server binary could not be built.
+func needServer(tb testing.TB) {
+	tb.Helper()
+	if serverBin == "" {
+		tb.Fatal("server/main.go not found: the integration tests need the server package")
+	}
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+}
+
+// server is the real server binary running on 127.0.0.1 with its own database file.
+type server struct {
+	tb   testing.TB
+	DB   string
+	Addr string
+	URL  string
+	cmd  *exec.Cmd
+	logs *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(tb testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer runs the server on a free loopback port with a database in a temp dir.
+func startServer(tb testing.TB) *server {
+	tb.Helper()
+	needServer(tb)
+	s := &server{tb: tb, DB: filepath.Join(tb.TempDir(), "server.db"), Addr: freeAddr(tb), logs: &lockedBuffer{}}
+	s.URL = "http://" + s.Addr
+	s.Start()
+	tb.Cleanup(func() {
+		s.Stop()
+		if tb.Failed() {
+			tb.Logf("server log:\n%s", tail(s.logs.String(), 4000))
+		}
+	})
+	return s
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// Start starts (or restarts) the server on its address and waits for /healthz.
+func (s *server) Start() {
+	s.tb.Helper()
+	s.cmd = exec.Command(serverBin, "serve", "--addr", s.Addr, "--db", s.DB)
+	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	if err := s.cmd.Start(); err != nil {
+		s.tb.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.URL + "/api/v1/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.tb.Fatalf("server did not become healthy:\n%s", s.logs.String())
+}
+
+// Stop ends the server gracefully (SIGTERM), so its database file is complete.
+func (s *server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+	s.cmd = nil
+}
+
+// Admin runs an admin command against the database and returns the last line of its output.
+func (s *server) Admin(args ...string) string {
+	s.tb.Helper()
+	args = append(args, "--db", s.DB)
+	out, err := exec.Command(serverBin, args...).Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		s.tb.Fatalf("server %v: %v %s", args, err, msg)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// Code creates an inspector (or officer) and returns its enrollment code.
+func (s *server) Code(name, unit, role string) string {
+	return s.Admin("inspector", "add", "--name", name, "--unit", unit, "--role", role)
+}
+
+// Totals asks GET /totals with a device's token.
+func (s *server) Totals(tb testing.TB, token string, year int, unit string) tally.Totals {
+	tb.Helper()
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/totals?year=%d&unit=%s", s.URL, year, unit), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		tb.Fatalf("totals: %d %s", resp.StatusCode, b)
+	}
+	var t tally.Totals
+	if err := json.Unmarshal(b, &t); err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+// device is one virtual tablet: a local store file and a sync client.
+type device struct {
+	Name   string
+	Path   string
+	DB     *localstore.DB
+	C      *syncclient.Client
+	Now    func() time.Time
+	Sleeps []time.Duration
+	mu     sync.Mutex
+	tb     testing.TB
+}
+
+type clockFunc = func() time.Time
+
+// newDevice opens a store and enrolls it with code at url.
+func newDevice(tb testing.TB, name, url, code string, now clockFunc) *device {
+	tb.Helper()
+	if now == nil {
+		now = time.Now
+	}
+	d := &device{Name: name, Path: filepath.Join(tb.TempDir(), name+".db"), Now: now, tb: tb}
+	d.open()
+	tb.Cleanup(func() { d.DB.Close() })
+	if _, err := d.C.Enroll(context.Background(), url, code, name, "test"); err != nil {
+		tb.Fatalf("%s enroll: %v", name, err)
+	}
+	return d
+}
+
+func (d *device) open() {
+	d.tb.Helper()
+	db, err := localstore.Open(d.Path, localstore.Options{Now: func() time.Time { return d.Now() }, Synchronous: "NORMAL",
+		Logger: quietLogger()})
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	d.DB = db
+	d.C = &syncclient.Client{Store: db, MaxAttempts: 3, Now: func() time.Time { return d.Now() }, Logger: quietLogger(),
+		Sleep: func(ctx context.Context, dur time.Duration) error {
+			d.mu.Lock()
+			d.Sleeps = append(d.Sleeps, dur)
+			d.mu.Unlock()
+			return ctx.Err()
+		}}
+}
+
+// reopen closes and opens the store file again, as an app restart does.
+func (d *device) reopen() {
+	d.DB.Close()
+	d.open()
+}
+
+func (d *device) token() string {
+	_, _, tok, err := d.DB.Credentials(context.Background())
+	if err != nil || tok == "" {
+		d.tb.Fatalf("%s: no token: %v", d.Name, err)
+	}
+	return tok
+}
+
+func (d *device) deviceID() string {
+	_, id, _, _ := d.DB.Credentials(context.Background())
+	return id
+}
+
+func (d *device) save(f localstore.Draft) string {
+	d.tb.Helper()
+	id, probs, err := d.DB.Save(context.Background(), f)
+	if err != nil || len(probs) > 0 {
+		d.tb.Fatalf("%s save: %v %v", d.Name, err, probs)
+	}
+	return id
+}
+
+func (d *device) sync() syncclient.Result {
+	d.tb.Helper()
+	res, err := d.C.Sync(context.Background())
+	if err != nil {
+		d.tb.Fatalf("%s sync: %v", d.Name, err)
+	}
+	return res
+}
+
+func (d *device) counts() (int, int) {
+	p, r, err := d.DB.Counts(context.Background())
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	return p, r
+}
+
+// records returns every record the device holds, as deterministic JSON by id.
+func (d *device) records() map[string]string {
+	d.tb.Helper()
+	recs, _, err := d.DB.FindRecords(context.Background(), localstore.Filter{IncludeDeleted: true})
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range recs {
+		out[r.ID] = string(r.Merged.Marshal())
+	}
+	return out
+}
+
+// ledger is the test's own account of every change the devices saved, merged independently of
+// any store: "a count made directly from what the devices saved".
+type ledger struct {
+	mu      sync.Mutex
+	seen    map[string]bool
+	records map[string]*merge.Record
+}
+
+func newLedger() *ledger { return &ledger{seen: map[string]bool{}, records: map[string]*merge.Record{}} }
+
+// capture records the changes now in d's outbox (call before each sync).
+func (l *ledger) capture(tb testing.TB, d *device) {
+	tb.Helper()
+	chs, err := d.DB.Changes(context.Background(), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range chs {
+		if l.seen[c.ID] {
+			continue
+		}
+		l.seen[c.ID] = true
+		r := l.records[c.RecordID]
+		if r == nil {
+			r = &merge.Record{}
+			l.records[c.RecordID] = r
+		}
+		merge.Apply(r, syncproto.Change{ID: c.ID, Entity: c.Entity, RecordID: c.RecordID, Op: c.Op, HLC: c.HLC, Fields: c.Fields}, d.deviceID())
+	}
+}
+
+// totals adds up the ledger's merged records dated in year.
+func (l *ledger) totals(year int, inUnit func(string) bool) tally.Vector {
+	v := tally.New()
+	for _, r := range l.records {
+		k, rv, ok := tally.Of(r.Entity, r.Values())
+		if ok && k.Year == year && (inUnit == nil || inUnit(k.Unit)) {
+			v.Add(rv)
+		}
+	}
+	return v
+}
+
+// vectorOf turns the JSON totals back into a vector for one-line comparison.
+func vectorOf(t tally.Totals) tally.Vector {
+	v := tally.New()
+	set := func(name string, x int64) { v[tally.Index[name]] = x }
+	set("events", t.Events["total"])
+	for _, k := range record.EventKinds {
+		set("events."+k.Code, t.Events[k.Code])
+	}
+	set("reached", t.Reached["total"])
+	for _, g := range record.TargetGroups {
+		set("reached."+g.Code, t.Reached[g.Code])
+	}
+	for _, g := range record.Materials {
+		set("materials."+g.Code, t.Materials[g.Code])
+	}
+	set("consultations", t.Consultations)
+	set("contracts_signed", t.ContractsSigned)
+	set("contributions_mnt", t.ContributionsMNT)
+	set("surveys", t.Surveys.Responses)
+	set("info_yes", t.Surveys.InfoYes)
+	set("info_partly", t.Surveys.InfoPartly)
+	set("info_no", t.Surveys.InfoNo)
+	set("satisfied", t.Surveys.Satisfied)
+	return v
+}
+
+// proxy is a fault-injecting reverse proxy on 127.0.0.1 in front of the server. Fault decides,
+// per request, whether to answer with an injected status, forward and then drop the connection
+// after the server answered, or forward normally.
+type proxy struct {
+	target string
+	srv    *httptest.Server
+	tr     *http.Transport
+
+	mu    sync.Mutex
+	fault func(r *http.Request, changes int) fault
+
+	Requests  atomic.Int64
+	BodyBytes atomic.Int64 // request bodies as sent on the wire (gzip)
+	Batches   []int        // changes per push that reached the proxy
+}
+
+type fault struct {
+	Status     int
+	RetryAfter string
+	DropAfter  bool // forward, let the server commit, then cut the connection before answering
+}
+
+func newProxy(tb testing.TB, target string) *proxy {
+	p := &proxy{target: target, tr: &http.Transport{DisableCompression: true}}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	tb.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *proxy) URL() string { return p.srv.URL }
+
+func (p *proxy) setFault(f func(r *http.Request, changes int) fault) {
+	p.mu.Lock()
+	p.fault = f
+	p.mu.Unlock()
+}
+
+func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
+	p.Requests.Add(1)
+	body, _ := io.ReadAll(r.Body)
+	p.BodyBytes.Add(int64(len(body)))
+	n := 0
+	if strings.HasSuffix(r.URL.Path, "/push") {
+		if b, err := syncproto.ReadBody(bytes.NewReader(body), r.Header.Get("Content-Encoding"), syncproto.MaxBodyBytes*4); err == nil {
+			var req syncproto.PushRequest
+			if json.Unmarshal(b, &req) == nil {
+				n = len(req.Changes)
+			}
+		}
+		p.mu.Lock()
+		p.Batches = append(p.Batches, n)
+		p.mu.Unlock()
+	}
+	p.mu.Lock()
+	ff := p.fault
+	p.mu.Unlock()
+	var f fault
+	if ff != nil {
+		f = ff(r, n)
+	}
+	if f.Status != 0 {
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(f.Status)
+		json.NewEncoder(w).Encode(syncproto.ErrorBody{Error: syncproto.ErrorDetail{Code: "injected", Message: "injected by the test proxy"}})
+		return
+	}
+	req, _ := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
+	req.Header = r.Header.Clone()
+	resp, err := p.tr.RoundTrip(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	rb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if f.DropAfter {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(rb)
+}
+
+// once returns a fault function that applies f to the first n matching requests.
+func once(path string, n int, f fault) func(*http.Request, int) fault {
+	var left atomic.Int64
+	left.Store(int64(n))
+	return func(r *http.Request, _ int) fault {
+		if strings.HasSuffix(r.URL.Path, path) && left.Add(-1) >= 0 {
+			return f
+		}
+		return fault{}
+	}
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = bufio.NewReader
+var _ = rand.IntN
