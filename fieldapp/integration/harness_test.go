@@ -324,7 +324,9 @@ type ledger struct {
 	records map[string]*merge.Record
 }
 
-func newLedger() *ledger { return &ledger{seen: map[string]bool{}, records: map[string]*merge.Record{}} }
+func newLedger() *ledger {
+	return &ledger{seen: map[string]bool{}, records: map[string]*merge.Record{}}
+}
 
 // capture records the changes now in d's outbox (call before each sync).
 func (l *ledger) capture(tb testing.TB, d *device) {

@@ -160,6 +160,21 @@ func (f *fleet) checkConverged(t *testing.T, url string) {
 			t.Errorf("%s holds %d records, the server %d in its scope", d.Name, len(got), n)
 		}
 	}
+	shared := 0
+	for id := range want {
+		rec, _ := obs.DB.FindRecordByID(context.Background(), id)
+		writers := map[string]bool{}
+		for _, fl := range rec.Merged.Fields {
+			writers[fl.D] = true
+		}
+		if len(writers) > 1 {
+			shared++
+		}
+	}
+	t.Logf("%d records, %d of them written by more than one device", len(want), shared)
+	if shared == 0 && len(f.devices) > 1 {
+		t.Error("no record was edited by two devices: the test proves nothing about overlap")
+	}
 	if got, want := len(want), len(f.led.records); got != want {
 		t.Errorf("server holds %d records, devices saved %d", got, want)
 	}

@@ -1,0 +1,82 @@
+package integration_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"talbar/fieldapp/localstore"
+	"talbar/fieldapp/sim"
+	"talbar/shared/record"
+)
+
+// BenchmarkFirstSync10k measures the first sync of a device holding 10,000 pending changes
+// (typical events and surveys) against the real server over loopback, in batches of 500, gzip.
+func BenchmarkFirstSync10k(b *testing.B) {
+	srv := startServer(b)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		d := newDevice(b, "bench"+strconv.Itoa(i), srv.URL, srv.Code("bench", soumA, "inspector"), nil)
+		fill(b, d, rng, 10_000)
+		b.StartTimer()
+		t0 := time.Now()
+		res := d.sync()
+		b.ReportMetric(time.Since(t0).Seconds(), "s/sync")
+		if res.Pushed != 10_000 {
+			b.Fatalf("pushed %d", res.Pushed)
+		}
+	}
+}
+
+func fill(b *testing.B, d *device, rng *rand.Rand, n int) {
+	for i := 0; i < n; {
+		date := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+		id := d.save(localstore.Draft{Entity: record.EntityEvent, Fields: sim.Event(rng, record.KindHerderMeeting, soumA, date)})
+		i++
+		for j := rng.IntN(4); j > 0 && i < n; j-- {
+			d.save(localstore.Draft{Entity: record.EntitySurvey, Fields: sim.Survey(rng, record.KindHerderMeeting, soumA, date, id)})
+			i++
+		}
+	}
+}
+
+// BenchmarkWireBytesPerEvent pushes typical new events in batches of 500 through a counting proxy
+// and reports the gzip request bytes per change, beside the size of one such record as an
+// uncompressed JSON document (its fields) and as one uncompressed JSON change.
+func BenchmarkWireBytesPerEvent(b *testing.B) {
+	srv := startServer(b)
+	px := newProxy(b, srv.URL)
+	rng := rand.New(rand.NewPCG(4, 2))
+	const n = 2000
+	for i := 0; i < b.N; i++ {
+		d := newDevice(b, "wire"+strconv.Itoa(i), px.URL(), srv.Code("wire", soumA, "inspector"), nil)
+		var docBytes, changeBytes int
+		for j := 0; j < n; j++ {
+			date := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+			f := sim.Event(rng, record.KindHerderMeeting, soumA, date)
+			d.save(localstore.Draft{Entity: record.EntityEvent, Fields: f})
+			doc, _ := json.Marshal(f)
+			docBytes += len(doc)
+		}
+		chs, _ := d.DB.PendingChanges(context.Background(), n)
+		for _, c := range chs {
+			cb, _ := json.Marshal(c)
+			changeBytes += len(cb)
+		}
+		d.C.BatchSize = 500
+		px.BodyBytes.Store(0)
+		before := len(px.Batches)
+		if res := d.sync(); res.Pushed != n {
+			b.Fatalf("pushed %d", res.Pushed)
+		}
+		pushes := len(px.Batches) - before
+		b.ReportMetric(float64(px.BodyBytes.Load())/n, "wire_B/change")
+		b.ReportMetric(float64(docBytes)/n, "json_B/record")
+		b.ReportMetric(float64(changeBytes)/n, "json_B/change")
+		b.ReportMetric(float64(pushes), "pushes")
+	}
+}
