@@ -241,8 +241,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		work[c.RecordID] = sr
 		plan.Records[c.RecordID] = sr
 
-		_, unknown := record.Validate(c.Entity, c.Fields, record.Options{})
-		for _, f := range unknown {
+		for _, f := range record.Unknown(c.Entity, c.Fields) {
 			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnUnknownField,
 				Message: "field " + f + " is not known to this server; kept as sent"})
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -121,6 +122,20 @@ var surveySpec = map[string]fieldSpec{
 	"satisfaction":     {kind: fScale, required: true, min: 1, max: 5},
 	"suggestion":       {kind: fText, max: MaxNotesLen},
 	FieldDeleted:       {kind: fBool},
+}
+
+// Unknown returns the names of fields entity does not know, sorted; cheaper than Validate when the
+// values were already checked.
+func Unknown(entity string, fields map[string]json.RawMessage) []string {
+	spec := specFor(entity)
+	var out []string
+	for k := range fields {
+		if _, ok := spec[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // KnownEntity reports whether entity is one this version validates.
@@ -314,19 +329,27 @@ func checkCount(field string, raw json.RawMessage, max float64) *Problem {
 	return nil
 }
 
-// integer decodes a JSON whole number, refusing fractions and strings.
+// integer decodes a JSON whole number, refusing fractions, exponents and strings. It is on the
+// hot path of every push, so it parses the bytes itself rather than through a json.Decoder.
 func integer(raw json.RawMessage) (int64, bool) {
-	var n json.Number
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if d.Decode(&n) != nil {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 {
 		return 0, false
 	}
-	v, err := n.Int64()
-	if err != nil {
+	digits := b
+	if b[0] == '-' {
+		digits = b[1:]
+	}
+	if len(digits) == 0 || len(digits) > 1 && digits[0] == '0' {
 		return 0, false
 	}
-	return v, true
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	return v, err == nil
 }
 
 // Int reads an integer field, 0 when absent, null or malformed (validation has refused those).

@@ -7,7 +7,9 @@ package merge
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
+	"strconv"
 
 	"talbar/shared/record"
 	"talbar/syncproto"
@@ -80,11 +82,31 @@ func Apply(r *Record, c syncproto.Change, device string) bool {
 
 // compact gives every value one byte form, so equal values from different encoders merge alike.
 func compact(v json.RawMessage) json.RawMessage {
+	if isCompact(v) {
+		return v
+	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, v); err != nil {
 		return append(json.RawMessage(nil), v...)
 	}
 	return b.Bytes()
+}
+
+// isCompact reports whether v has no whitespace outside strings, the common case from Go clients.
+func isCompact(v []byte) bool {
+	in := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case in && c == '\\':
+			i++
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\n' || c == '\t' || c == '\r'):
+			return false
+		}
+	}
+	return len(v) > 0
 }
 
 // Values returns the merged values, without null values (a null clears a field).
@@ -145,8 +167,145 @@ type StateChange struct {
 	Device string
 }
 
-// Marshal encodes the record deterministically (map keys sorted by encoding/json).
+// Marshal encodes the record deterministically and compactly. Each distinct (hlc, device) writer is
+// written once in "w", sorted, and every field refers to its writer by index: a record created by
+// one change carries its 36-character device id once instead of once per field, which halves the
+// bytes every push writes. It runs for every record of every push, so it appends by hand.
+//
+//	{"id":"…","entity":"event","w":[["0193…","dev"]],"f":{"kind":[0,"open_day"],…}}
 func (r *Record) Marshal() []byte {
-	b, _ := json.Marshal(r)
-	return b
+	type wr struct{ h, d string }
+	names := make([]string, 0, len(r.Fields))
+	writers := make([]wr, 0, 2)
+	size := 64
+	for k, f := range r.Fields {
+		names = append(names, k)
+		size += len(k) + len(f.V) + 10
+		found := false
+		for _, w := range writers {
+			if w.h == f.H && w.d == f.D {
+				found = true
+				break
+			}
+		}
+		if !found {
+			writers = append(writers, wr{f.H, f.D})
+			size += len(f.H) + len(f.D) + 8
+		}
+	}
+	sort.Strings(names)
+	sort.Slice(writers, func(i, j int) bool {
+		if writers[i].h != writers[j].h {
+			return writers[i].h < writers[j].h
+		}
+		return writers[i].d < writers[j].d
+	})
+	b := make([]byte, 0, size)
+	b = append(b, `{"id":`...)
+	b = appendString(b, r.ID)
+	b = append(b, `,"entity":`...)
+	b = appendString(b, r.Entity)
+	b = append(b, `,"w":[`...)
+	for i, w := range writers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendString(b, w.h)
+		b = append(b, ',')
+		b = appendString(b, w.d)
+		b = append(b, ']')
+	}
+	b = append(b, `],"f":{`...)
+	for i, k := range names {
+		f := r.Fields[k]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':', '[')
+		for j, w := range writers {
+			if w.h == f.H && w.d == f.D {
+				b = strconv.AppendInt(b, int64(j), 10)
+				break
+			}
+		}
+		b = append(b, ',')
+		if len(f.V) == 0 {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, f.V...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, "}}"...)
+}
+
+// MarshalJSON makes encoding/json use the compact form.
+func (r Record) MarshalJSON() ([]byte, error) { return r.Marshal(), nil }
+
+// UnmarshalJSON reads the compact form.
+func (r *Record) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID     string                       `json:"id"`
+		Entity string                       `json:"entity"`
+		W      [][2]string                  `json:"w"`
+		F      map[string][]json.RawMessage `json:"f"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	r.ID, r.Entity = w.ID, w.Entity
+	r.Fields = make(map[string]Field, len(w.F))
+	for k, pair := range w.F {
+		if len(pair) != 2 {
+			return fmt.Errorf("record %s field %s: want [writer, value]", w.ID, k)
+		}
+		i, err := strconv.Atoi(string(pair[0]))
+		if err != nil || i < 0 || i >= len(w.W) {
+			return fmt.Errorf("record %s field %s: bad writer %s", w.ID, k, pair[0])
+		}
+		r.Fields[k] = Field{V: pair[1], H: w.W[i][0], D: w.W[i][1]}
+	}
+	return nil
+}
+
+// appendString appends s as a JSON string, taking the fast path for the plain ASCII of ids,
+// codes and timestamps.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// EncodeFields encodes a change's fields with sorted keys and the raw values as they are.
+func EncodeFields(fields map[string]json.RawMessage) []byte {
+	names := make([]string, 0, len(fields))
+	size := 2
+	for k, v := range fields {
+		names = append(names, k)
+		size += len(k) + len(v) + 4
+	}
+	sort.Strings(names)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		if v := fields[k]; len(v) == 0 {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, compact(v)...)
+		}
+	}
+	return append(b, '}')
 }

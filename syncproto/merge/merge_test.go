@@ -120,3 +120,30 @@ func TestStateRestoresSameRecord(t *testing.T) {
 		t.Fatalf("state replay differs:\n%s\n%s", fresh.Marshal(), r.Marshal())
 	}
 }
+
+func TestMarshalMatchesEncodingJSON(t *testing.T) {
+	r := &merge.Record{}
+	merge.Apply(r, syncproto.Change{RecordID: "r\"1", Entity: "event", Op: "upsert", HLC: hlc.New(5, 1).String(),
+		Fields: map[string]json.RawMessage{"notes": json.RawMessage(`"Сайн \"х\""`), "reached": json.RawMessage(`{"herders": 4}`), "z\n": json.RawMessage(`null`)}}, "dev")
+	merge.Apply(r, syncproto.Change{RecordID: "r\"1", Entity: "event", Op: "upsert", HLC: hlc.New(6, 0).String(),
+		Fields: map[string]json.RawMessage{"kind": json.RawMessage(`"open_day"`)}}, "other")
+	b := r.Marshal()
+	if !json.Valid(b) {
+		t.Fatalf("invalid JSON: %s", b)
+	}
+	if viaJSON, _ := json.Marshal(r); !bytes.Equal(viaJSON, b) {
+		t.Fatalf("json.Marshal=%s\nMarshal=%s", viaJSON, b)
+	}
+	var back merge.Record
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(back.Marshal(), b) || back.Fields["kind"].D != "other" || back.Fields["notes"].D != "dev" {
+		t.Fatalf("round trip: %s\n%s", back.Marshal(), b)
+	}
+	fields := map[string]json.RawMessage{"b": json.RawMessage(`[1, 2]`), "a": json.RawMessage(`"x"`)}
+	want, _ := json.Marshal(fields)
+	if got := merge.EncodeFields(fields); !bytes.Equal(got, want) {
+		t.Fatalf("EncodeFields=%s\nwant %s", got, want)
+	}
+}

@@ -161,11 +161,7 @@ func writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry, pusher, sta
 	for _, e := range log {
 		var fields any
 		if len(e.Change.Fields) > 0 {
-			b, err := json.Marshal(e.Change.Fields)
-			if err != nil {
-				return fmt.Errorf("encode change %s: %w", e.Change.ID, err)
-			}
-			fields = b
+			fields = merge.EncodeFields(e.Change.Fields)
 		}
 		if _, err := st.ExecContext(ctx, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
 			e.DeviceID, pusher, e.Unit, e.Division, fields, stamp); err != nil {

@@ -72,7 +72,6 @@ CREATE TABLE records (
 	state    TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX records_year_unit ON records (year, unit);
-CREATE INDEX records_year_division ON records (year, division);
 
 CREATE TABLE rejections (
 	id        INTEGER PRIMARY KEY,

@@ -1,0 +1,249 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"talbar/server/api"
+	"talbar/server/store"
+	"talbar/server/store/sqlite"
+	"talbar/shared/unit"
+	"talbar/syncproto"
+	"talbar/syncproto/hlc"
+)
+
+// benchEvents is the size of the store the benchmarks run against (BENCH_EVENTS overrides it).
+func benchEvents() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_EVENTS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// eventFields is a typical event of the catalogue.
+func eventFields(r *rand.Rand, soum string) map[string]json.RawMessage {
+	kinds := []string{"open_day", "market_day", "herder_meeting"}
+	f := map[string]any{
+		"kind": kinds[r.Intn(3)], "date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(12), 1+r.Intn(28)), "unit": soum,
+		"place": "Сумын төв", "occasion": "livestock_census", "partners": []string{"governor", "bank"},
+		"reached":       map[string]int{"herders": r.Intn(60), "self_employed": r.Intn(10), "near_pension": r.Intn(5)},
+		"materials":     map[string]int{"handbook": r.Intn(40), "brochure": r.Intn(40)},
+		"consultations": r.Intn(20), "contracts_signed": r.Intn(5), "contributions_mnt": r.Intn(20) * 50000,
+	}
+	out := map[string]json.RawMessage{}
+	for k, v := range f {
+		out[k], _ = json.Marshal(v)
+	}
+	return out
+}
+
+type benchDevice struct {
+	p     store.Principal
+	soums []string
+	clock *hlc.Clock
+}
+
+// officers enrolls one officer device per aimag and the capital, so pushes can cover every soum.
+func officers(tb testing.TB, db *sqlite.DB, tree *unit.Tree) []benchDevice {
+	var out []benchDevice
+	for _, u := range tree.All() {
+		if u.Level != unit.LevelAimag && u.Level != unit.LevelCapital {
+			continue
+		}
+		ps := principals(tb, db, [][2]string{{string(u.Code), "officer"}})
+		d := benchDevice{p: ps[0], clock: &hlc.Clock{}}
+		for _, l := range tree.Leaves(u.Code) {
+			d.soums = append(d.soums, string(l))
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func creates(r *rand.Rand, d benchDevice, n int) []syncproto.Change {
+	cs := make([]syncproto.Change, n)
+	for i := range cs {
+		cs[i] = syncproto.Change{ID: uuid.Must(uuid.NewV7()).String(), RecordID: uuid.Must(uuid.NewV7()).String(),
+			Entity: "event", Op: "upsert", HLC: d.clock.Next().String(), Fields: eventFields(r, d.soums[r.Intn(len(d.soums))])}
+	}
+	return cs
+}
+
+// bigStore returns a copy of a store holding benchEvents() events, built once through Push and
+// kept in the temp folder between runs.
+func bigStore(b *testing.B) (*sqlite.DB, []benchDevice) {
+	b.Helper()
+	n := benchEvents()
+	cache := filepath.Join(os.TempDir(), fmt.Sprintf("talbar-bench-%d-v1.db", n))
+	ctx := context.Background()
+	tree := units(b)
+	open := func(path string) *sqlite.DB {
+		db, err := sqlite.Open(ctx, path, sqlite.Options{Units: tree, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Synchronous: os.Getenv("BENCH_SYNC")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return db
+	}
+	if _, err := os.Stat(cache); err != nil {
+		tmp := cache + ".building"
+		os.Remove(tmp)
+		db := open(tmp)
+		devs := officers(b, db, tree)
+		r := rand.New(rand.NewSource(1))
+		start := time.Now()
+		for done := 0; done < n; done += 5000 {
+			d := devs[r.Intn(len(devs))]
+			resp, err := db.Push(ctx, d.p, syncproto.PushRequest{Protocol: 1, Changes: creates(r, d, min(5000, n-done))})
+			if err != nil || len(resp.Rejected) > 0 {
+				b.Fatalf("build: %v %+v", err, resp.Rejected)
+			}
+		}
+		b.Logf("built %d events through Push in %s", n, time.Since(start).Round(time.Second))
+		if _, err := dbExec(tmp, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+		if err := os.Rename(tmp, cache); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dst := filepath.Join(b.TempDir(), "big.db")
+	if err := copyFile(cache, dst); err != nil {
+		b.Fatal(err)
+	}
+	db := open(dst)
+	b.Cleanup(func() { db.Close() })
+	return db, officers(b, db, tree)
+}
+
+func dbExec(path, q string) (sql.Result, error) {
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Exec(q)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// BenchmarkPush measures push-and-merge throughput into a store already holding 1,000,000
+// events, beside a plain bulk insert of the same rows into SQLite (the physical limit).
+func BenchmarkPush(b *testing.B) {
+	db, devs := bigStore(b)
+	ctx := context.Background()
+	r := rand.New(rand.NewSource(2))
+	for _, size := range []int{500, 5000} {
+		b.Run(fmt.Sprintf("merge/batch=%d", size), func(b *testing.B) {
+			batches := make([][]syncproto.Change, b.N)
+			who := make([]benchDevice, b.N)
+			for i := range batches {
+				who[i] = devs[r.Intn(len(devs))]
+				batches[i] = creates(r, who[i], size)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				resp, err := db.Push(ctx, who[i].p, syncproto.PushRequest{Protocol: 1, Changes: batches[i]})
+				if err != nil || len(resp.Accepted) != size {
+					b.Fatalf("%v accepted=%d", err, len(resp.Accepted))
+				}
+			}
+			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "changes/s")
+		})
+		b.Run(fmt.Sprintf("bulkinsert/batch=%d", size), func(b *testing.B) {
+			raw, err := sql.Open("sqlite", "file:"+filepath.Join(b.TempDir(), "bulk.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer raw.Close()
+			raw.SetMaxOpenConns(1)
+			if _, err := raw.Exec(`CREATE TABLE rows (id TEXT PRIMARY KEY, record_id TEXT, hlc TEXT, fields TEXT)`); err != nil {
+				b.Fatal(err)
+			}
+			batches := make([][]syncproto.Change, b.N)
+			for i := range batches {
+				batches[i] = creates(r, devs[0], size)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				tx, _ := raw.Begin()
+				st, _ := tx.Prepare(`INSERT INTO rows (id, record_id, hlc, fields) VALUES (?, ?, ?, ?)`)
+				for _, c := range batches[i] {
+					f, _ := json.Marshal(c.Fields)
+					if _, err := st.Exec(c.ID, c.RecordID, c.HLC, f); err != nil {
+						b.Fatal(err)
+					}
+				}
+				st.Close()
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkReports measures the national totals and KPI queries at 1,000,000 events.
+func BenchmarkReports(b *testing.B) {
+	db, _ := bigStore(b)
+	ctx := context.Background()
+	b.Run("totals/nation", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := db.Totals(ctx, "MN", 2026, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("totals/aimag", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := db.Totals(ctx, "MN-073", 2026, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("kpis/nation", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			v, err := db.Totals(ctx, "MN", 2026, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ts, err := db.Targets(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = api.Judge("MN", 2026, v, ts)
+		}
+	})
+	v, _ := db.Totals(ctx, "MN", 2026, 0)
+	if got, want := v.Get("events"), int64(benchEvents()); got < want {
+		b.Fatalf("national events=%d, want at least %d", got, want)
+	}
+}
