@@ -1,0 +1,388 @@
+package dashboard
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
+
+	"talbar/server/store"
+	"talbar/shared/record"
+	"talbar/shared/tally"
+	"talbar/shared/unit"
+)
+
+// table is an export: a header and rows produced on demand, so a million records stream out
+// page by page instead of sitting in memory.
+type table struct {
+	Sheet  string
+	Header []string
+	Rows   func(ctx context.Context, emit func([]any) error) error
+}
+
+// writeCSV writes a UTF-8 CSV with a byte-order mark, which spreadsheet programs need to read
+// Cyrillic correctly.
+func writeCSV(ctx context.Context, w io.Writer, t table) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Header); err != nil {
+		return fmt.Errorf("write csv header: %w", err)
+	}
+	rec := make([]string, len(t.Header))
+	err := t.Rows(ctx, func(row []any) error {
+		for i, x := range row {
+			rec[i] = cellText(x)
+		}
+		return cw.Write(rec[:len(row)])
+	})
+	if err != nil {
+		return fmt.Errorf("write csv rows: %w", err)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// cellText is a CSV cell: plain digits for numbers so spreadsheets read them as numbers.
+func cellText(x any) string {
+	switch v := x.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case *float64:
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64)
+	}
+	return fmt.Sprint(x)
+}
+
+// writeXLSX writes one sheet through excelize's stream writer, which keeps memory flat.
+func writeXLSX(ctx context.Context, w io.Writer, t table) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", t.Sheet); err != nil {
+		return fmt.Errorf("name sheet: %w", err)
+	}
+	sw, err := f.NewStreamWriter(t.Sheet)
+	if err != nil {
+		return fmt.Errorf("stream writer: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return fmt.Errorf("header style: %w", err)
+	}
+	head := make([]any, len(t.Header))
+	for i, s := range t.Header {
+		head[i] = excelize.Cell{StyleID: bold, Value: s}
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{}); err != nil {
+		return fmt.Errorf("write header: %w", err)
+	}
+	n := 1
+	err = t.Rows(ctx, func(row []any) error {
+		n++
+		if n > excelize.TotalRows {
+			return fmt.Errorf("more than %d rows: use the CSV export", excelize.TotalRows)
+		}
+		cells := make([]any, len(row))
+		for i, x := range row {
+			switch v := x.(type) {
+			case *float64:
+				if v != nil {
+					cells[i] = *v
+				}
+			default:
+				cells[i] = v
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		return sw.SetRow(cell, cells)
+	})
+	if err != nil {
+		return fmt.Errorf("write rows: %w", err)
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("flush sheet: %w", err)
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+// send streams a table in the format of ext as a download.
+func (h *Handler) send(c *fiber.Ctx, t table, name, ext string) error {
+	switch ext {
+	case "csv":
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	case "xlsx":
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	default:
+		return h.fail(c, fiber.StatusNotFound, "error.not_found")
+	}
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, ext))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	log := h.cfg.Logger
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+		// The handler has returned by now; the export reads on its own context.
+		ctx := context.Background()
+		var err error
+		if ext == "csv" {
+			err = writeCSV(ctx, bw, t)
+		} else {
+			err = writeXLSX(ctx, bw, t)
+		}
+		if err != nil {
+			log.Error("export failed", "name", name, "err", err)
+		}
+		_ = bw.Flush()
+	})
+	return nil
+}
+
+type exportsData struct {
+	Unit    string
+	Units   []string
+	Year    int
+	Years   []int
+	Period  Period
+	Periods []Period
+}
+
+func (h *Handler) exports(c *fiber.Ctx) error {
+	code, st := h.scopeUnit(c, c.Query("unit"))
+	if st != 0 {
+		return h.scopeFail(c, st)
+	}
+	v := h.newView(c, "exports")
+	v.Title = v.T("dash.nav.exports")
+	v.Data = exportsData{Unit: code, Units: h.unitChoices(v), Year: h.yearQuery(c), Years: h.years(),
+		Period: ParsePeriod(c.Query("period")), Periods: Periods}
+	return h.render(c, "exports", v)
+}
+
+// TotalsHeader is the first columns of the totals export, before one column per tally metric
+// and the two survey shares.
+var totalsLead = []string{"dash.col.code", "dash.col.level", "dash.col.parent", "dash.col.name"}
+
+// exportTotals writes the totals of the user's scope: the unit itself, every division below it
+// and every soum or district, one row each.
+func (h *Handler) exportTotals(c *fiber.Ctx) error {
+	code, st := h.scopeUnit(c, c.Query("unit"))
+	if st != 0 {
+		return h.scopeFail(c, st)
+	}
+	v := h.newView(c, "exports")
+	year, p := h.yearQuery(c), ParsePeriod(c.Query("period"))
+	leaves, err := h.leafTotals(c.UserContext(), year, p)
+	if err != nil {
+		return h.serverError(c, err)
+	}
+	var header []string
+	for _, k := range totalsLead {
+		header = append(header, v.T(k))
+	}
+	for _, k := range tally.Metrics {
+		label := metricLabel(v, k)
+		switch {
+		case strings.HasPrefix(k, "events."):
+			label = v.T("dash.m.events") + ": " + label
+		case strings.HasPrefix(k, "reached."):
+			label = v.T("dash.m.reached") + ": " + label
+		case strings.HasPrefix(k, "materials."):
+			label = v.T("dash.m.materials") + ": " + label
+		}
+		header = append(header, label)
+	}
+	header = append(header, metricLabel(v, "cannot_get_info_pct"), metricLabel(v, "satisfaction_pct"))
+	var codes []unit.Code
+	var walk func(unit.Code)
+	walk = func(x unit.Code) {
+		codes = append(codes, x)
+		for _, ch := range h.cfg.Units.Children(x) {
+			walk(ch)
+		}
+	}
+	walk(unit.Code(code))
+	t := table{Sheet: v.T("dash.sheet.totals"), Header: header,
+		Rows: func(_ context.Context, emit func([]any) error) error {
+			for _, x := range codes {
+				u, _ := h.cfg.Units.Get(x)
+				tv := h.rollUp(leaves, string(x))
+				row := []any{string(u.Code), v.T("level." + string(u.Level)), string(u.Parent), u.Name(v.Lang)}
+				for i := range tally.Metrics {
+					row = append(row, tv[i])
+				}
+				row = append(row, pct(tv.Get("info_no"), tv.Get("surveys")), pct(tv.Get("satisfied"), tv.Get("surveys")))
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+	return h.send(c, t, fmt.Sprintf("talbar-totals-%s-%d-%s", code, year, p.Code), c.Params("ext"))
+}
+
+// exportRecords writes the merged events or surveys of a year in the user's scope. Surveys stay
+// anonymous: the free-text suggestion is left out, since a respondent may write a name or phone
+// number in it; no other survey field can identify a person.
+func (h *Handler) exportRecords(c *fiber.Ctx) error {
+	entity := map[string]string{"events": record.EntityEvent, "surveys": record.EntitySurvey}[c.Params("entity")]
+	if entity == "" {
+		return h.fail(c, fiber.StatusNotFound, "error.not_found")
+	}
+	code, st := h.scopeUnit(c, c.Query("unit"))
+	if st != 0 {
+		return h.scopeFail(c, st)
+	}
+	v := h.newView(c, "exports")
+	year := h.yearQuery(c)
+	cols := recordColumns(v, entity)
+	header := make([]string, len(cols))
+	for i, col := range cols {
+		header[i] = col.label
+	}
+	s := h.cfg.Store
+	t := table{Sheet: v.T("dash.sheet." + entity), Header: header,
+		Rows: func(ctx context.Context, emit func([]any) error) error {
+			after := ""
+			for {
+				recs, err := s.Records(ctx, store.RecordFilter{Entity: entity, Unit: code, Year: year, Limit: 5000, After: after})
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					if r.Deleted {
+						continue
+					}
+					row := make([]any, len(cols))
+					for i, col := range cols {
+						row[i] = col.value(r)
+					}
+					if err := emit(row); err != nil {
+						return err
+					}
+				}
+				if len(recs) < 5000 {
+					return nil
+				}
+				after = recs[len(recs)-1].ID
+			}
+		}}
+	return h.send(c, t, fmt.Sprintf("talbar-%s-%s-%d", c.Params("entity"), code, year), c.Params("ext"))
+}
+
+type column struct {
+	label string
+	value func(store.Record) any
+}
+
+// recordColumns lists an entity's export columns; code fields are written as their labels.
+func recordColumns(v *view, entity string) []column {
+	str := func(k string) func(store.Record) any {
+		return func(r store.Record) any { s, _ := r.Values[k].(string); return s }
+	}
+	lbl := func(k, list string) func(store.Record) any {
+		return func(r store.Record) any {
+			if s, _ := r.Values[k].(string); s != "" {
+				return v.T(list + "." + s)
+			}
+			return ""
+		}
+	}
+	num := func(k string) func(store.Record) any {
+		return func(r store.Record) any {
+			if f, ok := r.Values[k].(float64); ok {
+				return int64(f)
+			}
+			return nil
+		}
+	}
+	cols := []column{
+		{"ID", func(r store.Record) any { return r.ID }},
+		{v.T("field.date"), func(r store.Record) any { return r.Date }},
+		{v.T("dash.col.code"), func(r store.Record) any { return r.Unit }},
+		{v.T("field.unit"), func(r store.Record) any { return v.UnitName(r.Unit) }},
+		{v.T("dash.col.division"), func(r store.Record) any { return v.UnitName(string(v.h.cfg.Units.Division(unit.Code(r.Unit)))) }},
+	}
+	list := func(k, listName string) func(store.Record) any {
+		return func(r store.Record) any {
+			xs, _ := r.Values[k].([]any)
+			var out []string
+			for _, x := range xs {
+				if s, ok := x.(string); ok {
+					out = append(out, v.T(listName+"."+s))
+				}
+			}
+			return strings.Join(out, "; ")
+		}
+	}
+	if entity == record.EntityEvent {
+		cols = append(cols,
+			column{v.T("field.kind"), lbl("kind", "kind")},
+			column{v.T("field.place"), str("place")},
+			column{v.T("field.occasion"), lbl("occasion", "occasion")},
+			column{v.T("field.partners"), list("partners", "partner")})
+		counts := func(k, g string) func(store.Record) any {
+			return func(r store.Record) any {
+				m, _ := r.Values[k].(map[string]any)
+				if f, ok := m[g].(float64); ok {
+					return int64(f)
+				}
+				return int64(0)
+			}
+		}
+		for _, g := range record.TargetGroups {
+			cols = append(cols, column{v.T("dash.m.reached") + ": " + v.T("target_group."+g.Code), counts("reached", g.Code)})
+		}
+		for _, g := range record.Materials {
+			cols = append(cols, column{v.T("dash.m.materials") + ": " + v.T("material."+g.Code), counts("materials", g.Code)})
+		}
+		cols = append(cols,
+			column{v.T("field.consultations"), num("consultations")},
+			column{v.T("field.contracts_signed"), num("contracts_signed")},
+			column{v.T("field.contributions_mnt"), num("contributions_mnt")},
+			column{v.T("field.notes"), str("notes")})
+		return cols
+	}
+	sat := func(r store.Record) any {
+		if f, ok := r.Values["satisfaction"].(float64); ok {
+			return int64(f)
+		}
+		return nil
+	}
+	return append(cols,
+		column{v.T("field.event_id"), str("event_id")},
+		column{v.T("field.target_group"), lbl("target_group", "target_group")},
+		column{v.T("field.age_band"), lbl("age_band", "age_band")},
+		column{v.T("field.sex"), lbl("sex", "sex")},
+		column{v.T("field.insurance_status"), lbl("insurance_status", "insurance_status")},
+		column{v.T("field.info_access"), lbl("info_access", "info_access")},
+		column{v.T("field.info_sources"), list("info_sources", "info_source")},
+		column{v.T("field.satisfaction"), sat})
+}
+
+// sortedKeys is for stable test output of maps.
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

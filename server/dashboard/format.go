@@ -1,0 +1,115 @@
+package dashboard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Number formats. Mongolian groups thousands with a no-break space and writes a decimal comma
+// ("639 820", "35,5%"), the style of Mongolian statistical tables; English groups with commas and
+// writes a decimal point ("639,820", "35.5%"). A no-break space keeps a figure on one line.
+// Change both here: every page, the JSON the overview refreshes from and the chart tooltips
+// take their text from these functions.
+var numberStyle = map[string]struct{ group, decimal string }{
+	"mn": {"\u00a0", ","},
+	"en": {",", "."},
+}
+
+// FormatInt formats n with the language's thousands separator.
+func FormatInt(lang string, n int64) string {
+	st, ok := numberStyle[lang]
+	if !ok {
+		st = numberStyle["mn"]
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(st.group)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// FormatPct formats a percentage with one decimal, or a dash when there is no data.
+func FormatPct(lang string, p *float64) string {
+	if p == nil {
+		return "—"
+	}
+	st, ok := numberStyle[lang]
+	if !ok {
+		st = numberStyle["mn"]
+	}
+	s := strconv.FormatFloat(*p, 'f', 1, 64)
+	return strings.Replace(s, ".", st.decimal, 1) + "%"
+}
+
+// pct is num/den as a percentage rounded to one decimal, nil for an empty denominator.
+func pct(num, den int64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	p := float64(int64(float64(num)*1000/float64(den)+0.5)) / 10
+	return &p
+}
+
+// Period is a part of a year: the whole year, a half, a quarter or a month.
+type Period struct {
+	Code     string // year, h1, h2, q1-q4, m1-m12
+	From, To int    // months, inclusive
+}
+
+// Periods lists the choices in the period selector.
+var Periods = func() []Period {
+	p := []Period{{"year", 1, 12}, {"h1", 1, 6}, {"h2", 7, 12}}
+	for q := 1; q <= 4; q++ {
+		p = append(p, Period{fmt.Sprintf("q%d", q), q*3 - 2, q * 3})
+	}
+	for m := 1; m <= 12; m++ {
+		p = append(p, Period{fmt.Sprintf("m%d", m), m, m})
+	}
+	return p
+}()
+
+// ParsePeriod reads a period code; an unknown one is the whole year.
+func ParsePeriod(s string) Period {
+	for _, p := range Periods {
+		if p.Code == s {
+			return p
+		}
+	}
+	return Periods[0]
+}
+
+// yearQuery reads ?year=, defaulting to the current year, bounded to sensible years.
+func (h *Handler) yearQuery(c *fiber.Ctx) int {
+	y, err := strconv.Atoi(c.Query("year"))
+	if err != nil || y < 2019 || y > 2100 {
+		return h.cfg.Now().Year()
+	}
+	return y
+}
+
+// years offers the programme's first year to next year in selectors.
+func (h *Handler) years() []int {
+	var out []int
+	for y := h.cfg.Now().Year() + 1; y >= 2019; y-- {
+		out = append(out, y)
+	}
+	return out
+}
+
+// asOf is the time figures were read, shown beside them.
+func (h *Handler) asOf(lang string) string {
+	return h.cfg.Now().Format(time.DateTime)
+}

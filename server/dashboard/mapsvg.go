@@ -1,0 +1,116 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// aimagMap is the aimag shapes projected once at start-up into SVG path data. The projection is
+// equirectangular with longitudes shrunk by cos(47°), Mongolia's middle latitude: at this scale
+// it is indistinguishable from Mercator, and it needs no map library in the browser.
+type aimagMap struct {
+	Width, Height int
+	Paths         []aimagPath
+}
+
+type aimagPath struct {
+	Code string
+	D    string
+}
+
+type geoFeature struct {
+	Properties struct {
+		Code string `json:"code"`
+	} `json:"properties"`
+	Geometry struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	} `json:"geometry"`
+}
+
+// parseAimagMap projects a GeoJSON FeatureCollection of polygons into a width-wide SVG.
+func parseAimagMap(b []byte, width int) (*aimagMap, error) {
+	var fc struct {
+		Features []geoFeature `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		return nil, fmt.Errorf("decode geojson: %w", err)
+	}
+	type shape struct {
+		code  string
+		polys [][][][2]float64 // polygons → rings → points
+	}
+	var shapes []shape
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	k := math.Cos(47 * math.Pi / 180)
+	for _, f := range fc.Features {
+		s := shape{code: f.Properties.Code}
+		switch f.Geometry.Type {
+		case "Polygon":
+			var p [][][2]float64
+			if err := json.Unmarshal(f.Geometry.Coordinates, &p); err != nil {
+				return nil, fmt.Errorf("polygon %s: %w", s.code, err)
+			}
+			s.polys = [][][][2]float64{p}
+		case "MultiPolygon":
+			if err := json.Unmarshal(f.Geometry.Coordinates, &s.polys); err != nil {
+				return nil, fmt.Errorf("multipolygon %s: %w", s.code, err)
+			}
+		default:
+			continue
+		}
+		for _, p := range s.polys {
+			for _, r := range p {
+				for i, pt := range r {
+					x, y := pt[0]*k, -pt[1]
+					r[i] = [2]float64{x, y}
+					minX, maxX = math.Min(minX, x), math.Max(maxX, x)
+					minY, maxY = math.Min(minY, y), math.Max(maxY, y)
+				}
+			}
+		}
+		shapes = append(shapes, s)
+	}
+	if len(shapes) == 0 {
+		return nil, fmt.Errorf("no polygons")
+	}
+	scale := float64(width) / (maxX - minX)
+	m := &aimagMap{Width: width, Height: int(math.Ceil((maxY - minY) * scale))}
+	for _, s := range shapes {
+		var d strings.Builder
+		for _, p := range s.polys {
+			for _, r := range p {
+				for i, pt := range r {
+					if i == 0 {
+						d.WriteByte('M')
+					} else {
+						d.WriteByte('L')
+					}
+					d.WriteString(strconv.FormatFloat((pt[0]-minX)*scale, 'f', 1, 64))
+					d.WriteByte(' ')
+					d.WriteString(strconv.FormatFloat((pt[1]-minY)*scale, 'f', 1, 64))
+				}
+				d.WriteByte('Z')
+			}
+		}
+		m.Paths = append(m.Paths, aimagPath{Code: s.code, D: d.String()})
+	}
+	return m, nil
+}
+
+// shade is a colour on a light-to-dark blue ramp for share in [0, 1]; grey for no data.
+func shade(share float64, has bool) string {
+	if !has {
+		return "#e5e7eb"
+	}
+	share = math.Max(0, math.Min(1, share))
+	lo, hi := [3]float64{0xea, 0xf2, 0xfb}, [3]float64{0x08, 0x3d, 0x8c}
+	var c [3]int
+	for i := range c {
+		c[i] = int(lo[i] + (hi[i]-lo[i])*share + 0.5)
+	}
+	return fmt.Sprintf("#%02x%02x%02x", c[0], c[1], c[2])
+}

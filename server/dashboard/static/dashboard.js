@@ -1,0 +1,107 @@
+// Talbar dashboard: charts from data attributes, selectors that submit themselves, and the
+// overview's refresh. No inline scripts: the pages' Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+  var lang = document.body.getAttribute("data-lang") || "mn";
+  // Same separators as the server's FormatInt (format.go).
+  var sep = lang === "en" ? { g: ",", d: "." } : { g: "\u00a0", d: "," };
+  function fmt(n, dec) {
+    if (n === null || n === undefined) return "—";
+    var s = Number(n).toFixed(dec || 0), parts = s.split("."), i = parts[0], neg = i[0] === "-";
+    if (neg) i = i.slice(1);
+    i = i.replace(/\B(?=(\d{3})+(?!\d))/g, sep.g);
+    return (neg ? "-" : "") + i + (parts[1] ? sep.d + parts[1] : "");
+  }
+  var palette = ["#1f5fa8", "#e07b39", "#2e9c6a", "#9b59b6"];
+
+  function monthsChart(el, d) {
+    var sets = d.series.map(function (s, i) {
+      return {
+        label: s.label, data: s.data, yAxisID: s.axis || "y",
+        type: s.axis ? "line" : "bar", backgroundColor: palette[i], borderColor: palette[i], tension: 0.2
+      };
+    });
+    return new Chart(el, {
+      data: { labels: d.labels, datasets: sets },
+      options: {
+        animation: false, maintainAspectRatio: false,
+        scales: {
+          y: { beginAtZero: true, ticks: { callback: function (v) { return fmt(v); } } },
+          y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return fmt(v); } } }
+        },
+        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y); } } } }
+      }
+    });
+  }
+
+  function indicatorChart(el, d) {
+    var dec = d.percent ? 1 : 0, suffix = d.percent ? "%" : "";
+    return new Chart(el, {
+      type: "line",
+      data: {
+        labels: d.labels, datasets: d.series.map(function (s, i) {
+          return { label: s.label, data: s.data, borderColor: palette[i], backgroundColor: palette[i], spanGaps: true, borderDash: i ? [6, 4] : [] };
+        })
+      },
+      options: {
+        animation: false, maintainAspectRatio: false,
+        scales: { y: { beginAtZero: d.percent, ticks: { callback: function (v) { return fmt(v, 0) + suffix; } } } },
+        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y, dec) + suffix; } } } }
+      }
+    });
+  }
+
+  var charts = {};
+  function drawCharts() {
+    if (typeof Chart === "undefined") return;
+    document.querySelectorAll("canvas[data-chart]").forEach(function (el) {
+      var d = JSON.parse(el.getAttribute("data-chart"));
+      charts[el.id || Math.random()] = el.getAttribute("data-kind") === "indicator" ? indicatorChart(el, d) : monthsChart(el, d);
+    });
+  }
+
+  // The overview polls its JSON and rewrites each figure in place, so a push shows within a
+  // second without reloading the page.
+  function refresh() {
+    var box = document.getElementById("overview");
+    if (!box) return;
+    var url = box.getAttribute("data-refresh"), every = Number(box.getAttribute("data-every")) || 1000;
+    function tick() {
+      if (document.hidden) return;
+      fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (j) {
+        if (!j) return;
+        document.querySelectorAll("[data-fig]").forEach(function (el) {
+          var k = el.getAttribute("data-fig");
+          if (k in j.figures && el.textContent !== j.figures[k]) {
+            el.textContent = j.figures[k];
+            if (k in j.values) el.setAttribute("data-value", j.values[k]);
+          }
+        });
+        var asOf = document.getElementById("as-of");
+        if (asOf) asOf.textContent = j.as_of;
+        var ch = charts["months-chart"];
+        if (ch && j.chart) {
+          j.chart.series.forEach(function (s, i) { ch.data.datasets[i].data = s.data; });
+          ch.update("none");
+        }
+      }).catch(function () { /* offline for a moment: the next tick retries */ });
+    }
+    setInterval(tick, every);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-autosubmit] select").forEach(function (s) {
+      s.addEventListener("change", function () { s.form.submit(); });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+      f.addEventListener("submit", function (e) { if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault(); });
+    });
+    drawCharts();
+    refresh();
+  });
+})();
