@@ -55,7 +55,12 @@ type StoredRecord struct {
 
 // Columns recomputes the derived columns from the merged state.
 func (s *StoredRecord) Columns(tree *unit.Tree) {
-	v := s.Rec.Values()
+	v := map[string]json.RawMessage{}
+	for _, k := range [...]string{"unit", "date", record.FieldDeleted} {
+		if f, ok := s.Rec.Fields[k]; ok {
+			v[k] = f.V
+		}
+	}
 	s.Unit = record.Str(v, "unit")
 	s.Division = string(tree.Division(unit.Code(s.Unit)))
 	s.Date = record.Str(v, "date")
@@ -230,7 +235,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 			}
 		}
 		if isNew {
-			sr = &StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: map[string]merge.Field{}}}
+			sr = &StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: make(map[string]merge.Field, len(c.Fields)+1)}}
 		}
 		writer := pr.DeviceID
 		if c.DeviceID != "" {

@@ -152,16 +152,20 @@ func Fields(entity string) []string {
 	return out
 }
 
-// Required returns the required wire fields of entity in a stable order.
-func Required(entity string) []string {
-	var out []string
-	for _, k := range Fields(entity) {
-		if specFor(entity)[k].required {
-			out = append(out, k)
+// Required returns the required wire fields of entity in a stable order. Callers must not modify it.
+func Required(entity string) []string { return required[entity] }
+
+var required = func() map[string][]string {
+	m := map[string][]string{}
+	for _, e := range []string{EntityEvent, EntitySurvey} {
+		for _, k := range Fields(e) {
+			if specFor(e)[k].required {
+				m[e] = append(m[e], k)
+			}
 		}
 	}
-	return out
-}
+	return m
+}()
 
 func specFor(entity string) map[string]fieldSpec {
 	switch entity {
@@ -226,8 +230,8 @@ func checkField(name string, s fieldSpec, raw json.RawMessage, opt Options) *Pro
 	}
 	switch s.kind {
 	case fText, fEnum, fDate, fUnit, fID:
-		var v string
-		if json.Unmarshal(raw, &v) != nil {
+		v, ok := text(raw)
+		if !ok {
 			return bad(ErrInvalidType, "must be text")
 		}
 		switch s.kind {
@@ -360,9 +364,31 @@ func Int(fields map[string]json.RawMessage, name string) int64 {
 
 // Str reads a text field, "" when absent or not text.
 func Str(fields map[string]json.RawMessage, name string) string {
-	var s string
-	_ = json.Unmarshal(fields[name], &s)
+	s, _ := text(fields[name])
 	return s
+}
+
+// text decodes a JSON string, taking a fast path for the escape-free strings of codes and dates:
+// it runs several times for every change of every push.
+func text(raw json.RawMessage) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		inner := raw[1 : len(raw)-1]
+		plain := true
+		for _, c := range inner {
+			if c == '\\' || c == '"' || c < 0x20 {
+				plain = false
+				break
+			}
+		}
+		if plain && utf8.Valid(inner) {
+			return string(inner), true
+		}
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // Counts reads a counts object such as reached or materials.
@@ -380,9 +406,7 @@ func Counts(fields map[string]json.RawMessage, name string) map[string]int64 {
 
 // Deleted reports whether the tombstone field is true.
 func Deleted(fields map[string]json.RawMessage) bool {
-	var b bool
-	_ = json.Unmarshal(fields[FieldDeleted], &b)
-	return b
+	return string(bytes.TrimSpace(fields[FieldDeleted])) == "true"
 }
 
 // Date reads the date field.
