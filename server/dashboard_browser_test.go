@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"talbar/server/dashboard"
+	"talbar/server/store"
+	"talbar/syncproto"
+)
+
+// chromiumPath finds Debian's chromium (.ci/setup installs it). Outside CI a machine without it
+// skips the browser tests; in CI its absence is a failure, so a missing install step shows.
+func chromiumPath(tb testing.TB) string {
+	tb.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		tb.Fatal("chromium is not installed: run .ci/setup")
+	}
+	tb.Skip("chromium is not installed (.ci/setup installs it)")
+	return ""
+}
+
+// newBrowser starts headless Chromium with a fresh profile and the flags a machine without
+// internet needs, and returns a tab's context.
+func newBrowser(tb testing.TB, width, height int) context.Context {
+	tb.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(tb)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "mn"),
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(width, height),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	tctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	tb.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return tctx
+}
+
+// browserSignIn opens the dashboard, is sent to the form, and signs in.
+func browserSignIn(tb testing.TB, ctx context.Context, base, name string) {
+	tb.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/dashboard/"),
+		chromedp.WaitVisible(chromedp.ID("sign-in")),
+		chromedp.SendKeys(chromedp.ID("name"), name),
+		chromedp.SendKeys(chromedp.ID("password"), dashPassword),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("overview")),
+	); err != nil {
+		tb.Fatalf("sign in: %v", err)
+	}
+}
+
+// figureText reads the text the browser shows for a figure of the overview's cards.
+func figureText(tb testing.TB, ctx context.Context, key string) string {
+	tb.Helper()
+	s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`#overview [data-fig="`+key+`"]`)))
+	if err != nil {
+		tb.Fatalf("read figure %s: %v", key, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// TestDashboardBrowser signs in with headless Chromium, finds the national figures of
+// /api/v1/totals on the overview, sees a push arrive, switches to English and downloads the CSV.
+func TestDashboardBrowser(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	devs := seedDemo(t, m, []string{"MN-073", "MN-047", "MN-1"}, 10, 3)
+	dashUser(t, m, "hq", store.WebViewer, "")
+	base := "http://" + m.Addr()
+	ctx := newBrowser(t, 1280, 1000)
+	browserSignIn(t, ctx, base, "hq")
+
+	api := nationalTotals(t, devs["MN-1"], demoYear())
+	want := map[string]int64{"events": api.Events["total"], "reached": api.Reached["total"], "consultations": api.Consultations,
+		"contracts_signed": api.ContractsSigned, "contributions_mnt": api.ContributionsMNT, "surveys": api.Surveys.Responses}
+	for k, v := range want {
+		if got := figureText(t, ctx, k); got != dashboard.FormatInt("mn", v) {
+			t.Errorf("mn %s: page %q, api %q", k, got, dashboard.FormatInt("mn", v))
+		}
+	}
+	// The vendored Chart.js loaded under the page's CSP and drew the month chart.
+	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof Chart !== "undefined" && !!Chart.getChart("months-chart")`))
+	if err != nil || !drawn {
+		t.Fatalf("month chart not drawn: %v", err)
+	}
+
+	// A push shows without reloading: the page polls its JSON every second.
+	devs["MN-047"].push(devs["MN-047"].change(newID(), "event", syncproto.OpUpsert,
+		fmt.Sprintf(`{"kind":"open_day","date":%q,"unit":"MN4101","reached":{"pupils":3}}`, demoDate(1, 2))))
+	wantEvents := dashboard.FormatInt("mn", api.Events["total"]+1)
+	deadline := time.Now().Add(5 * time.Second)
+	for figureText(t, ctx, "events") != wantEvents {
+		if time.Now().After(deadline) {
+			t.Fatalf("open page shows %q, want %q", figureText(t, ctx, "events"), wantEvents)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("lang-en")),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #overview`)),
+	); err != nil {
+		t.Fatalf("switch to English: %v", err)
+	}
+	if got := figureText(t, ctx, "reached"); got != dashboard.FormatInt("en", api.Reached["total"]+3) {
+		t.Errorf("en reached: page %q, want %q", got, dashboard.FormatInt("en", api.Reached["total"]+3))
+	}
+
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/dashboard/exports"),
+		chromedp.WaitVisible(chromedp.ID("dl-totals-csv")),
+		chromedp.Click(chromedp.ID("dl-totals-csv")),
+	); err != nil {
+		t.Fatalf("download: %v", err)
+	}
+	var data []byte
+	for deadline := time.Now().Add(15 * time.Second); data == nil; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no CSV downloaded")
+		}
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if !strings.HasSuffix(e.Name(), ".crdownload") {
+				data, _ = os.ReadFile(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\ufeff"))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("downloaded CSV: %v, %d rows", err, len(rows))
+	}
+	if rows[0][4] != "Events" || rows[1][0] != "MN" || rows[1][4] != strconv.FormatInt(api.Events["total"]+1, 10) {
+		t.Fatalf("CSV header %v, national row %v", rows[0][:6], rows[1][:6])
+	}
+}
+
+// TestDashboardScreenshots renders the overview, the map and the indicators page with demo
+// data into docs/. It runs only when asked: TALBAR_SCREENSHOTS=1 go test -run DashboardScreenshots ./server
+func TestDashboardScreenshots(t *testing.T) {
+	if os.Getenv("TALBAR_SCREENSHOTS") == "" {
+		t.Skip("set TALBAR_SCREENSHOTS=1 to rewrite docs/dashboard-*.png")
+	}
+	m := MustRunMain(t, tempDB(t))
+	var divs []string
+	for _, c := range m.Units.Children("MN") {
+		divs = append(divs, string(c))
+	}
+	seedDemo(t, m, divs, 12, 7)
+	ctx0 := context.Background()
+	for _, y := range []int{2019, 2020, 2021, 2022} {
+		for id, v := range map[string]float64{"mandatory_insured": 639820, "voluntary_insured": 194418} {
+			x := v * (1 + 0.035*float64(y-2018))
+			ts, _ := m.Store.Targets(ctx0)
+			for _, tg := range ts {
+				if tg.Indicator == id && tg.Year == y {
+					tg.Actual = &x
+					if err := m.Store.SetTarget(ctx0, tg); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	base := "http://" + m.Addr()
+	ctx := newBrowser(t, 1400, 1000)
+	browserSignIn(t, ctx, base, "hq")
+	for _, shot := range []struct{ path, wait, file string }{
+		{"/dashboard/?lang=mn", "#months-chart", "dashboard-overview.png"},
+		{"/dashboard/units?metric=reached&lang=mn", "#aimag-map", "dashboard-map.png"},
+		{"/dashboard/indicators?lang=en", "#target-form", "dashboard-indicators.png"},
+	} {
+		png, err := chromedp.Run(ctx, chromedp.Steps(
+			chromedp.Navigate(base+shot.path),
+			chromedp.WaitVisible(chromedp.CSS(shot.wait)),
+			chromedp.Sleep(500*time.Millisecond),
+		))
+		_ = png
+		if err != nil {
+			t.Fatalf("%s: %v", shot.path, err)
+		}
+		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", shot.path, err)
+		}
+		if err := os.WriteFile(filepath.Join("..", "docs", shot.file), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
