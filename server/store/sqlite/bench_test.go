@@ -86,7 +86,7 @@ func creates(r *rand.Rand, d benchDevice, n int) []syncproto.Change {
 func bigStore(b *testing.B) (*sqlite.DB, []benchDevice) {
 	b.Helper()
 	n := benchEvents()
-	cache := filepath.Join(os.TempDir(), fmt.Sprintf("talbar-bench-%d-v1.db", n))
+	cache := filepath.Join(os.TempDir(), fmt.Sprintf("talbar-bench-%d-v2.db", n))
 	ctx := context.Background()
 	tree := units(b)
 	open := func(path string) *sqlite.DB {

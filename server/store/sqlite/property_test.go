@@ -188,6 +188,13 @@ func snapshot(tb testing.TB, db *sqlite.DB, tree *unit.Tree) string {
 			}
 			fmt.Fprintf(&buf, "%s %d %v\n", leaf, y, v)
 		}
+		for _, code := range []string{"MN", "MN-073"} {
+			kept, _ := db.Totals(ctx, code, y, 0)
+			re, _ := db.RecomputeTotals(ctx, code, y)
+			if kept.String() != re.String() {
+				tb.Fatalf("%s %d: rolled-up totals %v != recomputed %v", code, y, kept, re)
+			}
+		}
 		for m := 1; m <= 12; m++ {
 			v, _ := db.Totals(ctx, "MN", y, m)
 			fmt.Fprintf(&buf, "MN %d-%02d %v\n", y, m, v)

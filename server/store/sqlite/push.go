@@ -192,7 +192,7 @@ func writeRecords(ctx context.Context, tx *sql.Tx, recs map[string]*store.Stored
 	return nil
 }
 
-// totalsUpsert adds a delta row to the totals of one leaf and month.
+// totalsUpsert adds a delta to one totals row.
 var totalsUpsert = func() string {
 	cols, vals, sets := make([]string, tally.N), make([]string, tally.N), make([]string, tally.N)
 	for i := range tally.Metrics {
@@ -200,13 +200,36 @@ var totalsUpsert = func() string {
 		vals[i] = "?"
 		sets[i] = fmt.Sprintf("m%02d = m%02d + excluded.m%02d", i, i, i)
 	}
-	return `INSERT INTO totals (unit, division, year, month, ` + strings.Join(cols, ", ") + `) VALUES (?, ?, ?, ?, ` +
+	return `INSERT INTO totals (unit, scope, year, month, ` + strings.Join(cols, ", ") + `) VALUES (?, ?, ?, ?, ` +
 		strings.Join(vals, ", ") + `) ON CONFLICT (unit, year, month) DO UPDATE SET ` + strings.Join(sets, ", ")
 }()
 
+type rollupKey struct {
+	unit, scope string
+	year, month int
+}
+
+// applyDeltas moves the totals of each leaf and month and of every roll-up above it: the leaf's
+// year, its division's month and year, the nation's month and year. Deltas are summed per row in
+// memory first, so a batch touches each row once.
 func applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[tally.Key]tally.Vector, db *DB) error {
 	if len(deltas) == 0 {
 		return nil
+	}
+	rows := map[rollupKey]tally.Vector{}
+	add := func(k rollupKey, v tally.Vector) {
+		if rows[k] == nil {
+			rows[k] = tally.New()
+		}
+		rows[k].Add(v)
+	}
+	for k, v := range deltas {
+		div := string(db.units.Division(unitCode(k.Unit)))
+		for _, m := range []int{k.Month, 0} {
+			add(rollupKey{k.Unit, "leaf", k.Year, m}, v)
+			add(rollupKey{div, "division", k.Year, m}, v)
+			add(rollupKey{"MN", "nation", k.Year, m}, v)
+		}
 	}
 	st, err := tx.PrepareContext(ctx, totalsUpsert)
 	if err != nil {
@@ -214,13 +237,13 @@ func applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[tally.Key]tally.Vec
 	}
 	defer st.Close()
 	args := make([]any, 4+tally.N)
-	for k, v := range deltas {
-		args[0], args[1], args[2], args[3] = k.Unit, string(db.units.Division(unitCode(k.Unit))), k.Year, k.Month
+	for k, v := range rows {
+		args[0], args[1], args[2], args[3] = k.unit, k.scope, k.year, k.month
 		for i, x := range v {
 			args[4+i] = x
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("move totals of %s %d-%02d: %w", k.Unit, k.Year, k.Month, err)
+			return fmt.Errorf("move totals of %s %d-%02d: %w", k.unit, k.year, k.month, err)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -49,20 +50,33 @@ func scanVector(row interface{ Scan(...any) error }, extra ...any) (tally.Vector
 	return v, nil
 }
 
-// Totals implements store.Store. It sums at most 12 rows per soum or district, so its cost does
-// not grow with the number of records.
+// checkUnit refuses a code that is not a unit with totals.
+func (db *DB) checkUnit(code string) error {
+	u, ok := db.units.Get(unit.Code(code))
+	if !ok || u.Level == unit.LevelNation && code != string(unit.Nation) {
+		return fmt.Errorf("%w: unit %q is not known", store.ErrInvalid, code)
+	}
+	return nil
+}
+
+// Totals implements store.Store. It reads one row: the totals are kept rolled up per unit and
+// month and per unit and year (month 0), so its cost does not grow with the number of records.
 func (db *DB) Totals(ctx context.Context, code string, year, month int) (tally.Vector, error) {
-	where, args, err := db.scope(code)
-	if err != nil {
+	if code == "" {
+		code = string(unit.Nation)
+	}
+	if err := db.checkUnit(code); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + sumCols + ` FROM totals WHERE year = ?` + where
-	args = append([]any{year}, args...)
-	if month >= 1 && month <= 12 {
-		q += ` AND month = ?`
-		args = append(args, month)
+	if month < 0 || month > 12 {
+		month = 0
 	}
-	v, err := scanVector(db.read.QueryRowContext(ctx, q, args...))
+	cols := strings.ReplaceAll(strings.ReplaceAll(sumCols, "coalesce(sum(", "("), "), 0)", ")")
+	v, err := scanVector(db.read.QueryRowContext(ctx, `SELECT `+cols+` FROM totals WHERE unit = ? AND year = ? AND month = ?`,
+		code, year, month))
+	if errors.Is(err, sql.ErrNoRows) {
+		return tally.New(), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: totals: %v", store.ErrUnavailable, err)
 	}
@@ -71,7 +85,7 @@ func (db *DB) Totals(ctx context.Context, code string, year, month int) (tally.V
 
 // TotalsByLeaf implements store.Store.
 func (db *DB) TotalsByLeaf(ctx context.Context, year int) (map[string]tally.Vector, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT unit, `+sumCols+` FROM totals WHERE year = ? GROUP BY unit`, year)
+	rows, err := db.read.QueryContext(ctx, `SELECT unit, `+sumCols+` FROM totals WHERE year = ? AND month = 0 AND scope = 'leaf' GROUP BY unit`, year)
 	if err != nil {
 		return nil, fmt.Errorf("totals by leaf: %w", err)
 	}
@@ -94,12 +108,14 @@ func (db *DB) TotalsByMonth(ctx context.Context, code string, year int) ([12]tal
 	for i := range out {
 		out[i] = tally.New()
 	}
-	where, args, err := db.scope(code)
-	if err != nil {
+	if code == "" {
+		code = string(unit.Nation)
+	}
+	if err := db.checkUnit(code); err != nil {
 		return out, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT month, `+sumCols+` FROM totals WHERE year = ?`+where+` GROUP BY month`,
-		append([]any{year}, args...)...)
+	rows, err := db.read.QueryContext(ctx, `SELECT month, `+sumCols+` FROM totals WHERE unit = ? AND year = ? AND month BETWEEN 1 AND 12 GROUP BY month`,
+		code, year)
 	if err != nil {
 		return out, fmt.Errorf("totals by month: %w", err)
 	}
@@ -110,9 +126,7 @@ func (db *DB) TotalsByMonth(ctx context.Context, code string, year int) ([12]tal
 		if err != nil {
 			return out, fmt.Errorf("scan totals: %w", err)
 		}
-		if m >= 1 && m <= 12 {
-			out[m-1] = v
-		}
+		out[m-1] = v
 	}
 	return out, rows.Err()
 }

@@ -90,10 +90,13 @@ CREATE TABLE targets (
 	PRIMARY KEY (indicator, year)
 );
 
--- Totals per soum or district and month; column mNN is tally.Metrics[NN].
+-- Totals kept current inside every push; column mNN is tally.Metrics[NN]. Rows exist per soum or
+-- district (scope 'leaf'), per aimag or the capital ('division') and for the nation ('nation'),
+-- each for every month (1-12) and for the whole year (month 0), so that any total the API or the
+-- dashboard asks for is one row, whatever the number of records.
 CREATE TABLE totals (
 	unit     TEXT NOT NULL,
-	division TEXT NOT NULL,
+	scope    TEXT NOT NULL CHECK (scope IN ('leaf', 'division', 'nation')),
 	year     INTEGER NOT NULL,
 	month    INTEGER NOT NULL,
 	m00 INTEGER NOT NULL DEFAULT 0, -- events
@@ -127,4 +130,4 @@ CREATE TABLE totals (
 	m28 INTEGER NOT NULL DEFAULT 0, -- satisfied
 	PRIMARY KEY (unit, year, month)
 ) WITHOUT ROWID;
-CREATE INDEX totals_year_division ON totals (year, division);
+CREATE INDEX totals_year_scope ON totals (year, month, scope);
