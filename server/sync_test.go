@@ -139,6 +139,30 @@ func TestPushMixedBatch(t *testing.T) {
 			}
 		}
 	}
+	// The survey indicators are measured per soum and per aimag too; coverage is national only.
+	for _, who := range []struct {
+		c    *client
+		unit string
+	}{{a, "MN6501"}, {officer, "MN-073"}} {
+		if st := who.c.do("GET", "/api/v1/kpis?year=2026&unit="+who.unit, nil, &k); st != 200 {
+			t.Fatalf("kpis %s status %d", who.unit, st)
+		}
+		if sat := k.Indicators[3]; sat.ID != "satisfaction_pct" || sat.Actual == nil || *sat.Actual != 100 || sat.N != 1 {
+			t.Errorf("%s satisfaction=%+v", who.unit, sat)
+		}
+		if cov := k.Indicators[0]; cov.Target != nil || cov.Status != "no_data" {
+			t.Errorf("%s coverage=%+v", who.unit, cov)
+		}
+	}
+	// Headquarters enters a later year's official figures: no code change needed.
+	target, actual := 700000.0, 690000.0
+	if err := m.Store.SetTarget(context.Background(), syncproto.Target{Indicator: "mandatory_insured", Year: 2026, Target: &target, Actual: &actual}); err != nil {
+		t.Fatal(err)
+	}
+	a.do("GET", "/api/v1/kpis?year=2026&unit=MN", nil, &k)
+	if cov := k.Indicators[0]; cov.Actual == nil || *cov.Actual != actual || cov.Status != "not_met" {
+		t.Errorf("entered coverage=%+v", cov)
+	}
 	if st := a.do("GET", "/api/v1/kpis?year=2019&unit=MN", nil, &k); st != 200 || k.Indicators[0].Target == nil || *k.Indicators[0].Target != 659015 {
 		t.Fatalf("2019 kpis: %+v", k.Indicators[0])
 	}
