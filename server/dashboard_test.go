@@ -142,9 +142,7 @@ func demoYear() int { return time.Now().Year() }
 // demoDate is a day in month m of the demo year, never after today.
 func demoDate(m, d int) string {
 	now := time.Now()
-	if m > int(now.Month()) {
-		m = int(now.Month())
-	}
+	m = 1 + (m-1)%int(now.Month())
 	if m == int(now.Month()) && d > now.Day() {
 		d = now.Day()
 	}

@@ -116,7 +116,7 @@ func (h *Handler) overviewFor(ctx context.Context, v *view, code string, year in
 	}
 	t := sumMonths(months, p)
 	all := figuresOf(v, t)
-	d := overviewData{Unit: code, Year: year, Period: p, Years: h.years(), Periods: Periods, AsOf: h.asOf(v.Lang),
+	d := overviewData{Unit: code, Year: year, Period: p, Years: h.years(), Periods: Periods, AsOf: v.T("term.as_of", h.asOf(v.Lang)),
 		Every: h.cfg.RefreshEvery.Milliseconds()}
 	lbl := func(k string) string { return metricLabel(v, k) }
 	d.Headline = labelled(v, all, []string{"events", "reached", "consultations", "contracts_signed", "contributions_mnt",
