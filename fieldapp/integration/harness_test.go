@@ -1,13 +1,11 @@
 package integration_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -240,9 +238,13 @@ func newDevice(tb testing.TB, name, url, code string, now clockFunc) *device {
 	return d
 }
 
+// deviceSynchronous is the devices' synchronous pragma: NORMAL keeps the tests quick; the
+// benchmarks use the app's default (FULL).
+var deviceSynchronous = "NORMAL"
+
 func (d *device) open() {
 	d.tb.Helper()
-	db, err := localstore.Open(d.Path, localstore.Options{Now: func() time.Time { return d.Now() }, Synchronous: "NORMAL",
+	db, err := localstore.Open(d.Path, localstore.Options{Now: func() time.Time { return d.Now() }, Synchronous: deviceSynchronous,
 		Logger: quietLogger()})
 	if err != nil {
 		d.tb.Fatal(err)
@@ -501,6 +503,3 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	sort.Strings(out)
 	return out
 }
-
-var _ = bufio.NewReader
-var _ = rand.IntN

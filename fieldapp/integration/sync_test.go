@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -530,5 +529,3 @@ func TestServerRestoredFromBackup(t *testing.T) { restoreOlderCopy(t, true, 4) }
 // cursor_ahead (its cursor is beyond the restored log) and re-sends. With several devices this
 // detection is racy (see the report in docs); the epoch rotation above is what makes it robust.
 func TestServerRestoredKeepingEpoch(t *testing.T) { restoreOlderCopy(t, false, 1) }
-
-var _ = strings.Contains

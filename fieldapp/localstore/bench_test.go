@@ -2,6 +2,8 @@ package localstore_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -16,8 +18,14 @@ import (
 // transaction, synchronous=FULL, WAL) on a store that already holds 2,000 records, and reports
 // the p50 and p99 latency.
 func BenchmarkSave(b *testing.B) {
+	for _, sync := range []string{"FULL", "NORMAL"} {
+		b.Run(sync, func(b *testing.B) { benchmarkSave(b, sync) })
+	}
+}
+
+func benchmarkSave(b *testing.B, synchronous string) {
 	ctx := context.Background()
-	db := mustOpen(b, "", localstore.Options{})
+	db := mustOpen(b, "", localstore.Options{Synchronous: synchronous, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	rng := rand.New(rand.NewPCG(1, 1))
 	day := time.Date(2026, 5, 14, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 2000; i++ {

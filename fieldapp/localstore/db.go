@@ -54,6 +54,13 @@ type DB struct {
 
 	mu       sync.Mutex // guards unitsCache
 	unitsChk unitChecker
+
+	// Checkpoints run in the background, not inside the save that crosses SQLite's threshold:
+	// copying the WAL back into the database is what made one save in a hundred slow.
+	ckptDB    *sql.DB
+	ckpt      chan struct{}
+	ckptDone  chan struct{}
+	closeOnce sync.Once
 }
 
 // Open opens (creating if needed) the store at path and applies pending migrations, so a database
@@ -78,7 +85,7 @@ func Open(path string, opt Options) (*DB, error) {
 	q.Add("_pragma", "synchronous("+opt.Synchronous+")")
 	dsn := "file:" + path + "?" + q.Encode()
 
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate&"+url.Values{"_pragma": {"wal_autocheckpoint(0)"}}.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}
@@ -90,7 +97,16 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}
 	read.SetMaxOpenConns(4)
-	db := &DB{path: path, write: write, read: read, now: opt.Now, logger: opt.Logger.With("store", "local")}
+	ckptDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("open local store: %w", err)
+	}
+	ckptDB.SetMaxOpenConns(1)
+	db := &DB{path: path, write: write, read: read, now: opt.Now, logger: opt.Logger.With("store", "local"),
+		ckptDB: ckptDB, ckpt: make(chan struct{}, 1), ckptDone: make(chan struct{})}
+	go db.checkpointer()
 	ctx := context.Background()
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -113,9 +129,36 @@ func Open(path string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-// Close releases the database.
+// checkpointer copies the WAL into the database after bursts of writes, off the save path.
+func (db *DB) checkpointer() {
+	defer close(db.ckptDone)
+	for range db.ckpt {
+		time.Sleep(50 * time.Millisecond) // let a burst of saves finish first
+		if _, err := db.ckptDB.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			db.logger.Warn("checkpoint", "err", err)
+		}
+	}
+}
+
+// written tells the checkpointer a write committed; it never blocks.
+func (db *DB) written() {
+	select {
+	case db.ckpt <- struct{}{}:
+	default:
+	}
+}
+
+// Close releases the database, copying the WAL back into it first.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.ckpt)
+		<-db.ckptDone
+	})
 	var errs []error
+	if db.ckptDB != nil {
+		_, err := db.ckptDB.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		errs = append(errs, err, db.ckptDB.Close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -270,5 +313,6 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.written()
 	return nil
 }

@@ -170,7 +170,8 @@ func (db *DB) adoptDeviceID(ctx context.Context, tx *sql.Tx, id string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET device_id = ? WHERE device_id = ''`, id); err != nil {
 		return fmt.Errorf("adopt device id: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM records WHERE data LIKE '%"d":""%'`)
+	// Every record is read (once, at enrollment): the stored JSON form belongs to syncproto/merge.
+	rows, err := tx.QueryContext(ctx, `SELECT id, data FROM records`)
 	if err != nil {
 		return fmt.Errorf("adopt device id: %w", err)
 	}
@@ -187,13 +188,17 @@ func (db *DB) adoptDeviceID(ctx context.Context, tx *sql.Tx, id string) error {
 			rows.Close()
 			return err
 		}
+		changed := false
 		for k, f := range r.Fields {
 			if f.D == "" {
 				f.D = id
 				r.Fields[k] = f
+				changed = true
 			}
 		}
-		ups = append(ups, upd{rid, string(r.Marshal())})
+		if changed {
+			ups = append(ups, upd{rid, string(r.Marshal())})
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
