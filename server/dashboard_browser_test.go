@@ -199,6 +199,7 @@ func TestDashboardScreenshots(t *testing.T) {
 		{"/dashboard/?lang=mn", "#months-chart", "dashboard-overview.png"},
 		{"/dashboard/units?metric=reached&lang=mn", "#aimag-map", "dashboard-map.png"},
 		{"/dashboard/indicators?lang=en", "#target-form", "dashboard-indicators.png"},
+		{"/dashboard/report?half=2&lang=mn", ".report", "dashboard-report.png"},
 	} {
 		png, err := chromedp.Run(ctx, chromedp.Steps(
 			chromedp.Navigate(base+shot.path),

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"sort"
+	"strings"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -118,9 +119,16 @@ func (h *Handler) report(c *fiber.Ctx) error {
 		a, b := pct(now.Get(k), now.Get("surveys")), pct(prev.Get(k), prev.Get("surveys"))
 		r := compareRow{Label: metricLabel(v, k), Now: v.Pct(a), Prev: v.Pct(b), Change: "—"}
 		if a != nil && b != nil {
+			// A change of shares is in percentage points; fewer "no" answers is progress.
 			ch := *a - *b
-			r.Change = v.Pct(&ch)
+			r.Change = strings.TrimSuffix(v.Pct(&ch), "%") + " " + v.T("dash.report.pp")
+			if ch > 0 {
+				r.Change = "+" + r.Change
+			}
 			r.Up, r.Down = ch > 0, ch < 0
+			if k == "info_no" || k == "info_partly" {
+				r.Up, r.Down = r.Down, r.Up
+			}
 		}
 		d.Knowledge = append(d.Knowledge, r)
 	}
