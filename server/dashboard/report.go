@@ -2,8 +2,8 @@ package dashboard
 
 import (
 	"sort"
-	"strings"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
