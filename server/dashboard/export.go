@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -375,14 +374,4 @@ func recordColumns(v *view, entity string) []column {
 		column{v.T("field.info_access"), lbl("info_access", "info_access")},
 		column{v.T("field.info_sources"), list("info_sources", "info_source")},
 		column{v.T("field.satisfaction"), sat})
-}
-
-// sortedKeys is for stable test output of maps.
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
