@@ -1,0 +1,405 @@
+package ui
+
+import (
+	"encoding/json"
+	"sort"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"talbar/fieldapp/localstore"
+	"talbar/shared/record"
+)
+
+// EventForm records an open day, a market-day event or a herder meeting, or edits one: every
+// event field of PROTOCOL.md, numbers checked as they are typed.
+type EventForm struct {
+	u       *UI
+	content fyne.CanvasObject
+	scroll  *container.Scroll
+
+	id string // the record edited; "" for a new one
+
+	Title         *widget.Label
+	Kind          *codeSelect
+	KindErr       fieldError
+	Date          *dateField
+	Unit          *codeSelect
+	UnitErr       fieldError
+	Place         *widget.Entry
+	PlaceErr      fieldError
+	Occasion      *codeSelect
+	Partners      *codeChecks
+	Reached       map[string]*numField // by target group
+	ReachedTotal  *widget.Label
+	Materials     map[string]*numField // by material
+	Consultations *numField
+	Contracts     *numField
+	Contributions *numField
+	Lat, Lon      *widget.Entry
+	LatErr        fieldError
+	LonErr        fieldError
+	Notes         *widget.Entry
+	NotesErr      fieldError
+	Status        *widget.Label
+	SaveButton    *widget.Button
+	NewButton     *widget.Button
+	nums          []*numField
+}
+
+func newEventForm(u *UI) *EventForm {
+	f := &EventForm{u: u, Reached: map[string]*numField{}, Materials: map[string]*numField{}}
+	f.Title = heading(u.T("ui.event.new"))
+	var kl, kc []string
+	for _, k := range record.EventKinds {
+		kl, kc = append(kl, u.label("kind", k.Code)), append(kc, k.Code)
+	}
+	f.Kind = newCodeSelect(kl, kc, u.T("ui.choose"), func() { f.checkField("kind") })
+	f.KindErr = newFieldError()
+	f.Date = newDateField(u, func() { f.checkField("date") })
+	f.Unit = newCodeSelect(nil, nil, u.T("ui.choose"), func() { f.checkField("unit") })
+	f.UnitErr = newFieldError()
+	f.ensureUnits()
+	f.Place = widget.NewEntry()
+	f.Place.OnChanged = func(string) { f.checkField("place") }
+	f.PlaceErr = newFieldError()
+	var ol, oc []string
+	for _, o := range record.Occasions {
+		ol, oc = append(ol, u.label("occasion", o.Code)), append(oc, o.Code)
+	}
+	f.Occasion = newCodeSelect(ol, oc, u.T("ui.choose"), nil)
+	f.Partners = newCodeChecks(u, "partner", record.Partners)
+
+	check := func(n *numField) { f.checkNum(n) }
+	reached := container.NewVBox()
+	for _, g := range record.TargetGroups {
+		n := newNumField("reached."+g.Code, u.label("target_group", g.Code), check)
+		f.Reached[g.Code] = n
+		f.nums = append(f.nums, n)
+		reached.Add(n.row)
+	}
+	f.ReachedTotal = widget.NewLabel("")
+	materials := container.NewVBox()
+	for _, m := range record.Materials {
+		n := newNumField("materials."+m.Code, u.label("material", m.Code), check)
+		f.Materials[m.Code] = n
+		f.nums = append(f.nums, n)
+		materials.Add(n.row)
+	}
+	f.Consultations = newNumField("consultations", u.T("field.consultations"), check)
+	f.Contracts = newNumField("contracts_signed", u.T("field.contracts_signed"), check)
+	f.Contributions = newNumField("contributions_mnt", u.T("field.contributions_mnt"), check)
+	f.nums = append(f.nums, f.Consultations, f.Contracts, f.Contributions)
+
+	f.Lat, f.Lon = widget.NewEntry(), widget.NewEntry()
+	f.Lat.PlaceHolder, f.Lon.PlaceHolder = "47.9", "106.9"
+	f.LatErr, f.LonErr = newFieldError(), newFieldError()
+	f.Lat.OnChanged = func(string) { f.checkField("lat") }
+	f.Lon.OnChanged = func(string) { f.checkField("lon") }
+	f.Notes = widget.NewMultiLineEntry()
+	f.Notes.Wrapping = fyne.TextWrapWord
+	f.Notes.SetMinRowsVisible(3)
+	f.Notes.OnChanged = func(string) { f.checkField("notes") }
+	f.NotesErr = newFieldError()
+
+	f.Status = wrapLabel("")
+	f.SaveButton = widget.NewButton(u.T("ui.action.save"), f.Save)
+	f.SaveButton.Importance = widget.HighImportance
+	f.NewButton = widget.NewButton(u.T("ui.event.another"), func() { f.Reset() })
+
+	form := container.NewVBox(
+		f.Title,
+		field(u.T("field.kind"), f.Kind, f.KindErr),
+		field(u.T("field.date"), f.Date.box, f.Date.err),
+		field(u.T("field.unit"), f.Unit, f.UnitErr),
+		field(u.T("field.place"), f.Place, f.PlaceErr),
+		container.NewVBox(heading(u.T("field.occasion")), f.Occasion),
+		container.NewVBox(heading(u.T("field.partners")), f.Partners),
+		widget.NewSeparator(),
+		heading(u.T("field.reached")), reached, f.ReachedTotal,
+		widget.NewSeparator(),
+		heading(u.T("field.materials")), materials,
+		widget.NewSeparator(),
+		f.Consultations.row, f.Contracts.row, f.Contributions.row,
+		widget.NewSeparator(),
+		heading(u.T("ui.event.position")),
+		wrapLabel(u.T("ui.event.position_hint")),
+		container.NewGridWithColumns(2,
+			container.NewVBox(widget.NewLabel(u.T("field.lat")), f.Lat, f.LatErr.Label),
+			container.NewVBox(widget.NewLabel(u.T("field.lon")), f.Lon, f.LonErr.Label)),
+		field(u.T("field.notes"), f.Notes, f.NotesErr),
+		f.Status,
+		container.NewHBox(f.SaveButton, f.NewButton),
+	)
+	f.scroll = container.NewVScroll(container.NewPadded(form))
+	f.content = f.scroll
+	f.updateTotal()
+	return f
+}
+
+// ensureUnits fills the soum or district choice from the inspector's own units, choosing the only
+// one when there is one.
+func (f *EventForm) ensureUnits() {
+	fillUnits(f.u, f.Unit)
+}
+
+func fillUnits(u *UI, s *codeSelect) {
+	cur := s.code()
+	units := u.ownUnits()
+	var labels, codes []string
+	for _, x := range units {
+		labels, codes = append(labels, x.Name(u.lang)), append(codes, string(x.Code))
+	}
+	s.Options, s.codes = labels, codes
+	s.Refresh()
+	switch {
+	case cur != "":
+		s.setCode(cur)
+	case len(codes) == 1:
+		s.SetSelectedIndex(0)
+	}
+}
+
+// Reset empties the form for a new event, keeping the date, soum and kind an inspector most often
+// repeats.
+func (f *EventForm) Reset() {
+	f.id = ""
+	f.Title.SetText(f.u.T("ui.event.new"))
+	f.Place.SetText("")
+	f.Occasion.ClearSelected()
+	f.Partners.SetSelected(nil)
+	for _, n := range f.nums {
+		n.entry.SetText("")
+		n.err.set("")
+	}
+	f.Lat.SetText("")
+	f.Lon.SetText("")
+	f.Notes.SetText("")
+	for _, e := range []fieldError{f.KindErr, f.Date.err, f.UnitErr, f.PlaceErr, f.LatErr, f.LonErr, f.NotesErr} {
+		e.set("")
+	}
+	f.Status.SetText("")
+	f.scroll.ScrollToTop()
+}
+
+// Load fills the form with a stored event for editing.
+func (f *EventForm) Load(r localstore.Record) {
+	f.Reset()
+	f.id = r.ID
+	f.Title.SetText(f.u.T("ui.event.edit"))
+	v := r.Values
+	f.Kind.setCode(jsonStr(v["kind"]))
+	f.Date.entry.SetText(jsonStr(v["date"]))
+	f.ensureUnits()
+	f.Unit.setCode(jsonStr(v["unit"]))
+	if f.Unit.code() == "" && r.Unit != "" {
+		// A unit outside the inspector's own (an officer's record moved, or reference data changed):
+		// offer it so the record can still be edited.
+		f.Unit.Options = append(f.Unit.Options, f.u.unitName(r.Unit))
+		f.Unit.codes = append(f.Unit.codes, r.Unit)
+		f.Unit.setCode(r.Unit)
+	}
+	f.Place.SetText(jsonStr(v["place"]))
+	f.Occasion.setCode(jsonStr(v["occasion"]))
+	f.Partners.setCodes(jsonStrs(v["partners"]))
+	for code, n := range jsonCounts(v["reached"]) {
+		if nf := f.Reached[code]; nf != nil {
+			nf.setValue(n)
+		}
+	}
+	for code, n := range jsonCounts(v["materials"]) {
+		if nf := f.Materials[code]; nf != nil {
+			nf.setValue(n)
+		}
+	}
+	f.Consultations.setValue(v["consultations"])
+	f.Contracts.setValue(v["contracts_signed"])
+	f.Contributions.setValue(v["contributions_mnt"])
+	if raw, ok := v["lat"]; ok {
+		f.Lat.SetText(string(raw))
+	}
+	if raw, ok := v["lon"]; ok {
+		f.Lon.SetText(string(raw))
+	}
+	f.Notes.SetText(jsonStr(v["notes"]))
+	f.Status.SetText("")
+}
+
+// counts builds a counts object (reached, materials) from its entries; nil when all are empty.
+func counts(nums map[string]*numField) json.RawMessage {
+	m := map[string]json.RawMessage{}
+	for code, n := range nums {
+		if v := n.value(); v != nil {
+			m[code] = v
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// Fields is what the form would save: every field, nil for the empty ones.
+func (f *EventForm) Fields() map[string]json.RawMessage {
+	return map[string]json.RawMessage{
+		"kind":              textJSON(f.Kind.code()),
+		"date":              textJSON(f.Date.text()),
+		"unit":              textJSON(f.Unit.code()),
+		"place":             textJSON(f.Place.Text),
+		"occasion":          textJSON(f.Occasion.code()),
+		"partners":          listJSON(f.Partners.selectedCodes()),
+		"reached":           counts(f.Reached),
+		"materials":         counts(f.Materials),
+		"consultations":     f.Consultations.value(),
+		"contracts_signed":  f.Contracts.value(),
+		"contributions_mnt": f.Contributions.value(),
+		"lat":               numberJSON(f.Lat.Text, true),
+		"lon":               numberJSON(f.Lon.Text, true),
+		"notes":             textJSON(f.Notes.Text),
+	}
+}
+
+// checkField validates one field as it changes and shows its message.
+func (f *EventForm) checkField(name string) {
+	v := f.Fields()[name]
+	var msg string
+	if v != nil {
+		ps, _ := record.Validate(record.EntityEvent, map[string]json.RawMessage{name: v}, record.Options{})
+		msg = problemsByField(f.u.cfg.Catalog, f.u.lang, ps)[name]
+	}
+	if e, ok := f.errFor(name); ok {
+		e.set(msg)
+	}
+}
+
+func (f *EventForm) checkNum(n *numField) {
+	var msg string
+	if v := n.value(); v != nil {
+		name, code, isMap := cutPath(n.path)
+		fields := map[string]json.RawMessage{name: v}
+		if isMap {
+			fields[name] = json.RawMessage(`{"` + code + `":` + string(v) + `}`)
+		}
+		ps, _ := record.Validate(record.EntityEvent, fields, record.Options{})
+		msg = problemsByField(f.u.cfg.Catalog, f.u.lang, ps)[n.path]
+	}
+	n.err.set(msg)
+	f.updateTotal()
+}
+
+func cutPath(p string) (name, code string, isMap bool) {
+	for i := 0; i < len(p); i++ {
+		if p[i] == '.' {
+			return p[:i], p[i+1:], true
+		}
+	}
+	return p, "", false
+}
+
+// updateTotal shows the people reached in all, the figure headquarters looks at first.
+func (f *EventForm) updateTotal() {
+	var total int64
+	for _, n := range f.Reached {
+		var v int64
+		if json.Unmarshal(n.value(), &v) == nil && v > 0 {
+			total += v
+		}
+	}
+	f.ReachedTotal.SetText(f.u.T("ui.event.reached_total", total))
+}
+
+func (f *EventForm) errFor(name string) (fieldError, bool) {
+	switch name {
+	case "kind":
+		return f.KindErr, true
+	case "date":
+		return f.Date.err, true
+	case "unit":
+		return f.UnitErr, true
+	case "place":
+		return f.PlaceErr, true
+	case "lat":
+		return f.LatErr, true
+	case "lon":
+		return f.LonErr, true
+	case "notes":
+		return f.NotesErr, true
+	}
+	for _, n := range f.nums {
+		if n.path == name {
+			return n.err, true
+		}
+	}
+	return fieldError{}, false
+}
+
+// showProblems puts each problem next to its field; those without a field go to the status line.
+func (f *EventForm) showProblems(ps []record.Problem) {
+	by := problemsByField(f.u.cfg.Catalog, f.u.lang, ps)
+	var rest []string
+	names := make([]string, 0, len(by))
+	for k := range by {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if e, ok := f.errFor(name); ok {
+			e.set(by[name])
+		} else {
+			rest = append(rest, by[name])
+		}
+	}
+	msg := f.u.T("ui.form.fix")
+	for _, r := range rest {
+		msg += "\n" + r
+	}
+	f.Status.Importance = widget.DangerImportance
+	f.Status.SetText(msg)
+}
+
+// Save validates the form and writes the event and its change in one transaction; nothing is
+// written while a field has a problem.
+func (f *EventForm) Save() {
+	_, problems, err := saveDraft(f.u, record.EntityEvent, f.id, f.Fields())
+	if err != nil {
+		f.Status.Importance = widget.DangerImportance
+		f.Status.SetText(f.u.errText(err))
+		return
+	}
+	if len(problems) > 0 {
+		f.showProblems(problems)
+		return
+	}
+	edited := f.id != ""
+	f.Reset()
+	f.Status.Importance = widget.SuccessImportance
+	f.Status.SetText(f.u.T("ui.form.saved"))
+	f.u.afterSave()
+	if edited {
+		f.u.Show(ScreenRecords)
+	}
+}
+
+// saveDraft checks fields as the store will (all required fields for a new record) and saves them.
+// For a new record, empty fields are left out; for an edit, they clear what was stored.
+func saveDraft(u *UI, entity, id string, fields map[string]json.RawMessage) (string, []record.Problem, error) {
+	d := localstore.Draft{Entity: entity, ID: id, Fields: map[string]any{}}
+	check := map[string]json.RawMessage{}
+	for k, v := range fields {
+		if v == nil && id == "" {
+			continue
+		}
+		d.Fields[k] = nullable(v)
+		check[k] = nullable(v)
+	}
+	if ps, _ := record.Validate(entity, check, record.Options{Create: id == ""}); len(ps) > 0 {
+		return "", ps, nil
+	}
+	newID, ps, err := u.cfg.Store.Save(u.ctx(), d)
+	if err != nil {
+		u.log.Error("save record", "entity", entity, "err", err)
+	}
+	return newID, ps, err
+}

@@ -1,0 +1,328 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"talbar/fieldapp/localstore"
+	"talbar/fieldapp/syncclient"
+	"talbar/shared/record"
+)
+
+// HomeScreen shows this month's and this year's figures of the records on the device, the sync
+// state at a glance and the sync button.
+type HomeScreen struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	Who          *widget.Label
+	Month        *widget.Label
+	Year         *widget.Label
+	Pending      *widget.Label
+	Rejected     *widget.Button
+	LastSync     *widget.Label
+	Reachable    *widget.Label
+	Skew         *widget.Label
+	SyncButton   *widget.Button
+	Progress     *widget.ProgressBar
+	SyncStatus   *widget.Label
+	MonthHeading *widget.Label
+	YearHeading  *widget.Label
+}
+
+func newHomeScreen(u *UI) *HomeScreen {
+	h := &HomeScreen{u: u}
+	h.Who = wrapLabel("")
+	h.Month, h.Year = wrapLabel(""), wrapLabel("")
+	h.MonthHeading, h.YearHeading = heading(u.T("term.this_month")), heading(u.T("term.this_year"))
+	h.Pending = wrapLabel("")
+	h.Rejected = widget.NewButtonWithIcon("", theme.WarningIcon(), func() { u.Show(ScreenRejected) })
+	h.Rejected.Importance = widget.DangerImportance
+	h.Rejected.Alignment = widget.ButtonAlignLeading
+	h.LastSync = wrapLabel("")
+	h.Reachable = wrapLabel("")
+	h.Skew = wrapLabel("")
+	h.Skew.Importance = widget.WarningImportance
+	h.SyncButton = widget.NewButtonWithIcon(u.T("ui.sync.button"), theme.ViewRefreshIcon(), u.SyncNow)
+	h.SyncButton.Importance = widget.HighImportance
+	h.Progress = widget.NewProgressBar()
+	h.SyncStatus = wrapLabel("")
+
+	// Figures side by side on a laptop, one above the other on a phone.
+	figures := container.New(columns{minCol: 300}, card(h.MonthHeading, h.Month), card(h.YearHeading, h.Year))
+	syncBox := card(heading(u.T("ui.home.sync_state")),
+		h.Pending, h.Rejected, h.LastSync, h.Reachable, h.Skew,
+		container.New(minHeight{64}, h.SyncButton), h.Progress, h.SyncStatus)
+	body := container.NewVBox(h.Who, syncBox, figures)
+	h.content = container.NewVScroll(container.NewPadded(body))
+	return h
+}
+
+// Refresh reads the figures and the sync state from the store.
+func (h *HomeScreen) Refresh() {
+	u := h.u
+	ctx := u.ctx()
+	if e, err := u.cfg.Store.Enrollment(ctx); err == nil {
+		h.Who.SetText(strings.TrimSpace(e.Inspector.Name + " · " + u.T("role."+e.Inspector.Role) + " · " + u.unitName(e.Inspector.UnitCode)))
+	}
+	now := u.cfg.Now()
+	if s, err := u.cfg.Store.Summary(ctx, now.Year(), int(now.Month()), ""); err == nil {
+		h.Month.SetText(h.figures(s))
+	} else {
+		u.log.Error("month summary", "err", err)
+	}
+	if s, err := u.cfg.Store.Summary(ctx, now.Year(), 0, ""); err == nil {
+		h.Year.SetText(h.figures(s))
+	} else {
+		u.log.Error("year summary", "err", err)
+	}
+	pending, rejected, err := u.cfg.Store.Counts(ctx)
+	if err != nil {
+		u.log.Error("count outbox", "err", err)
+	}
+	if pending == 0 {
+		h.Pending.SetText(u.T("ui.home.all_sent"))
+	} else {
+		h.Pending.SetText(u.T("fieldapp.sync.pending", pending))
+	}
+	if rejected > 0 {
+		h.Rejected.SetText(u.T("fieldapp.sync.rejected_count", rejected))
+		h.Rejected.Show()
+	} else {
+		h.Rejected.Hide()
+	}
+	if t, err := u.cfg.Store.LastSync(ctx); err == nil && !t.IsZero() {
+		h.LastSync.SetText(u.T("fieldapp.sync.last_sync", t.Local().Format("2006-01-02 15:04")))
+	} else {
+		h.LastSync.SetText(u.T("fieldapp.sync.never"))
+	}
+	switch u.reachable.Load() {
+	case 1:
+		h.Reachable.SetText(u.T("ui.home.reachable"))
+		h.Reachable.Importance = widget.SuccessImportance
+	case 2:
+		h.Reachable.SetText(u.T("ui.home.unreachable"))
+		h.Reachable.Importance = widget.WarningImportance
+	default:
+		h.Reachable.SetText(u.T("ui.home.reach_unknown"))
+		h.Reachable.Importance = widget.MediumImportance
+	}
+	h.Reachable.Refresh()
+	if w, err := u.cfg.Store.SkewWarning(ctx); err == nil && w != nil {
+		h.Skew.SetText(u.T("fieldapp.sync.clock_skew"))
+		h.Skew.Show()
+	} else {
+		h.Skew.Hide()
+	}
+	if u.syncing.Load() {
+		h.SyncButton.Disable()
+	} else {
+		h.SyncButton.Enable()
+		h.SyncStatus.SetText(u.lastSync.text)
+		if u.lastSync.isErr {
+			h.SyncStatus.Importance = widget.DangerImportance
+		} else {
+			h.SyncStatus.Importance = widget.MediumImportance
+		}
+		h.SyncStatus.Refresh()
+	}
+}
+
+// figures is the text of one period's card.
+func (h *HomeScreen) figures(s localstore.Summary) string {
+	u := h.u
+	t := s.Totals
+	lines := []string{u.T("ui.home.events", t.Events["total"])}
+	for _, k := range record.EventKinds {
+		lines = append(lines, "   "+u.label("kind", k.Code)+": "+fmt.Sprint(t.Events[k.Code]))
+	}
+	lines = append(lines,
+		u.T("ui.home.reached", t.Reached["total"]),
+		u.T("ui.home.contracts", t.ContractsSigned),
+		u.T("ui.home.contributions", groupThousands(t.ContributionsMNT)),
+		u.T("ui.home.surveys", t.Surveys.Responses))
+	return strings.Join(lines, "\n")
+}
+
+// groupThousands writes 1234567 as "1 234 567", as Mongolian tögrög amounts are written.
+func groupThousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// SyncNow starts a sync in the background unless one runs; the screens stay usable meanwhile and
+// the progress reaches the home screen through fyne.Do.
+func (u *UI) SyncNow() {
+	if !u.syncing.CompareAndSwap(false, true) {
+		return
+	}
+	u.Home.SyncButton.Disable()
+	u.Home.Progress.SetValue(0)
+	u.Home.SyncStatus.Importance = widget.MediumImportance
+	u.Home.SyncStatus.SetText(u.T("ui.sync.running"))
+	u.goBackground(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		res, err := u.cfg.Client.Sync(ctx)
+		fyne.DoAndWait(func() { u.syncFinished(res, err) })
+	})
+}
+
+func (u *UI) syncFinished(res syncclient.Result, err error) {
+	u.syncing.Store(false)
+	switch {
+	case err == nil:
+		u.reachable.Store(1)
+		msg := u.T("fieldapp.sync.phase.done")
+		if res.Rejected > 0 {
+			msg += "\n" + u.T("fieldapp.sync.rejected_count", res.Rejected)
+		}
+		u.lastSync = syncStatus{text: msg}
+		u.Home.Progress.SetValue(1)
+	case errors.Is(err, syncclient.ErrSyncInProgress):
+		u.lastSync = syncStatus{}
+	default:
+		if errors.Is(err, syncclient.ErrUnreachable) {
+			u.reachable.Store(2)
+		}
+		u.log.Warn("sync failed", "err", err)
+		u.lastSync = syncStatus{text: u.errText(err), isErr: true}
+	}
+	u.loadUnits()
+	u.Event.ensureUnits()
+	fillUnits(u, u.Survey.Unit)
+	u.refreshCurrent()
+}
+
+// refreshCurrent re-reads what the shown screen displays (after a sync or a save).
+func (u *UI) refreshCurrent() {
+	switch u.current {
+	case ScreenHome:
+		u.Home.Refresh()
+	case ScreenRecords:
+		u.Records.Refresh()
+	case ScreenRejected:
+		u.Rejected.Refresh()
+	case ScreenSettings:
+		u.Settings.Refresh()
+	}
+}
+
+// onProgress is the sync client's progress callback; it runs on the syncing goroutine.
+func (u *UI) onProgress(p syncclient.Progress) {
+	fyne.Do(func() {
+		h := u.Home
+		switch p.Phase {
+		case syncclient.PhasePush:
+			if p.ToPush > 0 {
+				h.Progress.SetValue(0.8 * float64(p.Pushed) / float64(p.ToPush))
+			}
+			h.SyncStatus.SetText(u.T("fieldapp.sync.phase.push", p.Pushed, p.ToPush))
+		case syncclient.PhasePull:
+			if h.Progress.Value < 0.8 {
+				h.Progress.SetValue(0.8)
+			}
+			h.SyncStatus.SetText(u.T("fieldapp.sync.phase.pull", p.Pulled))
+		case syncclient.PhaseResend:
+			h.SyncStatus.SetText(u.T("fieldapp.sync.phase.resend"))
+		case syncclient.PhaseDone:
+			h.Progress.SetValue(1)
+			h.SyncStatus.SetText(u.T("fieldapp.sync.phase.done"))
+		}
+	})
+}
+
+// afterSave updates what depends on the store after a local change.
+func (u *UI) afterSave() {
+	u.Home.Refresh()
+}
+
+// Start runs the background loop: it checks the server every CheckEvery and syncs by itself when
+// a connection comes back and changes wait. Stop ends it.
+func (u *UI) Start() {
+	if u.cfg.CheckEvery < 0 || u.stop != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u.stop = cancel
+	go func() {
+		t := time.NewTicker(u.cfg.CheckEvery)
+		defer t.Stop()
+		for {
+			u.checkConnection(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Stop ends the background loop.
+func (u *UI) Stop() {
+	if u.stop != nil {
+		u.stop()
+		u.stop = nil
+	}
+}
+
+// checkConnection asks the server's /healthz; when the server has just become reachable and
+// changes wait in the outbox, it starts a sync.
+func (u *UI) checkConnection(ctx context.Context) {
+	e, err := u.cfg.Store.Enrollment(ctx)
+	if err != nil {
+		return
+	}
+	ok := u.ping(ctx, e.ServerURL)
+	var now int32 = 2
+	if ok {
+		now = 1
+	}
+	before := u.reachable.Swap(now)
+	pending, _, _ := u.cfg.Store.Counts(ctx)
+	fyne.Do(func() {
+		if u.current == ScreenHome && !u.syncing.Load() {
+			u.Home.Refresh()
+		}
+		if ok && before != 1 && pending > 0 {
+			u.log.Info("connection back: syncing")
+			u.SyncNow()
+		}
+	})
+}
+
+// ping reports whether the server answers /healthz.
+func (u *UI) ping(ctx context.Context, serverURL string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(serverURL, "/")+"/api/v1/healthz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := u.cfg.HTTP.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}

@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// SettingsScreen holds the language, the server address with re-enrollment, and the about box.
+type SettingsScreen struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	Lang          *widget.RadioGroup
+	Server        *widget.Entry
+	Code          *widget.Entry
+	EnrollButton  *widget.Button
+	EnrollMessage *widget.Label
+	Inspector     *widget.Label
+	Version       *widget.Label
+	DeviceID      *widget.Label
+}
+
+func newSettingsScreen(u *UI) *SettingsScreen {
+	s := &SettingsScreen{u: u}
+	s.Lang = langChoice(u)
+	s.Server = widget.NewEntry()
+	s.Code = widget.NewEntry()
+	s.Code.PlaceHolder = u.T("ui.enroll.code_hint")
+	s.EnrollButton = widget.NewButton(u.T("ui.settings.reenroll"), s.Reenroll)
+	s.EnrollMessage = wrapLabel("")
+	s.Inspector = wrapLabel("")
+	s.Version = wrapLabel("")
+	s.DeviceID = wrapLabel("")
+	s.DeviceID.Selectable = true
+	form := container.NewVBox(
+		heading(u.T("ui.nav.settings")),
+		heading(u.T("ui.settings.language")), s.Lang,
+		widget.NewSeparator(),
+		heading(u.T("ui.settings.server")), s.Server,
+		wrapLabel(u.T("ui.settings.reenroll_hint")),
+		heading(u.T("ui.enroll.code")), s.Code,
+		s.EnrollButton, s.EnrollMessage,
+		widget.NewSeparator(),
+		heading(u.T("ui.settings.about")),
+		wrapLabel(u.T("ui.app.title")),
+		s.Inspector, s.Version, s.DeviceID,
+	)
+	s.content = container.NewVScroll(container.NewPadded(form))
+	return s
+}
+
+// Refresh shows the stored enrollment.
+func (s *SettingsScreen) Refresh() {
+	u := s.u
+	s.Version.SetText(u.T("ui.settings.version", u.cfg.Version))
+	e, err := u.cfg.Store.Enrollment(u.ctx())
+	if err != nil {
+		s.DeviceID.SetText(u.T("fieldapp.store.not_enrolled"))
+		s.Inspector.SetText("")
+		if s.Server.Text == "" {
+			s.Server.SetText(u.cfg.DefaultServer)
+		}
+		return
+	}
+	if s.Server.Text == "" {
+		s.Server.SetText(e.ServerURL)
+	}
+	s.DeviceID.SetText(u.T("ui.settings.device_id", e.DeviceID))
+	s.Inspector.SetText(u.T("ui.settings.inspector", e.Inspector.Name, u.T("role."+e.Inspector.Role), u.unitName(e.Inspector.UnitCode)))
+}
+
+// Reenroll enrolls the device again, possibly with another server: a revoked device, a new
+// inspector, or headquarters moving its server. Records and the outbox are kept and sent there.
+func (s *SettingsScreen) Reenroll() {
+	u := s.u
+	server, code := strings.TrimSpace(s.Server.Text), strings.TrimSpace(s.Code.Text)
+	if server == "" || code == "" {
+		s.EnrollMessage.Importance = widget.DangerImportance
+		s.EnrollMessage.SetText(u.T("ui.enroll.missing"))
+		return
+	}
+	if !strings.Contains(server, "://") {
+		server = "https://" + server
+	}
+	s.EnrollButton.Disable()
+	s.EnrollMessage.Importance = widget.MediumImportance
+	s.EnrollMessage.SetText(u.T("ui.enroll.running"))
+	u.goBackground(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		_, err := u.cfg.Client.Enroll(ctx, server, code, u.cfg.DeviceName, u.cfg.Platform)
+		fyne.DoAndWait(func() {
+			s.EnrollButton.Enable()
+			if err != nil {
+				u.log.Warn("re-enroll failed", "err", err)
+				s.EnrollMessage.Importance = widget.DangerImportance
+				s.EnrollMessage.SetText(u.errText(err))
+				return
+			}
+			s.Code.SetText("")
+			s.EnrollMessage.Importance = widget.SuccessImportance
+			s.EnrollMessage.SetText(u.T("ui.settings.reenrolled"))
+			s.Refresh()
+			u.loadUnits()
+			u.Event.ensureUnits()
+			fillUnits(u, u.Survey.Unit)
+			u.Records.Unit.codes = nil
+			u.SyncNow()
+		})
+	})
+}

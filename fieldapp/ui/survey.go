@@ -1,0 +1,308 @@
+package ui
+
+import (
+	"encoding/json"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"talbar/fieldapp/localstore"
+	"talbar/shared/record"
+)
+
+// SurveyForm takes one respondent after another at an event: every question on one screen, and
+// "save and next" keeps the event, date and soum and counts the responses of the event.
+type SurveyForm struct {
+	u       *UI
+	content fyne.CanvasObject
+	scroll  *container.Scroll
+
+	id     string                      // the response edited; "" for a new one
+	events map[string]localstore.Record // the events offered, by id
+
+	Title           *widget.Label
+	Event           *codeSelect // "" for none
+	Date            *dateField
+	Unit            *codeSelect
+	UnitErr         fieldError
+	TargetGroup     *codeSelect
+	TargetGroupErr  fieldError
+	AgeBand         *codeRadio
+	AgeBandErr      fieldError
+	Sex             *codeRadio
+	Insurance       *codeRadio
+	InsuranceErr    fieldError
+	InfoAccess      *codeRadio
+	InfoAccessErr   fieldError
+	InfoSources     *codeChecks
+	Satisfaction    *codeRadio
+	SatisfactionErr fieldError
+	Suggestion      *widget.Entry
+	SuggestionErr   fieldError
+	Count           *widget.Label
+	Status          *widget.Label
+	SaveNextButton  *widget.Button
+	SaveButton      *widget.Button
+}
+
+func newSurveyForm(u *UI) *SurveyForm {
+	s := &SurveyForm{u: u}
+	s.Title = heading(u.T("ui.survey.new"))
+	s.Event = newCodeSelect(nil, nil, u.T("ui.survey.no_event"), s.eventChosen)
+	s.Date = newDateField(u, nil)
+	s.Unit = newCodeSelect(nil, nil, u.T("ui.choose"), nil)
+	s.UnitErr = newFieldError()
+	fillUnits(u, s.Unit)
+	var gl, gc []string
+	for _, g := range record.TargetGroups {
+		gl, gc = append(gl, u.label("target_group", g.Code)), append(gc, g.Code)
+	}
+	s.TargetGroup = newCodeSelect(gl, gc, u.T("ui.choose"), nil)
+	s.TargetGroupErr = newFieldError()
+	s.AgeBand = newCodeRadio(u, "age_band", record.AgeBands, true)
+	s.AgeBandErr = newFieldError()
+	s.Sex = newCodeRadio(u, "sex", record.Sexes, true)
+	s.Insurance = newCodeRadio(u, "insurance_status", record.InsuranceStatuses, false)
+	s.InsuranceErr = newFieldError()
+	s.InfoAccess = newCodeRadio(u, "info_access", record.InfoAccess, true)
+	s.InfoAccessErr = newFieldError()
+	s.InfoSources = newCodeChecks(u, "info_source", record.InfoSources)
+	s.Satisfaction = newCodeRadio(u, "satisfaction", record.Satisfaction, false)
+	for i := range s.Satisfaction.labels {
+		// "4 — Good": the number is what paper questionnaires carry.
+		s.Satisfaction.labels[i] = s.Satisfaction.codes[i] + " — " + s.Satisfaction.labels[i]
+	}
+	s.Satisfaction.Options = s.Satisfaction.labels
+	s.SatisfactionErr = newFieldError()
+	s.Suggestion = widget.NewMultiLineEntry()
+	s.Suggestion.Wrapping = fyne.TextWrapWord
+	s.Suggestion.SetMinRowsVisible(2)
+	s.SuggestionErr = newFieldError()
+	s.Count = heading("")
+	s.Status = wrapLabel("")
+	s.SaveNextButton = widget.NewButton(u.T("ui.action.save_next"), s.SaveAndNext)
+	s.SaveNextButton.Importance = widget.HighImportance
+	s.SaveButton = widget.NewButton(u.T("ui.action.save"), s.SaveAndClose)
+
+	form := container.NewVBox(
+		s.Title,
+		container.NewVBox(heading(u.T("field.event_id")), s.Event),
+		field(u.T("field.date"), s.Date.box, s.Date.err),
+		field(u.T("field.unit"), s.Unit, s.UnitErr),
+		s.Count,
+		widget.NewSeparator(),
+		field(u.T("field.target_group"), s.TargetGroup, s.TargetGroupErr),
+		field(u.T("field.age_band"), s.AgeBand, s.AgeBandErr),
+		container.NewVBox(heading(u.T("field.sex")), s.Sex),
+		field(u.T("field.insurance_status"), s.Insurance, s.InsuranceErr),
+		field(u.T("field.info_access"), s.InfoAccess, s.InfoAccessErr),
+		container.NewVBox(heading(u.T("field.info_sources")), s.InfoSources),
+		field(u.T("field.satisfaction"), s.Satisfaction, s.SatisfactionErr),
+		field(u.T("field.suggestion"), s.Suggestion, s.SuggestionErr),
+		s.Status,
+		container.NewHBox(s.SaveNextButton, s.SaveButton),
+	)
+	s.scroll = container.NewVScroll(container.NewPadded(form))
+	s.content = s.scroll
+	s.refreshEvents()
+	return s
+}
+
+// refreshEvents offers the events of the last weeks as the survey's event, newest first.
+func (s *SurveyForm) refreshEvents() {
+	fillUnits(s.u, s.Unit)
+	cur := s.Event.code()
+	from := s.u.cfg.Now().AddDate(0, 0, -60).Format("2006-01-02")
+	recs, _, err := s.u.cfg.Store.FindRecords(s.u.ctx(), localstore.Filter{Entity: record.EntityEvent, From: from, Limit: 50})
+	if err != nil {
+		s.u.log.Error("list events for survey", "err", err)
+	}
+	labels, codes := []string{s.u.T("ui.survey.no_event")}, []string{""}
+	s.events = map[string]localstore.Record{}
+	for _, r := range recs {
+		labels = append(labels, r.Date+" · "+s.u.label("kind", r.Kind)+" · "+s.u.unitName(r.Unit))
+		codes = append(codes, r.ID)
+		s.events[r.ID] = r
+	}
+	s.Event.Options, s.Event.codes = labels, codes
+	s.Event.Refresh()
+	if cur != "" {
+		s.Event.setCode(cur)
+	}
+	s.updateCount()
+}
+
+// eventChosen takes the date and soum of the chosen event.
+func (s *SurveyForm) eventChosen() {
+	if r, ok := s.events[s.Event.code()]; ok {
+		s.Date.entry.SetText(r.Date)
+		s.Unit.setCode(r.Unit)
+	}
+	s.updateCount()
+}
+
+// updateCount shows how many responses the chosen event has.
+func (s *SurveyForm) updateCount() {
+	if s.Count == nil {
+		return
+	}
+	ev := s.Event.code()
+	if ev == "" {
+		s.Count.SetText(s.u.T("ui.survey.count_none"))
+		return
+	}
+	s.Count.SetText(s.u.T("ui.survey.count", s.responsesFor(ev)))
+}
+
+// responsesFor counts the stored, non-deleted responses of an event. localstore's Filter has no
+// event id, so it lists the surveys of the event's date and unit and looks at their event_id.
+func (s *SurveyForm) responsesFor(eventID string) int {
+	ev, ok := s.events[eventID]
+	if !ok {
+		return 0
+	}
+	recs, _, err := s.u.cfg.Store.FindRecords(s.u.ctx(), localstore.Filter{Entity: record.EntitySurvey, Unit: ev.Unit})
+	if err != nil {
+		s.u.log.Error("count survey responses", "err", err)
+		return 0
+	}
+	n := 0
+	for _, r := range recs {
+		if jsonStr(r.Values["event_id"]) == eventID {
+			n++
+		}
+	}
+	return n
+}
+
+// Fields is what the form would save: every field, nil for the empty ones.
+func (s *SurveyForm) Fields() map[string]json.RawMessage {
+	return map[string]json.RawMessage{
+		"event_id":         textJSON(s.Event.code()),
+		"date":             textJSON(s.Date.text()),
+		"unit":             textJSON(s.Unit.code()),
+		"target_group":     textJSON(s.TargetGroup.code()),
+		"age_band":         textJSON(s.AgeBand.code()),
+		"sex":              textJSON(s.Sex.code()),
+		"insurance_status": textJSON(s.Insurance.code()),
+		"info_access":      textJSON(s.InfoAccess.code()),
+		"info_sources":     listJSON(s.InfoSources.selectedCodes()),
+		"satisfaction":     numberJSON(s.Satisfaction.code(), false),
+		"suggestion":       textJSON(s.Suggestion.Text),
+	}
+}
+
+func (s *SurveyForm) errs() map[string]fieldError {
+	return map[string]fieldError{"date": s.Date.err, "unit": s.UnitErr, "target_group": s.TargetGroupErr,
+		"age_band": s.AgeBandErr, "insurance_status": s.InsuranceErr, "info_access": s.InfoAccessErr,
+		"satisfaction": s.SatisfactionErr, "suggestion": s.SuggestionErr}
+}
+
+// clearAnswers empties the respondent's answers and keeps event, date and soum.
+func (s *SurveyForm) clearAnswers() {
+	s.id = ""
+	s.Title.SetText(s.u.T("ui.survey.new"))
+	s.TargetGroup.ClearSelected()
+	s.AgeBand.SetSelected("")
+	s.Sex.SetSelected("")
+	s.Insurance.SetSelected("")
+	s.InfoAccess.SetSelected("")
+	s.InfoSources.SetSelected(nil)
+	s.Satisfaction.SetSelected("")
+	s.Suggestion.SetText("")
+	for _, e := range s.errs() {
+		e.set("")
+	}
+}
+
+// save writes the response; it reports whether it was saved.
+func (s *SurveyForm) save() bool {
+	for _, e := range s.errs() {
+		e.set("")
+	}
+	_, problems, err := saveDraft(s.u, record.EntitySurvey, s.id, s.Fields())
+	if err != nil {
+		s.Status.Importance = widget.DangerImportance
+		s.Status.SetText(s.u.errText(err))
+		return false
+	}
+	if len(problems) > 0 {
+		errs := s.errs()
+		msg := s.u.T("ui.form.fix")
+		for name, text := range problemsByField(s.u.cfg.Catalog, s.u.lang, problems) {
+			if e, ok := errs[name]; ok {
+				e.set(text)
+			} else {
+				msg += "\n" + text
+			}
+		}
+		s.Status.Importance = widget.DangerImportance
+		s.Status.SetText(msg)
+		return false
+	}
+	return true
+}
+
+// SaveAndNext saves the response and readies the form for the next respondent of the same event.
+func (s *SurveyForm) SaveAndNext() {
+	edited := s.id != ""
+	if !s.save() {
+		return
+	}
+	s.clearAnswers()
+	s.updateCount()
+	s.Status.Importance = widget.SuccessImportance
+	s.Status.SetText(s.u.T("ui.survey.saved_next"))
+	s.scroll.ScrollToTop()
+	s.u.afterSave()
+	if edited {
+		s.u.Show(ScreenRecords)
+	}
+}
+
+// SaveAndClose saves the response and goes to the records list.
+func (s *SurveyForm) SaveAndClose() {
+	if !s.save() {
+		return
+	}
+	s.clearAnswers()
+	s.Status.SetText("")
+	s.u.afterSave()
+	s.u.Show(ScreenRecords)
+}
+
+// Load fills the form with a stored response for editing.
+func (s *SurveyForm) Load(r localstore.Record) {
+	s.refreshEvents()
+	s.clearAnswers()
+	s.id = r.ID
+	s.Title.SetText(s.u.T("ui.survey.edit"))
+	v := r.Values
+	if ev := jsonStr(v["event_id"]); ev != "" {
+		if _, ok := s.events[ev]; !ok {
+			s.Event.Options = append(s.Event.Options, ev)
+			s.Event.codes = append(s.Event.codes, ev)
+		}
+		s.Event.setCode(ev)
+	} else {
+		s.Event.setCode("")
+	}
+	s.Date.entry.SetText(jsonStr(v["date"]))
+	s.Unit.setCode(jsonStr(v["unit"]))
+	if s.Unit.code() == "" && r.Unit != "" {
+		s.Unit.Options = append(s.Unit.Options, s.u.unitName(r.Unit))
+		s.Unit.codes = append(s.Unit.codes, r.Unit)
+		s.Unit.setCode(r.Unit)
+	}
+	s.TargetGroup.setCode(jsonStr(v["target_group"]))
+	s.AgeBand.setCode(jsonStr(v["age_band"]))
+	s.Sex.setCode(jsonStr(v["sex"]))
+	s.Insurance.setCode(jsonStr(v["insurance_status"]))
+	s.InfoAccess.setCode(jsonStr(v["info_access"]))
+	s.InfoSources.setCodes(jsonStrs(v["info_sources"]))
+	s.Satisfaction.setCode(string(v["satisfaction"]))
+	s.Suggestion.SetText(jsonStr(v["suggestion"]))
+	s.Status.SetText("")
+	s.updateCount()
+}

@@ -1,0 +1,372 @@
+// Package ui is the field app's screens: enrollment, home with the sync state, the three event
+// forms, survey entry, the records list with detail and the rejected changes, and settings.
+//
+// Screens are structs that keep their widgets, so tests tap and type into them like an inspector
+// (fyne.io/fyne/v2/test, no display). Everything slow — the store's queries are fast, but enrolling
+// and syncing talk to a server that may be days away — runs in a goroutine and reaches the widgets
+// through fyne.Do. Every string comes from the translation catalogue (shared/i18n): a language
+// switch rebuilds the screens in the other language.
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"talbar/fieldapp/localstore"
+	"talbar/fieldapp/syncclient"
+	"talbar/shared/i18n"
+	"talbar/shared/unit"
+)
+
+// Screen names, for Show and for the --screen flag of the app.
+const (
+	ScreenEnroll   = "enroll"
+	ScreenHome     = "home"
+	ScreenEvent    = "event"
+	ScreenSurvey   = "survey"
+	ScreenRecords  = "records"
+	ScreenDetail   = "detail"
+	ScreenRejected = "rejected"
+	ScreenSettings = "settings"
+)
+
+// PrefLang is the preference key under which the chosen language is kept between runs.
+const PrefLang = "lang"
+
+// Config is what the screens need. Store, Client and Catalog are required.
+type Config struct {
+	Store   *localstore.DB
+	Client  *syncclient.Client
+	Catalog *i18n.Catalog
+	// Lang is the interface language, i18n.MN when empty.
+	Lang string
+	// Version and Platform are shown in settings and sent at enrollment.
+	Version, Platform, DeviceName string
+	// DefaultServer fills the server address of the enrollment screen.
+	DefaultServer string
+	// Prefs, when set, keeps the language chosen in settings.
+	Prefs fyne.Preferences
+	// Now is the wall clock for "today" and "this month"; time.Now when nil.
+	Now func() time.Time
+	// Logger receives screen events; slog.Default() when nil.
+	Logger *slog.Logger
+	// HTTP asks the server's /healthz for the "server reachable" state; a 5-second client when nil.
+	HTTP *http.Client
+	// CheckEvery is how often the background loop checks the server and syncs when a connection
+	// comes back; 30 s when zero, never when negative (tests drive syncs by tapping).
+	CheckEvery time.Duration
+}
+
+// UI is the whole app inside one window.
+type UI struct {
+	cfg  Config
+	win  fyne.Window
+	lang string
+	log  *slog.Logger
+
+	root *fyne.Container // nav bar + body
+	body *fyne.Container // the current screen
+	nav  *fyne.Container
+
+	Enroll   *EnrollScreen
+	Home     *HomeScreen
+	Event    *EventForm
+	Survey   *SurveyForm
+	Records  *RecordsScreen
+	Detail   *DetailScreen
+	Rejected *RejectedScreen
+	Settings *SettingsScreen
+	navBtns  map[string]*widget.Button
+
+	current string
+
+	mu        sync.Mutex
+	tree      *unit.Tree
+	reachable atomic.Int32 // 0 unknown, 1 reachable, 2 unreachable
+	syncing   atomic.Bool
+	tasks     sync.WaitGroup // background work, for WaitIdle
+	stop      context.CancelFunc
+	lastSync  syncStatus
+}
+
+// syncStatus is what the last sync left for the home screen.
+type syncStatus struct {
+	text  string
+	isErr bool
+}
+
+// New builds the screens into win. It shows enrollment when the device is not enrolled, home
+// otherwise; call Start to run the background connection check.
+func New(win fyne.Window, cfg Config) *UI {
+	if cfg.Prefs != nil && cfg.Lang == "" {
+		cfg.Lang = cfg.Prefs.StringWithFallback(PrefLang, i18n.MN)
+	}
+	if cfg.Lang != i18n.EN {
+		cfg.Lang = i18n.MN
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: 5 * time.Second}
+	}
+	if cfg.CheckEvery == 0 {
+		cfg.CheckEvery = 30 * time.Second
+	}
+	u := &UI{cfg: cfg, win: win, lang: cfg.Lang, log: cfg.Logger.With("component", "ui")}
+	cfg.Client.Progress = u.onProgress
+	u.loadUnits()
+	u.build()
+	if u.enrolled() {
+		u.Show(ScreenHome)
+	} else {
+		u.Show(ScreenEnroll)
+	}
+	return u
+}
+
+// Lang is the interface language.
+func (u *UI) Lang() string { return u.lang }
+
+// Current is the name of the screen shown.
+func (u *UI) Current() string { return u.current }
+
+// Window is the window the UI lives in.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// T translates key into the interface language.
+func (u *UI) T(key string, args ...any) string { return u.cfg.Catalog.T(u.lang, key, args...) }
+
+// label is the translated label of a code of one of shared/record's lists.
+func (u *UI) label(list, code string) string { return u.T(list + "." + code) }
+
+func (u *UI) ctx() context.Context { return context.Background() }
+
+// build creates every screen in the current language and puts them in the window.
+func (u *UI) build() {
+	u.Enroll = newEnrollScreen(u)
+	u.Home = newHomeScreen(u)
+	u.Event = newEventForm(u)
+	u.Survey = newSurveyForm(u)
+	u.Records = newRecordsScreen(u)
+	u.Detail = newDetailScreen(u)
+	u.Rejected = newRejectedScreen(u)
+	u.Settings = newSettingsScreen(u)
+	u.body = container.NewStack()
+	u.nav = u.buildNav()
+	if fyne.CurrentDevice().IsMobile() {
+		u.root = container.NewBorder(nil, u.nav, nil, nil, u.body)
+	} else {
+		u.root = container.NewBorder(u.nav, nil, nil, nil, u.body)
+	}
+	u.win.SetContent(u.root)
+}
+
+// buildNav is the row of screen buttons: with their names where the window is wide enough,
+// icons only on a phone-sized window.
+func (u *UI) buildNav() *fyne.Container {
+	items := []struct {
+		screen, key string
+		icon        fyne.Resource
+	}{
+		{ScreenHome, "ui.nav.home", theme.HomeIcon()},
+		{ScreenEvent, "ui.nav.event", theme.ContentAddIcon()},
+		{ScreenSurvey, "ui.nav.survey", theme.DocumentCreateIcon()},
+		{ScreenRecords, "ui.nav.records", theme.ListIcon()},
+		{ScreenSettings, "ui.nav.settings", theme.SettingsIcon()},
+	}
+	u.navBtns = map[string]*widget.Button{}
+	wide := container.NewGridWithColumns(len(items))
+	narrow := container.NewGridWithColumns(len(items))
+	for _, it := range items {
+		screen := it.screen
+		b := widget.NewButtonWithIcon(u.T(it.key), it.icon, func() { u.Show(screen) })
+		u.navBtns[screen] = b
+		wide.Add(b)
+		narrow.Add(widget.NewButtonWithIcon("", it.icon, func() { u.Show(screen) }))
+	}
+	return container.New(&adaptive{}, wide, narrow)
+}
+
+// Show switches to a screen, refreshing what it shows from the store.
+func (u *UI) Show(screen string) {
+	var obj fyne.CanvasObject
+	switch screen {
+	case ScreenEnroll:
+		obj = u.Enroll.content
+	case ScreenHome:
+		u.Home.Refresh()
+		obj = u.Home.content
+	case ScreenEvent:
+		obj = u.Event.content
+	case ScreenSurvey:
+		u.Survey.refreshEvents()
+		obj = u.Survey.content
+	case ScreenRecords:
+		u.Records.Refresh()
+		obj = u.Records.content
+	case ScreenDetail:
+		obj = u.Detail.content
+	case ScreenRejected:
+		u.Rejected.Refresh()
+		obj = u.Rejected.content
+	case ScreenSettings:
+		u.Settings.Refresh()
+		obj = u.Settings.content
+	default:
+		u.log.Warn("unknown screen", "screen", screen)
+		return
+	}
+	u.current = screen
+	u.nav.Hidden = screen == ScreenEnroll
+	for s, b := range u.navBtns {
+		if s == screen {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.MediumImportance
+		}
+		b.Refresh()
+	}
+	u.body.Objects = []fyne.CanvasObject{obj}
+	u.body.Refresh()
+	u.root.Refresh()
+}
+
+// SetLang switches the interface language: the screens are built again in it, and the choice is
+// kept in the preferences. Whatever a form held unsaved is lost, as on any screen change.
+func (u *UI) SetLang(lang string) {
+	if lang == u.lang {
+		return
+	}
+	u.lang = lang
+	if u.cfg.Prefs != nil {
+		u.cfg.Prefs.SetString(PrefLang, lang)
+	}
+	cur := u.current
+	u.build()
+	if cur == ScreenDetail {
+		cur = ScreenRecords
+	}
+	u.Show(cur)
+}
+
+func (u *UI) enrolled() bool {
+	_, err := u.cfg.Store.Enrollment(u.ctx())
+	return err == nil
+}
+
+// loadUnits reads the unit tree the forms choose from: the server's after a pull, the embedded
+// one before.
+func (u *UI) loadUnits() {
+	units, err := u.cfg.Store.Units(u.ctx())
+	if err != nil {
+		u.log.Error("read units", "err", err)
+		return
+	}
+	t, err := unit.New(units)
+	if err != nil {
+		u.log.Error("build unit tree", "err", err)
+		return
+	}
+	u.mu.Lock()
+	u.tree = t
+	u.mu.Unlock()
+}
+
+func (u *UI) units() *unit.Tree {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.tree
+}
+
+// ownUnits are the soums or districts the inspector may file records in: their own one, or every
+// soum of an officer's aimag.
+func (u *UI) ownUnits() []unit.Unit {
+	t := u.units()
+	if t == nil {
+		return nil
+	}
+	e, err := u.cfg.Store.Enrollment(u.ctx())
+	if err != nil {
+		return nil
+	}
+	var out []unit.Unit
+	for _, c := range t.Leaves(unit.Code(e.Inspector.UnitCode)) {
+		if x, ok := t.Get(c); ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// unitName is a unit's name in the interface language, its code when unknown.
+func (u *UI) unitName(code string) string {
+	if t := u.units(); t != nil {
+		if x, ok := t.Get(unit.Code(code)); ok {
+			return x.Name(u.lang)
+		}
+	}
+	return code
+}
+
+// errText is the message for an error of the store or the sync client, in the interface language.
+func (u *UI) errText(err error) string {
+	var se *syncclient.Error
+	if errors.As(err, &se) && u.cfg.Catalog.Has(u.lang, se.Key()) {
+		return u.T(se.Key())
+	}
+	var le *localstore.Error
+	if errors.As(err, &le) && u.cfg.Catalog.Has(u.lang, le.Key()) {
+		return u.T(le.Key())
+	}
+	return u.T("ui.error.generic")
+}
+
+// confirm asks a yes/no question with our own button labels (Fyne's have no Mongolian).
+func (u *UI) confirm(title, message, yes string, fn func()) {
+	msg := widget.NewLabel(message)
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(title, yes, u.T("ui.action.cancel"), msg, func(ok bool) {
+		if ok {
+			fn()
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(320, 0))
+	d.Show()
+}
+
+// inform shows a message with our own "OK".
+func (u *UI) inform(title, message string) {
+	msg := widget.NewLabel(message)
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(title, u.T("ui.action.ok"), msg, u.win)
+	d.Resize(fyne.NewSize(320, 0))
+	d.Show()
+}
+
+// goBackground runs fn in a goroutine counted by WaitIdle.
+func (u *UI) goBackground(fn func()) {
+	u.tasks.Add(1)
+	go func() {
+		defer u.tasks.Done()
+		fn()
+	}()
+}
+
+// WaitIdle waits until the background work started so far (enrollment, sync) has finished and
+// reached the screens. Tests call it after tapping.
+func (u *UI) WaitIdle() { u.tasks.Wait() }

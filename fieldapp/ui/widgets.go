@@ -1,0 +1,449 @@
+package ui
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"talbar/shared/i18n"
+	"talbar/shared/record"
+)
+
+// adaptive shows its first object when it fits the width and its second otherwise, so the nav bar
+// carries names on a laptop and icons only on a phone.
+type adaptive struct{}
+
+func (adaptive) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[1].MinSize() }
+
+func (adaptive) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	wide, narrow := objs[0], objs[1]
+	if wide.MinSize().Width <= size.Width {
+		wide.Show()
+		narrow.Hide()
+	} else {
+		wide.Hide()
+		narrow.Show()
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// columns lays its objects side by side when each column gets at least minCol, one above the
+// other otherwise. Its minimum size is the stacked one, so the figures never overflow a phone; on
+// a laptop the extra height stays empty at the bottom of the screen.
+type columns struct{ minCol float32 }
+
+func (c columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	pad := theme.Padding()
+	for i, o := range objs {
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height
+		if i > 0 {
+			s.Height += pad
+		}
+	}
+	return s
+}
+
+func (c columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	n := len(objs)
+	if n == 0 {
+		return
+	}
+	if size.Width >= float32(n)*c.minCol+float32(n-1)*pad {
+		w := (size.Width - float32(n-1)*pad) / float32(n)
+		var h float32
+		for _, o := range objs {
+			h = max(h, o.MinSize().Height)
+		}
+		for i, o := range objs {
+			o.Move(fyne.NewPos(float32(i)*(w+pad), 0))
+			o.Resize(fyne.NewSize(w, h))
+		}
+		return
+	}
+	var y float32
+	for _, o := range objs {
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + pad
+	}
+}
+
+// minHeight makes its single object at least h tall: the sync button is meant to be hit with a
+// thumb.
+type minHeight struct{ h float32 }
+
+func (m minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := objs[0].MinSize()
+	if s.Height < m.h {
+		s.Height = m.h
+	}
+	return s
+}
+
+func (minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+}
+
+// wrapLabel is a label that wraps, so long Mongolian labels fit a phone-sized window.
+func wrapLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// heading is a bold section title.
+func heading(s string) *widget.Label {
+	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// fieldError is the message under a field; hidden while the field is fine.
+type fieldError struct{ *widget.Label }
+
+func newFieldError() fieldError {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	l.Hide()
+	return fieldError{l}
+}
+
+func (e fieldError) set(msg string) {
+	e.SetText(msg)
+	if msg == "" {
+		e.Hide()
+	} else {
+		e.Show()
+	}
+}
+
+// field stacks a label, its input and its error message; stacking rather than a two-column form
+// keeps it readable from a 360-pixel phone to a laptop.
+func field(label string, input fyne.CanvasObject, err fieldError) *fyne.Container {
+	return container.NewVBox(heading(label), input, err.Label)
+}
+
+// numField is a whole-number entry for one wire field ("consultations") or one entry of a counts
+// object ("reached.herders"); it shows its problem as it is typed.
+type numField struct {
+	path  string
+	entry *widget.Entry
+	err   fieldError
+	row   fyne.CanvasObject
+}
+
+// newNumField builds a row: the label (wrapping) on the left, a narrow entry on the right, the
+// message below. check validates the text typed so far.
+func newNumField(path, label string, check func(*numField)) *numField {
+	f := &numField{path: path, entry: widget.NewEntry(), err: newFieldError()}
+	f.entry.PlaceHolder = "0"
+	f.entry.OnChanged = func(string) { check(f) }
+	box := container.New(&fixedWidth{w: 120}, f.entry)
+	f.row = container.NewBorder(nil, f.err.Label, nil, box, wrapLabel(label))
+	return f
+}
+
+// value is the JSON of the typed number, or nil when nothing is typed. Text that is not a whole
+// number is passed on as a string so that validation names it (invalid_type).
+func (f *numField) value() json.RawMessage { return numberJSON(f.entry.Text, false) }
+
+func (f *numField) setValue(raw json.RawMessage) {
+	if raw == nil {
+		f.entry.SetText("")
+		return
+	}
+	f.entry.SetText(string(raw))
+}
+
+// numberJSON turns typed text into JSON: a number when it parses (spaces between thousands are
+// allowed), the text as a JSON string otherwise, nil when empty.
+func numberJSON(text string, float bool) json.RawMessage {
+	s := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' || r == ',' && !float {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(text))
+	if s == "" {
+		return nil
+	}
+	if float {
+		if v, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64); err == nil {
+			return json.RawMessage(strconv.FormatFloat(v, 'f', -1, 64))
+		}
+	} else if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return json.RawMessage(strconv.FormatInt(v, 10))
+	}
+	b, _ := json.Marshal(text)
+	return b
+}
+
+// fixedWidth gives its object a fixed width and its own height.
+type fixedWidth struct{ w float32 }
+
+func (f fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(f.w, objs[0].MinSize().Height)
+}
+
+func (fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+}
+
+// dateField is a date typed as YYYY-MM-DD, the form of the records, with buttons for the day
+// before, today and a calendar. Fyne's DateEntry types dates in the system locale's order
+// (02/01/2006), which would differ from the records and from the inspector's paper forms.
+type dateField struct {
+	entry *widget.Entry
+	err   fieldError
+	box   fyne.CanvasObject
+	now   func() time.Time
+}
+
+func newDateField(u *UI, onChange func()) *dateField {
+	d := &dateField{entry: widget.NewEntry(), err: newFieldError(), now: u.cfg.Now}
+	d.entry.PlaceHolder = "YYYY-MM-DD"
+	d.entry.OnChanged = func(string) {
+		if onChange != nil {
+			onChange()
+		}
+	}
+	prev := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { d.shift(-1) })
+	next := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { d.shift(1) })
+	today := widget.NewButton(u.T("ui.date.today"), func() { d.setTime(d.now()) })
+	var cal *widget.Button
+	cal = widget.NewButtonWithIcon("", theme.CalendarIcon(), func() {
+		t, ok := d.time()
+		if !ok {
+			t = d.now()
+		}
+		var pop *widget.PopUp
+		c := widget.NewCalendar(t, func(t time.Time) {
+			d.setTime(t)
+			pop.Hide()
+		})
+		pop = widget.NewPopUp(c, u.win.Canvas())
+		pop.ShowAtRelativePosition(fyne.NewPos(0, cal.Size().Height), cal)
+	})
+	d.box = container.NewBorder(nil, nil, nil, container.NewHBox(prev, next, today, cal), d.entry)
+	d.setTime(d.now())
+	return d
+}
+
+func (d *dateField) text() string { return strings.TrimSpace(d.entry.Text) }
+
+func (d *dateField) time() (time.Time, bool) {
+	t, err := time.Parse("2006-01-02", d.text())
+	return t, err == nil
+}
+
+func (d *dateField) setTime(t time.Time) { d.entry.SetText(t.Format("2006-01-02")) }
+
+func (d *dateField) shift(days int) {
+	t, ok := d.time()
+	if !ok {
+		t = d.now()
+	}
+	d.setTime(t.AddDate(0, 0, days))
+}
+
+// codeSelect is a Select over codes of a list, showing their labels.
+type codeSelect struct {
+	*widget.Select
+	codes []string
+}
+
+func newCodeSelect(labels, codes []string, placeholder string, onChange func()) *codeSelect {
+	s := &codeSelect{codes: codes}
+	s.Select = widget.NewSelect(labels, func(string) {
+		if onChange != nil {
+			onChange()
+		}
+	})
+	s.PlaceHolder = placeholder
+	return s
+}
+
+func (s *codeSelect) code() string {
+	i := s.SelectedIndex()
+	if i < 0 || i >= len(s.codes) {
+		return ""
+	}
+	return s.codes[i]
+}
+
+func (s *codeSelect) setCode(code string) {
+	for i, c := range s.codes {
+		if c == code {
+			s.SetSelectedIndex(i)
+			return
+		}
+	}
+	s.ClearSelected()
+}
+
+// codeRadio is a RadioGroup over codes of a list, showing their labels.
+type codeRadio struct {
+	*widget.RadioGroup
+	codes, labels []string
+}
+
+func newCodeRadio(u *UI, list string, items []record.Label, horizontal bool) *codeRadio {
+	r := &codeRadio{}
+	for _, l := range items {
+		r.codes = append(r.codes, l.Code)
+		r.labels = append(r.labels, u.label(list, l.Code))
+	}
+	r.RadioGroup = widget.NewRadioGroup(r.labels, nil)
+	r.Horizontal = horizontal
+	return r
+}
+
+func (r *codeRadio) code() string {
+	for i, l := range r.labels {
+		if l == r.Selected {
+			return r.codes[i]
+		}
+	}
+	return ""
+}
+
+func (r *codeRadio) setCode(code string) {
+	for i, c := range r.codes {
+		if c == code {
+			r.SetSelected(r.labels[i])
+			return
+		}
+	}
+	r.SetSelected("")
+}
+
+// codeChecks is a CheckGroup over codes of a list.
+type codeChecks struct {
+	*widget.CheckGroup
+	codes, labels []string
+}
+
+func newCodeChecks(u *UI, list string, items []record.Label) *codeChecks {
+	c := &codeChecks{}
+	for _, l := range items {
+		c.codes = append(c.codes, l.Code)
+		c.labels = append(c.labels, u.label(list, l.Code))
+	}
+	c.CheckGroup = widget.NewCheckGroup(c.labels, nil)
+	return c
+}
+
+// selectedCodes are the checked codes in the list's order, nil when none.
+func (c *codeChecks) selectedCodes() []string {
+	var out []string
+	for i, l := range c.labels {
+		for _, s := range c.Selected {
+			if s == l {
+				out = append(out, c.codes[i])
+			}
+		}
+	}
+	return out
+}
+
+func (c *codeChecks) setCodes(codes []string) {
+	var sel []string
+	for i, code := range c.codes {
+		for _, x := range codes {
+			if x == code {
+				sel = append(sel, c.labels[i])
+			}
+		}
+	}
+	c.SetSelected(sel)
+}
+
+// textJSON is typed text as JSON, nil when empty.
+func textJSON(s string) json.RawMessage {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// listJSON is a list of codes as JSON, nil when empty.
+func listJSON(codes []string) json.RawMessage {
+	if len(codes) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(codes)
+	return b
+}
+
+// nullable turns a nil value into JSON null, which clears an optional field of a stored record.
+func nullable(v json.RawMessage) json.RawMessage {
+	if v == nil {
+		return json.RawMessage("null")
+	}
+	return v
+}
+
+// problemsByField translates problems and groups them by field ("reached.herders" stays whole).
+func problemsByField(c *i18n.Catalog, lang string, ps []record.Problem) map[string]string {
+	out := map[string]string{}
+	for _, p := range ps {
+		msg := c.Problem(lang, p)
+		if out[p.Field] != "" {
+			out[p.Field] += "\n" + msg
+		} else {
+			out[p.Field] = msg
+		}
+	}
+	return out
+}
+
+// card is a titled block with a light background, used for the figures on the home screen.
+func card(title fyne.CanvasObject, objs ...fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	bg.CornerRadius = theme.Size(theme.SizeNameInputRadius)
+	inner := container.NewVBox(append([]fyne.CanvasObject{title}, objs...)...)
+	return container.NewStack(bg, container.NewPadded(inner))
+}
+
+// jsonStr decodes a JSON string value, "" otherwise.
+func jsonStr(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// jsonStrs decodes a JSON list of strings.
+func jsonStrs(raw json.RawMessage) []string {
+	var s []string
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
+// jsonCounts decodes a JSON object of counts.
+func jsonCounts(raw json.RawMessage) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	_ = json.Unmarshal(raw, &m)
+	return m
+}
