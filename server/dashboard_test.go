@@ -375,6 +375,15 @@ func TestDashboardCSRF(t *testing.T) {
 		if !found {
 			t.Fatal("target not stored")
 		}
+		if st, _ := w.post("/dashboard/indicators", url.Values{"indicator": {"voluntary_insured"}, "year": {"2027"}, "actual": {"241000"}}); st != 303 {
+			t.Fatalf("actual only: status %d", st)
+		}
+		ts, _ = m.Store.Targets(context.Background())
+		for _, x := range ts {
+			if x.Indicator == "voluntary_insured" && x.Year == 2027 && (x.Target == nil || *x.Target != 250000 || *x.Actual != 241000) {
+				t.Fatalf("entering the actual changed the target: %v / %v", x.Target, x.Actual)
+			}
+		}
 		_, body := w.get("/dashboard/indicators?saved=1")
 		if !strings.Contains(body, `data-year="2027"`) {
 			t.Fatal("the new year is not on the indicators page")

@@ -119,8 +119,8 @@ type chartSeriesF struct {
 }
 
 // setTarget stores headquarters' official figures for one indicator and year. An empty field
-// clears that figure; the survey indicators' actual values are measured, so only their targets
-// are taken.
+// keeps what is stored; the survey indicators' actual values are measured, so only their
+// targets are taken.
 func (h *Handler) setTarget(c *fiber.Ctx) error {
 	v := h.newView(c, "indicators")
 	in, ok := indicator.ByID(c.FormValue("indicator"))
@@ -140,7 +140,23 @@ func (h *Handler) setTarget(c *fiber.Ctx) error {
 	if in.Percent {
 		actual = nil
 	}
-	err := h.cfg.Store.SetTarget(c.UserContext(), store.Target{Indicator: in.ID, Year: year, Target: target, Actual: actual})
+	// An empty field keeps the figure already stored, so entering this year's official count
+	// does not wipe its target.
+	ts, err := h.cfg.Store.Targets(c.UserContext())
+	if err != nil {
+		return h.serverError(c, err)
+	}
+	for _, t := range ts {
+		if t.Indicator == in.ID && t.Year == year {
+			if target == nil {
+				target = t.Target
+			}
+			if actual == nil && !in.Percent {
+				actual = t.Actual
+			}
+		}
+	}
+	err = h.cfg.Store.SetTarget(c.UserContext(), store.Target{Indicator: in.ID, Year: year, Target: target, Actual: actual})
 	if errors.Is(err, store.ErrInvalid) {
 		return h.fail(c, fiber.StatusBadRequest, "dash.target_invalid")
 	}
