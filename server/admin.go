@@ -15,167 +15,132 @@ import (
 )
 
 func init() {
-	commands["inspector add"] = inspectorAdd
-	commands["inspector code"] = inspectorCode
-	commands["inspector list"] = inspectorList
-	commands["device revoke"] = deviceRevoke
-	commands["device list"] = deviceList
-	commands["epoch rotate"] = epochRotate
+	commands["inspector add"] = adminCommand("inspector add", inspectorAdd)
+	commands["inspector code"] = adminCommand("inspector code", inspectorCode)
+	commands["inspector list"] = adminCommand("inspector list", inspectorList)
+	commands["device revoke"] = adminCommand("device revoke", deviceRevoke)
+	commands["device list"] = adminCommand("device list", deviceList)
+	commands["epoch rotate"] = adminCommand("epoch rotate", epochRotate)
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
-// adminStore opens the store for a one-shot admin command, logging only warnings.
-func adminStore(ctx context.Context, db string, stderr io.Writer) (*sqlite.DB, error) {
-	units, err := Units()
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return openStore(ctx, Config{DB: db}, units, log)
-}
+// adminRun is the body of a one-shot admin command: it declares its flags on fs and returns the
+// action to run once they are parsed and the store is open.
+type adminRun func(fs *flag.FlagSet) func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error
 
-func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", env("TALBAR_DB", filepath.Join("data", "talbar.db")), "SQLite database file")
+// adminCommand wraps an admin body with what every admin command does: parse --db and the body's
+// flags, open the store logging only warnings, run, close.
+func adminCommand(name string, body adminRun) command {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		db := fs.String("db", env("TALBAR_DB", filepath.Join("data", "talbar.db")), "SQLite database file")
+		run := body(fs)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		units, err := Units()
+		if err != nil {
+			return err
+		}
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		s, err := openStore(ctx, Config{DB: *db}, units, log)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if err := run(ctx, s, stdout); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
 }
 
 const codeTTL = 7 * 24 * time.Hour
 
 // inspectorAdd creates an inspector and prints the one-time enrollment code alone on the last line.
-func inspectorAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("inspector add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
+func inspectorAdd(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
 	name := fs.String("name", "", "inspector's name")
 	unitCode := fs.String("unit", "", "soum or district code (an aimag or MN-1 for an officer)")
 	role := fs.String("role", syncproto.RoleInspector, "inspector or officer")
-	if err := fs.Parse(args); err != nil {
-		return err
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		in, err := s.CreateInspector(ctx, *name, *unitCode, *role)
+		if err != nil {
+			return err
+		}
+		code, err := s.IssueCode(ctx, in.ID, codeTTL)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "inspector %s (%s, %s %s); enrollment code valid for 7 days:\n%s\n", in.ID, in.Name, in.Role, in.Unit, code)
+		return nil
 	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	in, err := s.CreateInspector(ctx, *name, *unitCode, *role)
-	if err != nil {
-		return fmt.Errorf("add inspector: %w", err)
-	}
-	code, err := s.IssueCode(ctx, in.ID, codeTTL)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "inspector %s (%s, %s %s); enrollment code valid for 7 days:\n%s\n", in.ID, in.Name, in.Role, in.Unit, code)
-	return nil
 }
 
 // inspectorCode issues a new enrollment code for an existing inspector (a new or replaced device).
-func inspectorCode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("inspector code", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
+func inspectorCode(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
 	id := fs.String("id", "", "inspector id")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	code, err := s.IssueCode(ctx, *id, codeTTL)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, code)
-	return nil
-}
-
-func inspectorList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("inspector list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	ins, err := s.Inspectors(ctx)
-	if err != nil {
-		return err
-	}
-	for _, in := range ins {
-		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", in.ID, in.Unit, in.Role, in.Name)
-	}
-	return nil
-}
-
-func deviceRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("device revoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
-	id := fs.String("id", "", "device id")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := s.RevokeDevice(ctx, *id); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "revoked", *id)
-	return nil
-}
-
-func deviceList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("device list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	devs, err := s.Devices(ctx)
-	if err != nil {
-		return err
-	}
-	for _, d := range devs {
-		state := "active"
-		if d.RevokedAt != nil {
-			state = "revoked"
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		code, err := s.IssueCode(ctx, *id, codeTTL)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\taccepted=%d\trejected=%d\tpending=%d\n", d.ID, d.Unit, d.InspectorName, state, d.Accepted, d.Rejected, d.OutboxPending)
+		fmt.Fprintln(stdout, code)
+		return nil
 	}
-	return nil
+}
+
+func inspectorList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		ins, err := s.Inspectors(ctx)
+		if err != nil {
+			return err
+		}
+		for _, in := range ins {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", in.ID, in.Unit, in.Role, in.Name)
+		}
+		return nil
+	}
+}
+
+func deviceRevoke(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+	id := fs.String("id", "", "device id")
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		if err := s.RevokeDevice(ctx, *id); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "revoked", *id)
+		return nil
+	}
+}
+
+func deviceList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		devs, err := s.Devices(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range devs {
+			state := "active"
+			if d.RevokedAt != nil {
+				state = "revoked"
+			}
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\taccepted=%d\trejected=%d\tpending=%d\n",
+				d.ID, d.Unit, d.InspectorName, state, d.Accepted, d.Rejected, d.OutboxPending)
+		}
+		return nil
+	}
 }
 
 // epochRotate gives a restored store a new epoch so devices re-send what it lost.
-func epochRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("epoch rotate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
+func epochRotate(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		e, err := s.RotateEpoch(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, e)
+		return nil
 	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	e, err := s.RotateEpoch(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, e)
-	return nil
 }

@@ -12,11 +12,12 @@ import (
 
 	"talbar/server/dashboard"
 	"talbar/server/store"
+	"talbar/server/store/sqlite"
 )
 
 func init() {
-	commands["user add"] = userAdd
-	commands["user list"] = userList
+	commands["user add"] = adminCommand("user add", userAdd)
+	commands["user list"] = adminCommand("user list", userList)
 }
 
 // stdin is where user add reads the password; tests replace it.
@@ -26,55 +27,37 @@ var stdin io.Reader = os.Stdin
 // never from a flag, so it stays out of shell history and process listings:
 //
 //	printf '%s\n' "$PASSWORD" | server user add --db data/talbar.db --name hq --role admin
-func userAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
+func userAdd(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
 	name := fs.String("name", "", "user name for signing in")
 	role := fs.String("role", store.WebViewer, "admin, viewer (headquarters) or officer (division)")
 	unitCode := fs.String("unit", "", "an officer's aimag code or MN-1 for the capital")
-	if err := fs.Parse(args); err != nil {
-		return err
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		hash, err := dashboard.HashPassword(strings.TrimRight(line, "\r\n"))
+		if err != nil {
+			return err
+		}
+		u, err := s.CreateUser(ctx, *name, *role, *unitCode, hash)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s (%s, %s %s) created\n", u.ID, u.Name, u.Role, u.Unit)
+		return nil
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read password: %w", err)
-	}
-	hash, err := dashboard.HashPassword(strings.TrimRight(line, "\r\n"))
-	if err != nil {
-		return err
-	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	u, err := s.CreateUser(ctx, *name, *role, *unitCode, hash)
-	if err != nil {
-		return fmt.Errorf("add user: %w", err)
-	}
-	fmt.Fprintf(stdout, "user %s (%s, %s %s) created\n", u.ID, u.Name, u.Role, u.Unit)
-	return nil
 }
 
-func userList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("user list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
+func userList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		us, err := s.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, u.Unit)
+		}
+		return nil
 	}
-	s, err := adminStore(ctx, *db, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	us, err := s.ListUsers(ctx)
-	if err != nil {
-		return err
-	}
-	for _, u := range us {
-		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Role, u.Unit)
-	}
-	return nil
 }
