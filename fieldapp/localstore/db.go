@@ -274,7 +274,6 @@ const (
 	keyEnrolledAt  = "enrolled_at"
 	keyLastSync    = "last_sync"
 	keySkewWarning = "skew_warning"
-	keyRefAt       = "reference_at"
 )
 
 func (db *DB) meta(ctx context.Context, q querier, key string) (string, error) {
