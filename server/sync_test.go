@@ -500,3 +500,43 @@ func TestEnrollCodes(t *testing.T) {
 		t.Fatalf("inspectors=%v", ids)
 	}
 }
+
+// TestMoveBetweenSoums: an officer corrects a record's soum. Devices of the new soum receive the
+// whole record, devices of the old one learn that it left, and the totals move with it.
+func TestMoveBetweenSoums(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	a := enrollDevice(t, m, "MN6501", "inspector")
+	officer := enrollDevice(t, m, "MN-073", "officer")
+	b := enrollDevice(t, m, "MN6504", "inspector")
+	ev := a.event("MN6501", "open_day", 12, `,"place":"Төв талбай"`)
+	a.push(ev)
+	if r := officer.push(officer.change(ev.RecordID, "event", "upsert", `{"unit":"MN6504"}`)); len(r.Accepted) != 1 {
+		t.Fatalf("move: %+v", r)
+	}
+	if got := num(officer.totals("MN6501", 2026), "reached.herders"); got != 0 {
+		t.Errorf("old soum still counts %v", got)
+	}
+	if got := num(officer.totals("MN6504", 2026), "reached.herders"); got != 12 {
+		t.Errorf("new soum counts %v", got)
+	}
+	pull := func(c *client) map[string]json.RawMessage {
+		var p syncproto.PullResponse
+		if st := c.do("GET", "/api/v1/pull?limit=100", nil, &p); st != 200 {
+			t.Fatalf("pull %d", st)
+		}
+		merged := map[string]json.RawMessage{}
+		for _, ch := range p.Changes {
+			for k, v := range ch.Fields {
+				merged[k] = v // the test's changes never conflict, so plain overwriting is the merge
+			}
+		}
+		return merged
+	}
+	if got := pull(b); string(got["kind"]) != `"open_day"` || string(got["place"]) != `"Төв талбай"` || string(got["unit"]) != `"MN6504"` {
+		t.Errorf("new soum's device got %v", got)
+	}
+	old := enrollDevice(t, m, "MN6501", "inspector")
+	if got := pull(old); string(got["unit"]) != `"MN6504"` {
+		t.Errorf("old soum's device did not learn of the move: %v", got)
+	}
+}

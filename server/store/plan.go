@@ -241,6 +241,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		if c.DeviceID != "" {
 			writer = c.DeviceID
 		}
+		prevUnit, prevDivision := sr.Unit, sr.Division
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
 		work[c.RecordID] = sr
@@ -260,6 +261,9 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		lc := c
 		lc.DeviceID = ""
 		plan.Log = append(plan.Log, LogEntry{Change: lc, DeviceID: writer, Unit: sr.Unit, Division: sr.Division})
+		if prevUnit != "" && prevUnit != sr.Unit {
+			plan.Log = append(plan.Log, moved(lc, sr, writer, prevUnit, prevDivision)...)
+		}
 		resp.Accepted = append(resp.Accepted, c.ID)
 	}
 
@@ -286,6 +290,28 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		}
 	}
 	return plan
+}
+
+// moveNamespace derives the ids of the log entries a move adds, so the same move always adds the
+// same entries.
+var moveNamespace = uuid.MustParse("6f1d2a4e-5b0c-4c1e-9d3a-7a2b8c9d0e1f")
+
+// moved returns the extra log entries that keep devices right when a change moves a record to
+// another soum or district: the move itself under the old unit, so devices there learn that the
+// record left, and the record's whole state under the new unit, so devices there, which never saw
+// its earlier changes, receive it whole. Each state entry carries its fields' original hlc and
+// writer, so merging it changes nothing anywhere else.
+func moved(c syncproto.Change, sr *StoredRecord, writer, oldUnit, oldDivision string) []LogEntry {
+	derive := func(tag string) string { return uuid.NewSHA1(moveNamespace, []byte(c.ID+"/"+tag)).String() }
+	old := c
+	old.ID = derive("from")
+	out := []LogEntry{{Change: old, DeviceID: writer, Unit: oldUnit, Division: oldDivision}}
+	for i, sc := range sr.Rec.State() {
+		st := sc.Change
+		st.ID = derive(fmt.Sprintf("state/%d", i))
+		out = append(out, LogEntry{Change: st, DeviceID: sc.Device, Unit: sr.Unit, Division: sr.Division})
+	}
+	return out
 }
 
 // refuseIncomplete takes back every change of a record that is new to the store and still lacks a
