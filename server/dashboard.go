@@ -10,16 +10,8 @@ import (
 	"talbar/shared/i18n"
 )
 
-// init mounts the headquarters dashboard through serve.go's hook, after anything mounted before.
-func init() {
-	prev := mountExtras
-	mountExtras = func(m *Main) error {
-		if err := prev(m); err != nil {
-			return err
-		}
-		return mountDashboard(m)
-	}
-}
+// init mounts the headquarters dashboard through serve.go's hooks.
+func init() { mounts = append(mounts, mountDashboard) }
 
 // mountDashboard wires the dashboard to the running store. The store must also keep users.
 func mountDashboard(m *Main) error {

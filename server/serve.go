@@ -109,9 +109,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)
-	if err := mountExtras(m); err != nil {
-		db.Close()
-		return err
+	for _, mount := range mounts {
+		if err := mount(m); err != nil {
+			db.Close()
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -125,8 +127,8 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// mountExtras lets other parts of the server (the dashboard) add routes; files set it in init.
-var mountExtras = func(m *Main) error { return nil }
+// mounts let other parts of the server (the dashboard) add routes; files append to it in init.
+var mounts []func(m *Main) error
 
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }

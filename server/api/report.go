@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -79,12 +80,12 @@ type KPIs struct {
 
 // MeasureKPIs judges every indicator for a unit and year from the store: survey indicators from
 // the unit's surveys, coverage indicators from the official figures (national only).
-func MeasureKPIs(c *fiber.Ctx, s store.Store, code string, year int) (KPIs, error) {
-	v, err := s.Totals(c.UserContext(), code, year, 0)
+func MeasureKPIs(ctx context.Context, s store.Store, code string, year int) (KPIs, error) {
+	v, err := s.Totals(ctx, code, year, 0)
 	if err != nil {
 		return KPIs{}, err
 	}
-	targets, err := s.Targets(c.UserContext())
+	targets, err := s.Targets(ctx)
 	if err != nil {
 		return KPIs{}, err
 	}
@@ -120,7 +121,7 @@ func (a *API) kpis(c *fiber.Ctx) error {
 	if st != 0 {
 		return fail(c, st, map[int]string{400: syncproto.ErrMalformed, 403: syncproto.ErrForbidden}[st], msg)
 	}
-	k, err := MeasureKPIs(c, a.cfg.Store, code, year)
+	k, err := MeasureKPIs(c.UserContext(), a.cfg.Store, code, year)
 	if err != nil {
 		return a.storeError(c, err)
 	}
