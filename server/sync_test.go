@@ -540,3 +540,47 @@ func TestMoveBetweenSoums(t *testing.T) {
 		t.Errorf("old soum's device did not learn of the move: %v", got)
 	}
 }
+
+// TestShutdownFinishesInflightPush closes the server while a large push is being merged: the push
+// still gets its answer and everything it accepted is there after a restart.
+func TestShutdownFinishesInflightPush(t *testing.T) {
+	db := tempDB(t)
+	m := MustRunMain(t, db)
+	a := enrollDevice(t, m, "MN6501", "inspector")
+	var changes []syncproto.Change
+	for i := 0; i < syncproto.MaxChanges; i++ {
+		changes = append(changes, a.event("MN6501", "herder_meeting", 1, `,"notes":"`+strings.Repeat("ж", 200)+`"`))
+	}
+	body, _ := json.Marshal(syncproto.PushRequest{Protocol: 1, Changes: changes})
+	type result struct {
+		status int
+		resp   syncproto.PushResponse
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, b := a.raw("POST", "/api/v1/push", bytes.NewReader(body), map[string]string{"Content-Type": "application/json"})
+		var r syncproto.PushResponse
+		_ = json.Unmarshal(b, &r)
+		done <- result{st, r}
+	}()
+	// Wait until the push is being merged, then shut down.
+	deadline := time.Now().Add(10 * time.Second)
+	for m.API.InflightPushes() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if m.API.InflightPushes() == 0 {
+		t.Fatal("push never started")
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.status != 200 || len(r.resp.Accepted) != syncproto.MaxChanges {
+		t.Fatalf("in-flight push: status %d, accepted %d", r.status, len(r.resp.Accepted))
+	}
+	m2 := MustRunMain(t, db)
+	a.base = "http://" + m2.Addr()
+	if got := num(a.totals("MN6501", 2026), "events.total"); got != syncproto.MaxChanges {
+		t.Fatalf("after restart events=%v, want %d", got, syncproto.MaxChanges)
+	}
+}

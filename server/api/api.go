@@ -69,6 +69,9 @@ func (a *API) Mount(app *fiber.App) {
 	app.Get("/metrics", a.metrics)
 }
 
+// InflightPushes is how many pushes are being merged now.
+func (a *API) InflightPushes() int { return len(a.inflight) }
+
 // Drain makes new pushes answer 503 while a shutdown lets those in flight finish.
 func (a *API) Drain() { a.draining.Store(true) }
 
