@@ -3,6 +3,7 @@ package localstore_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -302,5 +303,29 @@ func TestResendStateKeepsOriginalHLCs(t *testing.T) {
 	}
 	if c, e, _ := db.SyncState(ctx); c != "" || e != "e2" {
 		t.Fatalf("cursor=%q epoch=%q", c, e)
+	}
+}
+
+// A record stored in merge.Record's first JSON form still reads after an upgrade.
+func TestLegacyRecordJSONReads(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f.db")
+	db := mustOpen(t, path, localstore.Options{})
+	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	db.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := `{"id":"` + id + `","entity":"event","fields":{"kind":{"v":"open_day","h":"0190000000000000","d":"dev"},` +
+		`"date":{"v":"2026-01-02","h":"0190000000000000","d":"dev"},"unit":{"v":"MN6501","h":"0190000000000000","d":"dev"}}}`
+	if _, err := raw.Exec(`UPDATE records SET data = ? WHERE id = ?`, legacy, id); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	db = mustOpen(t, path, localstore.Options{})
+	r, err := db.FindRecordByID(ctx, id)
+	if err != nil || r.Kind != "open_day" || len(r.Merged.Fields) != 3 {
+		t.Fatalf("legacy record: %+v %v", r, err)
 	}
 }

@@ -237,6 +237,18 @@ func decodeMerged(data string) (merge.Record, error) {
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return r, fmt.Errorf("decode record: %w", err)
 	}
+	if len(r.Fields) == 0 {
+		// The first form of merge.Record's JSON ({"fields": {name: {v, h, d}}}), which its
+		// compact decoder reads as an empty record without an error.
+		var legacy struct {
+			ID     string                 `json:"id"`
+			Entity string                 `json:"entity"`
+			Fields map[string]merge.Field `json:"fields"`
+		}
+		if json.Unmarshal([]byte(data), &legacy) == nil && len(legacy.Fields) > 0 {
+			r = merge.Record{ID: legacy.ID, Entity: legacy.Entity, Fields: legacy.Fields}
+		}
+	}
 	if r.Fields == nil {
 		r.Fields = map[string]merge.Field{}
 	}
