@@ -46,6 +46,7 @@ type EventForm struct {
 	SaveButton    *widget.Button
 	NewButton     *widget.Button
 	nums          []*numField
+	ready         bool // set once every widget exists: entries call back while being filled
 }
 
 func newEventForm(u *UI) *EventForm {
@@ -134,6 +135,7 @@ func newEventForm(u *UI) *EventForm {
 	)
 	f.scroll = container.NewVScroll(container.NewPadded(form))
 	f.content = f.scroll
+	f.ready = true
 	f.updateTotal()
 	return f
 }
@@ -263,6 +265,9 @@ func (f *EventForm) Fields() map[string]json.RawMessage {
 
 // checkField validates one field as it changes and shows its message.
 func (f *EventForm) checkField(name string) {
+	if !f.ready {
+		return
+	}
 	v := f.Fields()[name]
 	var msg string
 	if v != nil {
@@ -275,6 +280,9 @@ func (f *EventForm) checkField(name string) {
 }
 
 func (f *EventForm) checkNum(n *numField) {
+	if !f.ready {
+		return
+	}
 	var msg string
 	if v := n.value(); v != nil {
 		name, code, isMap := cutPath(n.path)

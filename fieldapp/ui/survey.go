@@ -18,7 +18,7 @@ type SurveyForm struct {
 	content fyne.CanvasObject
 	scroll  *container.Scroll
 
-	id     string                      // the response edited; "" for a new one
+	id     string                       // the response edited; "" for a new one
 	events map[string]localstore.Record // the events offered, by id
 
 	Title           *widget.Label
@@ -60,7 +60,7 @@ func newSurveyForm(u *UI) *SurveyForm {
 	}
 	s.TargetGroup = newCodeSelect(gl, gc, u.T("ui.choose"), nil)
 	s.TargetGroupErr = newFieldError()
-	s.AgeBand = newCodeRadio(u, "age_band", record.AgeBands, true)
+	s.AgeBand = newCodeRadio(u, "age_band", record.AgeBands, false)
 	s.AgeBandErr = newFieldError()
 	s.Sex = newCodeRadio(u, "sex", record.Sexes, true)
 	s.Insurance = newCodeRadio(u, "insurance_status", record.InsuranceStatuses, false)

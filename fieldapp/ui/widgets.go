@@ -207,8 +207,8 @@ func (fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	objs[0].Resize(size)
 }
 
-// dateField is a date typed as YYYY-MM-DD, the form of the records, with buttons for the day
-// before, today and a calendar. Fyne's DateEntry types dates in the system locale's order
+// dateField is a date typed as YYYY-MM-DD, the form of the records, with buttons for today and
+// a calendar. Fyne's DateEntry types dates in the system locale's order
 // (02/01/2006), which would differ from the records and from the inspector's paper forms.
 type dateField struct {
 	entry *widget.Entry
@@ -225,8 +225,6 @@ func newDateField(u *UI, onChange func()) *dateField {
 			onChange()
 		}
 	}
-	prev := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { d.shift(-1) })
-	next := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { d.shift(1) })
 	today := widget.NewButton(u.T("ui.date.today"), func() { d.setTime(d.now()) })
 	var cal *widget.Button
 	cal = widget.NewButtonWithIcon("", theme.CalendarIcon(), func() {
@@ -242,7 +240,7 @@ func newDateField(u *UI, onChange func()) *dateField {
 		pop = widget.NewPopUp(c, u.win.Canvas())
 		pop.ShowAtRelativePosition(fyne.NewPos(0, cal.Size().Height), cal)
 	})
-	d.box = container.NewBorder(nil, nil, nil, container.NewHBox(prev, next, today, cal), d.entry)
+	d.box = container.NewBorder(nil, nil, nil, container.NewHBox(today, cal), d.entry)
 	d.setTime(d.now())
 	return d
 }
@@ -255,14 +253,6 @@ func (d *dateField) time() (time.Time, bool) {
 }
 
 func (d *dateField) setTime(t time.Time) { d.entry.SetText(t.Format("2006-01-02")) }
-
-func (d *dateField) shift(days int) {
-	t, ok := d.time()
-	if !ok {
-		t = d.now()
-	}
-	d.setTime(t.AddDate(0, 0, days))
-}
 
 // codeSelect is a Select over codes of a list, showing their labels.
 type codeSelect struct {
@@ -335,46 +325,75 @@ func (r *codeRadio) setCode(code string) {
 	r.SetSelected("")
 }
 
-// codeChecks is a CheckGroup over codes of a list.
+// codeChecks is a list of checks over codes of a list. Unlike widget.CheckGroup its labels wrap,
+// so "Хөдөлмөр, халамжийн үйлчилгээний байгууллага" fits a phone; tapping a label toggles its box.
 type codeChecks struct {
-	*widget.CheckGroup
+	*fyne.Container
 	codes, labels []string
+	checks        []*widget.Check
 }
 
 func newCodeChecks(u *UI, list string, items []record.Label) *codeChecks {
-	c := &codeChecks{}
+	c := &codeChecks{Container: container.NewVBox()}
 	for _, l := range items {
+		label := u.label(list, l.Code)
 		c.codes = append(c.codes, l.Code)
-		c.labels = append(c.labels, u.label(list, l.Code))
+		c.labels = append(c.labels, label)
+		chk := widget.NewCheck("", nil)
+		c.checks = append(c.checks, chk)
+		c.Add(container.NewBorder(nil, nil, chk, nil, newTapLabel(label, func() { chk.SetChecked(!chk.Checked) })))
 	}
-	c.CheckGroup = widget.NewCheckGroup(c.labels, nil)
 	return c
+}
+
+// SetSelected checks the options with these labels and clears the others.
+func (c *codeChecks) SetSelected(labels []string) {
+	for i, l := range c.labels {
+		on := false
+		for _, x := range labels {
+			on = on || x == l
+		}
+		c.checks[i].SetChecked(on)
+	}
 }
 
 // selectedCodes are the checked codes in the list's order, nil when none.
 func (c *codeChecks) selectedCodes() []string {
 	var out []string
-	for i, l := range c.labels {
-		for _, s := range c.Selected {
-			if s == l {
-				out = append(out, c.codes[i])
-			}
+	for i, chk := range c.checks {
+		if chk.Checked {
+			out = append(out, c.codes[i])
 		}
 	}
 	return out
 }
 
 func (c *codeChecks) setCodes(codes []string) {
-	var sel []string
 	for i, code := range c.codes {
+		on := false
 		for _, x := range codes {
-			if x == code {
-				sel = append(sel, c.labels[i])
-			}
+			on = on || x == code
 		}
+		c.checks[i].SetChecked(on)
 	}
-	c.SetSelected(sel)
 }
+
+// tapLabel is a wrapping label that reacts to a tap.
+type tapLabel struct {
+	widget.Label
+	onTap func()
+}
+
+func newTapLabel(text string, onTap func()) *tapLabel {
+	l := &tapLabel{onTap: onTap}
+	l.Text = text
+	l.Wrapping = fyne.TextWrapWord
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// Tapped toggles the label's check.
+func (l *tapLabel) Tapped(*fyne.PointEvent) { l.onTap() }
 
 // textJSON is typed text as JSON, nil when empty.
 func textJSON(s string) json.RawMessage {
