@@ -116,7 +116,7 @@ func newEventForm(u *UI) *EventForm {
 		field(u.T("field.unit"), f.Unit, f.UnitErr),
 		field(u.T("field.place"), f.Place, f.PlaceErr),
 		container.NewVBox(heading(u.T("field.occasion")), f.Occasion),
-		container.NewVBox(heading(u.T("field.partners")), f.Partners),
+		container.NewVBox(heading(u.T("field.partners")), f.Partners.Box),
 		widget.NewSeparator(),
 		heading(u.T("field.reached")), reached, f.ReachedTotal,
 		widget.NewSeparator(),

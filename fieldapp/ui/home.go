@@ -125,7 +125,10 @@ func (h *HomeScreen) Refresh() {
 	}
 	if u.syncing.Load() {
 		h.SyncButton.Disable()
+		h.Progress.Show()
 	} else {
+		// The bar shows the last sync's end; before any sync a "0%" bar would only puzzle.
+		h.Progress.Hidden = u.lastSync.text == ""
 		h.SyncButton.Enable()
 		h.SyncStatus.SetText(u.lastSync.text)
 		if u.lastSync.isErr {
@@ -179,6 +182,7 @@ func (u *UI) SyncNow() {
 	}
 	u.Home.SyncButton.Disable()
 	u.Home.Progress.SetValue(0)
+	u.Home.Progress.Show()
 	u.Home.SyncStatus.Importance = widget.MediumImportance
 	u.Home.SyncStatus.SetText(u.T("ui.sync.running"))
 	u.goBackground(func() {

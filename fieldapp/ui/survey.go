@@ -97,7 +97,7 @@ func newSurveyForm(u *UI) *SurveyForm {
 		container.NewVBox(heading(u.T("field.sex")), s.Sex),
 		field(u.T("field.insurance_status"), s.Insurance, s.InsuranceErr),
 		field(u.T("field.info_access"), s.InfoAccess, s.InfoAccessErr),
-		container.NewVBox(heading(u.T("field.info_sources")), s.InfoSources),
+		container.NewVBox(heading(u.T("field.info_sources")), s.InfoSources.Box),
 		field(u.T("field.satisfaction"), s.Satisfaction, s.SatisfactionErr),
 		field(u.T("field.suggestion"), s.Suggestion, s.SuggestionErr),
 		s.Status,

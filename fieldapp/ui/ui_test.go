@@ -268,6 +268,10 @@ func TestEveryStringTranslated(t *testing.T) {
 				e.ui.Show(s)
 				checkNoKeys(t, e, s)
 			}
+			e.ui.Show(ScreenEvent)
+			if want := catalog.T(lang, "partner.bank"); !hasText(e.win, want) {
+				t.Errorf("event form does not draw the partner %q", want)
+			}
 			e.ui.Records.Open(e.ui.Records.Items[0].ID)
 			checkNoKeys(t, e, ScreenDetail)
 			// Problems next to the fields, and every code label in the forms.

@@ -328,20 +328,20 @@ func (r *codeRadio) setCode(code string) {
 // codeChecks is a list of checks over codes of a list. Unlike widget.CheckGroup its labels wrap,
 // so "Хөдөлмөр, халамжийн үйлчилгээний байгууллага" fits a phone; tapping a label toggles its box.
 type codeChecks struct {
-	*fyne.Container
+	Box           *fyne.Container // what goes in a layout: Fyne draws the children of a *fyne.Container only
 	codes, labels []string
 	checks        []*widget.Check
 }
 
 func newCodeChecks(u *UI, list string, items []record.Label) *codeChecks {
-	c := &codeChecks{Container: container.NewVBox()}
+	c := &codeChecks{Box: container.NewVBox()}
 	for _, l := range items {
 		label := u.label(list, l.Code)
 		c.codes = append(c.codes, l.Code)
 		c.labels = append(c.labels, label)
 		chk := widget.NewCheck("", nil)
 		c.checks = append(c.checks, chk)
-		c.Add(container.NewBorder(nil, nil, chk, nil, newTapLabel(label, func() { chk.SetChecked(!chk.Checked) })))
+		c.Box.Add(container.NewBorder(nil, nil, chk, nil, newTapLabel(label, func() { chk.SetChecked(!chk.Checked) })))
 	}
 	return c
 }
