@@ -251,11 +251,16 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		Entity string                       `json:"entity"`
 		W      [][2]string                  `json:"w"`
 		F      map[string][]json.RawMessage `json:"f"`
+		Fields map[string]Field             `json:"fields"` // the first, per-field form
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	r.ID, r.Entity = w.ID, w.Entity
+	if w.F == nil && w.Fields != nil {
+		r.Fields = w.Fields
+		return nil
+	}
 	r.Fields = make(map[string]Field, len(w.F))
 	for k, pair := range w.F {
 		if len(pair) != 2 {

@@ -147,3 +147,14 @@ func TestMarshalMatchesEncodingJSON(t *testing.T) {
 		t.Fatalf("EncodeFields=%s\nwant %s", got, want)
 	}
 }
+
+// TestUnmarshalFirstForm reads records stored in the first, per-field JSON form.
+func TestUnmarshalFirstForm(t *testing.T) {
+	var r merge.Record
+	if err := json.Unmarshal([]byte(`{"id":"r","entity":"event","fields":{"kind":{"v":"open_day","h":"0000000000050001","d":"a"}}}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if f := r.Fields["kind"]; string(f.V) != `"open_day"` || f.D != "a" || r.ID != "r" {
+		t.Fatalf("read %+v", r)
+	}
+}

@@ -74,12 +74,21 @@ func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushReq
 		len(r.Accepted), len(r.Duplicates), len(r.Rejected), p.DeviceID); err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("update device: %w", err)
 	}
+	var high int64
+	if len(plan.Log) > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT max(cursor) FROM changes`).Scan(&high); err != nil {
+			return syncproto.PushResponse{}, fmt.Errorf("read max cursor: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("%w: commit push: %v", store.ErrUnavailable, err)
 	}
+	if high > 0 {
+		db.noteHighWater(high)
+	}
 	db.clock.Observe(plan.MaxHLC)
 	r.ServerHLC = db.clock.Next().String()
-	r.ServerEpoch = db.epoch
+	r.ServerEpoch = db.Epoch()
 	return r, nil
 }
 

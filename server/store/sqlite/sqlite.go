@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -44,6 +45,7 @@ type Options struct {
 
 // DB is the SQLite store.
 type DB struct {
+	path  string
 	write *sql.DB
 	read  *sql.DB
 	units *unit.Tree
@@ -54,6 +56,12 @@ type DB struct {
 
 	mu     sync.RWMutex // held for reading by each push, for writing by Close
 	closed bool
+
+	epochMu           sync.RWMutex
+	rotatedForRestore atomic.Bool
+	highWaterFailed   atomic.Bool
+	highWaterMu       sync.Mutex
+	highWaterLast     int64
 }
 
 var _ store.Store = (*DB)(nil)
@@ -84,7 +92,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{write: w, units: opt.Units, log: opt.Logger, now: opt.Now}
+	db := &DB{path: path, write: w, units: opt.Units, log: opt.Logger, now: opt.Now}
 	db.clock = &hlc.Clock{Now: opt.Now}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
@@ -98,6 +106,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	db.read = r
 	if err := db.seed(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.checkRestored(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -184,12 +196,18 @@ func (db *DB) RotateEpoch(ctx context.Context) (string, error) {
 	if _, err := db.write.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'epoch'`, e); err != nil {
 		return "", fmt.Errorf("rotate epoch: %w", err)
 	}
+	db.epochMu.Lock()
 	db.epoch = e
+	db.epochMu.Unlock()
 	return e, nil
 }
 
 // Epoch implements store.Store.
-func (db *DB) Epoch() string { return db.epoch }
+func (db *DB) Epoch() string {
+	db.epochMu.RLock()
+	defer db.epochMu.RUnlock()
+	return db.epoch
+}
 
 // ServerHLC implements store.Store.
 func (db *DB) ServerHLC() string { return db.clock.Next().String() }
