@@ -3,8 +3,12 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,8 +16,10 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"talbar/fieldapp/localstore"
+	"talbar/fieldapp/syncclient"
 	"talbar/shared/i18n"
 	"talbar/shared/record"
+	"talbar/syncproto"
 )
 
 var laptop = fyne.NewSize(1024, 720)
@@ -576,5 +582,63 @@ func TestRoundTrip(t *testing.T) {
 	check("info_no", after.Surveys.InfoNo-before.Surveys.InfoNo, 1)
 	if got := e.ui.Home.Year.Text; !strings.Contains(got, "50") {
 		t.Errorf("home year figures = %q", got)
+	}
+}
+
+// TestSyncsWhenConnectionReturns: while the server does not answer, nothing is tried; when it
+// answers again and changes wait, the background loop syncs by itself.
+func TestSyncsWhenConnectionReturns(t *testing.T) {
+	var up atomic.Bool
+	var pulls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !up.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "/pull") {
+			pulls.Add(1)
+		}
+		if strings.HasSuffix(r.URL.Path, "/healthz") {
+			w.Write([]byte(`{"status":"ok"}`))
+			return
+		}
+		http.Error(w, `{"error":{"code":"unauthorized","message":"test"}}`, http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	test.NewTempApp(t)
+	db, err := localstore.Open(filepath.Join(t.TempDir(), "field.db"), localstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SaveEnrollment(context.Background(), srv.URL, syncproto.EnrollResponse{DeviceID: "d", Token: "t",
+		Inspector: syncproto.Inspector{UnitCode: "MN6501", Role: "inspector"}}); err != nil {
+		t.Fatal(err)
+	}
+	u := New(test.NewTempWindow(t, nil), Config{Store: db, Client: &syncclient.Client{Store: db, MaxAttempts: 1},
+		Catalog: catalog, CheckEvery: 20 * time.Millisecond})
+	u.loadUnits()
+	u.Event.ensureUnits()
+	u.Show(ScreenEvent)
+	u.Event.Kind.setCode(record.KindOpenDay)
+	test.Tap(u.Event.SaveButton)
+	u.Start()
+	defer u.Stop()
+	time.Sleep(150 * time.Millisecond)
+	if pulls.Load() != 0 || u.reachable.Load() != 2 {
+		t.Fatalf("while down: %d pulls, reachable %d", pulls.Load(), u.reachable.Load())
+	}
+	up.Store(true)
+	deadline := time.Now().Add(5 * time.Second)
+	for pulls.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	u.Stop()
+	u.WaitIdle()
+	if pulls.Load() == 0 {
+		t.Fatal("no sync after the connection came back")
+	}
+	if u.reachable.Load() != 1 {
+		t.Fatalf("reachable = %d", u.reachable.Load())
 	}
 }
