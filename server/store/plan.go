@@ -173,19 +173,23 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		vec tally.Vector
 		ok  bool
 	}{}
+	// seen holds the ids met earlier in this batch: a repeat of an accepted one is a duplicate,
+	// a repeat of a rejected one is already answered.
 	seen := map[string]bool{}
 	future := hlc.New(p.Now.Add(syncproto.FutureFlag).UnixMilli(), 0)
 	for i, c := range req.Changes {
+		if accepted, ok := seen[c.ID]; ok && !accepted {
+			continue
+		}
 		if known[c.ID] || seen[c.ID] {
 			resp.Duplicates = append(resp.Duplicates, c.ID)
 			continue
 		}
+		seen[c.ID] = false
 		if r, bad := pre[i]; bad {
 			reject(r)
-			seen[c.ID] = true
 			continue
 		}
-		seen[c.ID] = true
 		rej := func(code, msg string) { reject(syncproto.Rejection{ID: c.ID, Code: code, Message: msg}) }
 		if !mayPush {
 			rej(syncproto.RejectForbidden, "role "+pr.Inspector.Role+" may not push records")
@@ -265,6 +269,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 			plan.Log = append(plan.Log, moved(lc, sr, writer, prevUnit, prevDivision)...)
 		}
 		resp.Accepted = append(resp.Accepted, c.ID)
+		seen[c.ID] = true
 	}
 
 	p.refuseIncomplete(plan, reject)
@@ -357,6 +362,14 @@ func (p Planner) refuseIncomplete(plan *Plan, reject func(syncproto.Rejection)) 
 		}
 	}
 	plan.Response.Accepted = acc
+	// An in-batch repeat of a refused change was answered as a duplicate; it is refused too, once.
+	dups := plan.Response.Duplicates[:0]
+	for _, id := range plan.Response.Duplicates {
+		if !drop[id] {
+			dups = append(dups, id)
+		}
+	}
+	plan.Response.Duplicates = dups
 	warns := plan.Response.Warnings[:0]
 	for _, w := range plan.Response.Warnings {
 		if !drop[w.ID] {

@@ -87,3 +87,18 @@ func TestPlanSplitFirstUpsert(t *testing.T) {
 		t.Fatalf("incomplete create: %+v", plan.Response)
 	}
 }
+
+// TestPlanRepeatedIDInBatch: every id is answered once, whatever repeats the batch holds.
+func TestPlanRepeatedIDInBatch(t *testing.T) {
+	now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+	p := planner(t, now)
+	in := store.Principal{DeviceID: "d", Inspector: store.Inspector{Role: syncproto.RoleInspector, Unit: "MN6501"}}
+	good := eventChange(hlc.New(now.UnixMilli(), 0))
+	bad := eventChange(hlc.New(now.UnixMilli(), 1))
+	bad.ID, bad.RecordID = "01a212aa-b467-7a69-bb4e-852a1af2c917", "01a212aa-b467-7a69-bb4e-852a1af2c918"
+	bad.Fields = map[string]json.RawMessage{"kind": json.RawMessage(`"picnic"`)}
+	r := merge(p, in, syncproto.PushRequest{Changes: []syncproto.Change{good, bad, good, bad}}).Response
+	if len(r.Accepted) != 1 || len(r.Duplicates) != 1 || len(r.Rejected) != 1 {
+		t.Fatalf("accepted=%v duplicates=%v rejected=%v", r.Accepted, r.Duplicates, r.Rejected)
+	}
+}
