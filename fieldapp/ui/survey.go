@@ -20,6 +20,7 @@ type SurveyForm struct {
 
 	id     string                       // the response edited; "" for a new one
 	events map[string]localstore.Record // the events offered, by id
+	picked bool                         // an event was chosen once, by the inspector or for them
 
 	Title           *widget.Label
 	Event           *codeSelect // "" for none
@@ -127,14 +128,19 @@ func (s *SurveyForm) refreshEvents() {
 	}
 	s.Event.Options, s.Event.codes = labels, codes
 	s.Event.Refresh()
-	if cur != "" {
+	switch {
+	case cur != "":
 		s.Event.setCode(cur)
+	case !s.picked && len(recs) > 0 && recs[0].Date == s.u.cfg.Now().Format("2006-01-02"):
+		// Surveys are mostly taken at today's event: offer it, once; "No event" stays a choice.
+		s.Event.setCode(recs[0].ID)
 	}
 	s.updateCount()
 }
 
 // eventChosen takes the date and soum of the chosen event.
 func (s *SurveyForm) eventChosen() {
+	s.picked = true
 	if r, ok := s.events[s.Event.code()]; ok {
 		s.Date.entry.SetText(r.Date)
 		s.Unit.setCode(r.Unit)

@@ -642,3 +642,23 @@ func TestSyncsWhenConnectionReturns(t *testing.T) {
 		t.Fatalf("reachable = %d", u.reachable.Load())
 	}
 }
+
+// TestErrorMessages: every sync and store error the screens can meet has its own message in both
+// languages (the expired code cannot be produced by the server's admin commands, so it is here).
+func TestErrorMessages(t *testing.T) {
+	for _, lang := range i18n.Langs {
+		e := newEnv(t, lang, laptop)
+		for _, code := range syncclient.Codes {
+			got := e.ui.errText(&syncclient.Error{Code: code})
+			if want := catalog.T(lang, "fieldapp.sync."+code); got != want || rawKey.MatchString(got) {
+				t.Errorf("%s %s: %q, want %q", lang, code, got, want)
+			}
+		}
+		if got := e.ui.errText(localstore.ErrNotFound); got != catalog.T(lang, "fieldapp.store.not_found") {
+			t.Errorf("%s not found: %q", lang, got)
+		}
+		if got := e.ui.errText(context.DeadlineExceeded); got != catalog.T(lang, "ui.error.generic") {
+			t.Errorf("%s other: %q", lang, got)
+		}
+	}
+}
