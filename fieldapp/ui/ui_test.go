@@ -506,15 +506,22 @@ func TestRejectedChangesShowServerReason(t *testing.T) {
 	if it.Change.Message == "" || !strings.Contains(it.Reason.Text, it.Change.Message) {
 		t.Fatalf("the server's own words missing: %q", it.Reason.Text)
 	}
-	// Fix: the record's form opens; choosing the inspector's soum and saving supersedes the change.
+	// Fix opens the record's form with its values.
 	test.Tap(it.Fix)
-	if e.ui.Current() != ScreenEvent || e.ui.Event.id != id {
+	if e.ui.Current() != ScreenEvent || e.ui.Event.id != id || e.ui.Event.Place.Text != "Өөр аймаг" {
 		t.Fatalf("fix opened %s for %q", e.ui.Current(), e.ui.Event.id)
 	}
-	e.ui.Event.Unit.setCode("MN6501")
-	test.Tap(e.ui.Event.SaveButton)
-	if _, rejected, _ := e.db.Counts(ctx); rejected != 0 {
-		t.Fatalf("%d rejected after the fix", rejected)
+	// A soum outside the inspector's own cannot be fixed on this device: discard it, after a
+	// confirmation with our own labels.
+	e.ui.Show(ScreenRejected)
+	it = e.ui.Rejected.Items[0]
+	test.Tap(it.Discard)
+	if !hasText(e.win, catalog.T(i18n.MN, "ui.action.cancel")) {
+		t.Fatalf("no confirmation: %q", texts(e.win))
+	}
+	e.ui.Rejected.DiscardChange(it.Change)
+	if _, rejected, _ := e.db.Counts(ctx); rejected != 0 || len(e.ui.Rejected.Items) != 0 {
+		t.Fatalf("%d rejected after discarding, %d shown", rejected, len(e.ui.Rejected.Items))
 	}
 	e.ui.Show(ScreenHome)
 	test.Tap(e.ui.Home.SyncButton)
