@@ -404,7 +404,16 @@ type proxy struct {
 
 	Requests  atomic.Int64
 	BodyBytes atomic.Int64 // request bodies as sent on the wire (gzip)
+	RespBytes atomic.Int64 // answer bodies as sent on the wire (gzip when asked)
 	Batches   []int        // changes per push that reached the proxy
+	URIs      []string     // every request's path and query, in order
+}
+
+// uris returns the requests seen since the n-th.
+func (p *proxy) uris(from int) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.URIs[min(from, len(p.URIs)):]...)
 }
 
 type fault struct {
@@ -430,6 +439,9 @@ func (p *proxy) setFault(f func(r *http.Request, changes int) fault) {
 
 func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.Requests.Add(1)
+	p.mu.Lock()
+	p.URIs = append(p.URIs, r.URL.RequestURI())
+	p.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
 	p.BodyBytes.Add(int64(len(body)))
 	n := 0
@@ -469,6 +481,7 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	rb, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	p.RespBytes.Add(int64(len(rb)))
 	if f.DropAfter {
 		conn, _, err := w.(http.Hijacker).Hijack()
 		if err == nil {

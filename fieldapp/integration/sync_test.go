@@ -63,7 +63,7 @@ func newFleet(t *testing.T, srv *server, url string, clocks []clockFunc) *fleet 
 
 func (f *fleet) unitOf(d *device) string {
 	switch d.Name {
-	case "insp-a1", "insp-a2":
+	case "insp-a1", "insp-a2", "insp-a3":
 		return soumA
 	case "insp-b":
 		return soumB
@@ -143,7 +143,7 @@ func (f *fleet) checkConverged(t *testing.T, url string) {
 			t.Errorf("%s: outbox %d pending %d rejected", d.Name, p, r)
 		}
 		got := d.records()
-		unit := map[string]string{"insp-a1": soumA, "insp-a2": soumA, "insp-b": soumB}[d.Name]
+		unit := map[string]string{"insp-a1": soumA, "insp-a2": soumA, "insp-a3": soumA, "insp-b": soumB}[d.Name]
 		n := 0
 		for id, w := range want {
 			rec, _ := obs.DB.FindRecordByID(context.Background(), id)

@@ -26,4 +26,5 @@ var (
 	ErrInvalidID      = &Error{"invalid_id", "the record id is not a UUID"}
 	ErrNotRejected    = &Error{"not_rejected", "only a rejected change can be discarded"}
 	ErrUnknownEntity  = &Error{"unknown_entity", "unknown kind of record"}
+	ErrOutsideScope   = &Error{"outside_scope", "the record was moved to a unit outside this device's scope"}
 )

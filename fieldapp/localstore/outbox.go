@@ -113,6 +113,15 @@ func (db *DB) Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dro
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		dropped, rejected = 0, 0
 		touched := map[string]bool{}
+		// The newest acknowledged change becomes the probe of the next sync.
+		acked := append(append([]string(nil), resp.Duplicates...), resp.Accepted...)
+		for i := len(acked) - 1; i >= 0; i-- {
+			if ok, err := keepProbe(ctx, tx, acked[i]); err != nil {
+				return err
+			} else if ok {
+				break
+			}
+		}
 		for _, list := range [][]string{resp.Accepted, resp.Duplicates} {
 			for _, id := range list {
 				var rid string
@@ -230,6 +239,9 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 		}
 		if page.Reference != nil {
 			if err := db.storeReference(ctx, tx, page.Reference); err != nil {
+				return err
+			}
+			if err := setMeta(ctx, tx, keyRefAt, db.now().UTC().Format(time.RFC3339Nano)); err != nil {
 				return err
 			}
 		}

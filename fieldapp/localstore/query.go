@@ -18,6 +18,8 @@ type Filter struct {
 	Rejected       bool   // only records with a change the server refused
 	Text           string // case-insensitive search in place, notes and suggestion
 	IncludeDeleted bool
+	// IncludeOutside lists records moved to a unit outside this device's scope too (scope.go).
+	IncludeOutside bool
 	Limit, Offset  int
 }
 
@@ -54,6 +56,13 @@ func (db *DB) FindRecords(ctx context.Context, f Filter) ([]Record, int, error) 
 	if !f.IncludeDeleted {
 		add("deleted = 0")
 	}
+	scope, dev, err := db.scopeOf(ctx, db.read)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find records: %w", err)
+	}
+	if scope != "" && !f.IncludeOutside {
+		add("(unit IN (?, '') OR sync_state <> 'synced')", scope)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -82,7 +91,9 @@ func (db *DB) FindRecords(ctx context.Context, f Filter) ([]Record, int, error) 
 		if err != nil {
 			return nil, 0, err
 		}
-		out = append(out, toRecord(r, state))
+		rec := toRecord(r, state)
+		rec.Outside = movedAway(scope, dev, r)
+		out = append(out, rec)
 	}
 	return out, total, rows.Err()
 }
@@ -99,7 +110,8 @@ type Summary struct {
 }
 
 // Summary adds up, with shared/tally, the merged non-deleted records dated in year (and month
-// when 1-12), in unit when not empty.
+// when 1-12), in unit when not empty; with unit empty, those in the device's scope (records an
+// officer moved to another soum no longer count on an inspector's device).
 func (db *DB) Summary(ctx context.Context, year, month int, unit string) (Summary, error) {
 	prefix := fmt.Sprintf("%04d-", year)
 	if month >= 1 && month <= 12 {
@@ -109,9 +121,16 @@ func (db *DB) Summary(ctx context.Context, year, month int, unit string) (Summar
 	}
 	q := `SELECT entity, data FROM records WHERE deleted = 0 AND date >= ? AND date < ?`
 	args := []any{prefix, prefix + "\xff"}
+	scope, err := db.scopeUnit(ctx, db.read)
+	if err != nil {
+		return Summary{}, fmt.Errorf("summary: %w", err)
+	}
 	if unit != "" {
 		q += ` AND unit = ?`
 		args = append(args, unit)
+	} else if scope != "" {
+		q += ` AND unit = ?`
+		args = append(args, scope)
 	}
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {

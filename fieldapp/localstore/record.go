@@ -34,9 +34,12 @@ type Record struct {
 	Kind      string // events only
 	Deleted   bool
 	SyncState string
-	Version   string                     // greatest hlc of any field
-	Values    map[string]json.RawMessage // merged values, without nulls
-	Merged    merge.Record               // every field with its hlc and writer
+	Version   string // greatest hlc of any field
+	// Outside is true when another device (an officer) moved the record to a unit outside this
+	// device's scope: it is read-only here (see scope.go).
+	Outside bool
+	Values  map[string]json.RawMessage // merged values, without nulls
+	Merged  merge.Record               // every field with its hlc and writer
 }
 
 // Draft is what a form saves: the fields it sets. Fields not named keep their value; a nil value
@@ -119,6 +122,13 @@ func (db *DB) save(ctx context.Context, entity, id string, fields map[string]jso
 		}
 		if found {
 			entity = cur.Entity
+			scope, dev, err := db.scopeOf(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if movedAway(scope, dev, cur) {
+				return ErrOutsideScope
+			}
 		}
 		if !record.KnownEntity(entity) {
 			return ErrUnknownEntity
@@ -312,7 +322,13 @@ func (db *DB) FindRecordByID(ctx context.Context, id string) (Record, error) {
 	if !found {
 		return Record{}, ErrNotFound
 	}
-	return toRecord(r, state), nil
+	scope, dev, err := db.scopeOf(ctx, db.read)
+	if err != nil {
+		return Record{}, err
+	}
+	rec := toRecord(r, state)
+	rec.Outside = movedAway(scope, dev, r)
+	return rec, nil
 }
 
 func toRecord(r merge.Record, state string) Record {

@@ -50,6 +50,16 @@ type Outbox interface {
 	ResendState(ctx context.Context, epoch string) (int, error)
 	// MarkSynced records the time of a successful sync.
 	MarkSynced(ctx context.Context, at time.Time) error
+	// AdoptEpoch stores a new epoch and resets the pull cursor without queuing the state again
+	// (it was queued moments ago and none of it has been pushed).
+	AdoptEpoch(ctx context.Context, epoch string) error
+	// ReferenceDue reports whether the next pull should ask for units and targets (ref=1).
+	ReferenceDue(ctx context.Context, now time.Time) (bool, error)
+	// Probe returns a change the server acknowledged earlier (nil if none); Acknowledge keeps the
+	// newest acknowledged change as the next probe.
+	Probe(ctx context.Context) (*syncproto.Change, error)
+	// DropProbe forgets the probe.
+	DropProbe(ctx context.Context) error
 }
 
 // Phase of a sync, for progress reports.
@@ -166,9 +176,43 @@ func (c *Client) progress(p Progress) {
 
 // Enroll exchanges a one-time enrollment code for this device's identity and stores it. The code
 // errors come back as *Error with CodeCodeUnknown, CodeCodeExpired or CodeCodeUsed.
+//
+// Enrolling against another server (another URL) while changes wait in the outbox is refused
+// with CodePendingChanges before the code is spent: those changes were meant for the server the
+// device is enrolled with, so the inspector should sync first. EnrollForce does it anyway.
 func (c *Client) Enroll(ctx context.Context, serverURL, code, deviceName, platform string) (syncproto.EnrollResponse, error) {
+	return c.enroll(ctx, serverURL, code, deviceName, platform, false)
+}
+
+// EnrollForce enrolls like Enroll even while changes for another server are pending (the old
+// server is gone, or the device was enrolled with the wrong one). Nothing is lost: the pending
+// changes stay in the outbox and go to the new server under their original writer, and since
+// the new server has another epoch the state of every record is queued for it as well and the
+// pull starts over from its beginning.
+func (c *Client) EnrollForce(ctx context.Context, serverURL, code, deviceName, platform string) (syncproto.EnrollResponse, error) {
+	return c.enroll(ctx, serverURL, code, deviceName, platform, true)
+}
+
+func (c *Client) enroll(ctx context.Context, serverURL, code, deviceName, platform string, force bool) (syncproto.EnrollResponse, error) {
 	serverURL = strings.TrimRight(serverURL, "/")
 	var resp syncproto.EnrollResponse
+	oldURL, _, _, err := c.Store.Credentials(ctx)
+	if err != nil {
+		return resp, fmt.Errorf("read credentials: %w", err)
+	}
+	if oldURL != "" && !sameServer(oldURL, serverURL) {
+		pending, _, err := c.Store.Counts(ctx)
+		if err != nil {
+			return resp, fmt.Errorf("count outbox: %w", err)
+		}
+		if pending > 0 && !force {
+			return resp, &Error{Code: CodePendingChanges, Message: fmt.Sprintf("%d changes wait to be sent to %s", pending, oldURL)}
+		}
+		if pending > 0 {
+			c.logger().Warn("enrolling with another server while changes are pending: they go to the new server",
+				"pending", pending, "old", oldURL, "new", serverURL)
+		}
+	}
 	req := syncproto.EnrollRequest{Code: strings.TrimSpace(code), DeviceName: deviceName, Platform: platform}
 	if err := c.call(ctx, http.MethodPost, serverURL+apiPrefix+"/enroll", "", req, &resp); err != nil {
 		return resp, err
@@ -181,6 +225,19 @@ func (c *Client) Enroll(ctx context.Context, serverURL, code, deviceName, platfo
 	}
 	c.logger().Info("device enrolled", "device_id", resp.DeviceID, "unit", resp.Inspector.UnitCode, "role", resp.Inspector.Role)
 	return resp, nil
+}
+
+// sameServer compares two server URLs, ignoring case of scheme and host and trailing slashes.
+func sameServer(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.TrimRight(strings.TrimSpace(s), "/")
+		if u, err := url.Parse(s); err == nil {
+			u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+			return u.String()
+		}
+		return s
+	}
+	return norm(a) == norm(b)
 }
 
 // Sync pushes the outbox and then pulls until the server has nothing more. If the server's epoch
@@ -248,6 +305,10 @@ type session struct {
 	pushed int
 	batch  int
 	resent bool // state was queued again during this round's push
+	// queued is true from queuing the state until the first push after it: an epoch change
+	// seen meanwhile needs no second queuing, the state already waits for the new epoch.
+	queued bool
+	probed bool // the probe went out in this sync
 }
 
 // push sends the outbox in batches until nothing pending is left.
@@ -262,10 +323,27 @@ func (s *session) push(ctx context.Context) error {
 	}
 	s.toPush = s.pushed + pending
 	c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+	var probe *syncproto.Change
+	if !s.probed && !s.queued {
+		// Once a sync, a change the server acknowledged before goes out again: a server that
+		// answers it as accepted, not duplicate, lost it (restored from an older copy) even if
+		// neither its epoch nor its log length shows it.
+		s.probed = true
+		if probe, err = c.Store.Probe(ctx); err != nil {
+			return fmt.Errorf("read probe: %w", err)
+		}
+	}
 	for {
-		changes, err := c.Store.PendingChanges(ctx, s.batch)
+		n := s.batch
+		if probe != nil && n > 1 {
+			n--
+		}
+		changes, err := c.Store.PendingChanges(ctx, n)
 		if err != nil {
 			return fmt.Errorf("read outbox: %w", err)
+		}
+		if probe != nil {
+			changes = append([]syncproto.Change{*probe}, changes...)
 		}
 		if len(changes) == 0 {
 			return nil
@@ -280,6 +358,11 @@ func (s *session) push(ctx context.Context) error {
 		err = c.call(ctx, http.MethodPost, s.base+"/push", s.token, req, &resp)
 		var se *Error
 		if errors.As(err, &se) && se.Code == CodeTooLarge {
+			if probe != nil && len(changes) <= 2 {
+				// The probe is never what blocks the outbox: it stays out of this sync.
+				probe = nil
+				continue
+			}
 			if s.batch > 1 {
 				s.batch /= 2
 				c.logger().Info("push too large: batch halved", "batch", s.batch)
@@ -297,11 +380,20 @@ func (s *session) push(ctx context.Context) error {
 		if c.CrashPoint != nil {
 			c.CrashPoint("push-answered")
 		}
+		s.queued = false
+		lost := false
+		if probe != nil {
+			lost, err = s.checkProbe(ctx, probe.ID, resp)
+			if err != nil {
+				return err
+			}
+			probe = nil
+		}
 		dropped, rejected, err := c.Store.Acknowledge(ctx, resp)
 		if err != nil {
 			return fmt.Errorf("update outbox: %w", err)
 		}
-		if dropped+rejected == 0 {
+		if dropped+rejected == 0 && len(changes) > 1 {
 			return &Error{Code: CodeBadAnswer, Message: "the push answer named none of the changes sent"}
 		}
 		s.pushed += dropped + rejected
@@ -311,6 +403,16 @@ func (s *session) push(ctx context.Context) error {
 		s.res.Warnings = append(s.res.Warnings, resp.Warnings...)
 		s.res.ServerTime = resp.ServerHLC
 		c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+		if lost {
+			_, epoch, err := c.Store.SyncState(ctx)
+			if err != nil {
+				return fmt.Errorf("read epoch: %w", err)
+			}
+			if err := s.resend(ctx, epoch, "the server no longer holds a change it acknowledged"); err != nil {
+				return err
+			}
+			continue
+		}
 		if resp.ServerEpoch != "" {
 			if _, epoch, err := c.Store.SyncState(ctx); err != nil {
 				return fmt.Errorf("read epoch: %w", err)
@@ -323,6 +425,28 @@ func (s *session) push(ctx context.Context) error {
 	}
 }
 
+// checkProbe reads the answer to the probe. The server looks a change's id up before anything
+// else, so any answer but duplicate means it no longer holds a change it acknowledged: lost is
+// true. A refused probe (say record_not_found: an edit of a record the server lost) is dropped,
+// so it is not asked again; the next acknowledged change becomes the probe.
+func (s *session) checkProbe(ctx context.Context, id string, resp syncproto.PushResponse) (lost bool, err error) {
+	for _, a := range resp.Accepted {
+		if a == id {
+			return true, nil
+		}
+	}
+	for _, r := range resp.Rejected {
+		if r.ID == id {
+			s.c.logger().Info("probe refused: the server does not hold it", "code", r.Code)
+			if err := s.c.Store.DropProbe(ctx); err != nil {
+				return false, fmt.Errorf("drop probe: %w", err)
+			}
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func (s *session) resend(ctx context.Context, epoch, why string) error {
 	n, err := s.c.Store.ResendState(ctx, epoch)
 	if err != nil {
@@ -332,6 +456,8 @@ func (s *session) resend(ctx context.Context, epoch, why string) error {
 	s.res.Resent += n
 	s.res.Restored = true
 	s.resent = true
+	s.queued = true
+	s.probed = true // the state just queued is all the probe could ask for
 	s.toPush += n
 	s.c.progress(Progress{Phase: PhaseResend, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
 	return nil
@@ -346,6 +472,12 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 		limit = syncproto.DefaultPullLimit
 	}
 	first := true
+	refDue := false
+	if due, err := c.Store.ReferenceDue(ctx, c.now()); err != nil {
+		return false, fmt.Errorf("reference due: %w", err)
+	} else {
+		refDue = due
+	}
 	for {
 		cursor, epoch, err := c.Store.SyncState(ctx)
 		if err != nil {
@@ -355,8 +487,10 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 		if cursor != "" {
 			q.Set("since", cursor)
 		}
-		if first && cursor != "" && cursor != "0" {
-			q.Set("ref", "1") // refresh units and targets once per sync
+		if first && refDue && cursor != "" && cursor != "0" {
+			// Units and targets come with a pull from 0 anyway; otherwise ask only when none are
+			// stored or they are a day old (about 10 KB a time).
+			q.Set("ref", "1")
 		}
 		first = false
 		var page syncproto.PullResponse
@@ -371,7 +505,15 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 			return false, err
 		}
 		if page.ServerEpoch != "" && page.ServerEpoch != epoch {
-			return true, s.resend(ctx, page.ServerEpoch, "epoch changed")
+			if !s.queued {
+				return true, s.resend(ctx, page.ServerEpoch, "epoch changed")
+			}
+			// The state was queued a moment ago on a 409 cursor_ahead, which made the server
+			// rotate its epoch; nothing of it was pushed yet, so it goes to the new epoch as is.
+			if err := c.Store.AdoptEpoch(ctx, page.ServerEpoch); err != nil {
+				return false, err
+			}
+			continue // and pull from the beginning under the new epoch
 		}
 		if behind(page.Cursor, cursor) {
 			// The same, from a server that answers with its own shorter cursor instead of a 409.

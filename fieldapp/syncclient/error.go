@@ -56,6 +56,7 @@ const (
 	CodeCodeUnknown    = "code_unknown"    // enroll: no such code
 	CodeCodeExpired    = "code_expired"    // enroll: the code expired
 	CodeCodeUsed       = "code_used"       // enroll: the code was used already
+	CodePendingChanges = "pending_changes" // enroll with another server refused: changes wait for the current one
 )
 
 // Sentinels for errors.Is.
@@ -67,11 +68,13 @@ var (
 	ErrUnreachable    = &Error{Code: CodeUnreachable}
 	ErrBusy           = &Error{Code: CodeBusy}
 	ErrUnavailable    = &Error{Code: CodeUnavailable}
+	ErrPendingChanges = &Error{Code: CodePendingChanges}
 )
 
 // Codes lists every code, for the translation completeness test.
 var Codes = []string{CodeInProgress, CodeNotEnrolled, CodeRevoked, CodeUpdateRequired, CodeUnreachable,
-	CodeBusy, CodeUnavailable, CodeRefused, CodeBadAnswer, CodeTooLarge, CodeCodeUnknown, CodeCodeExpired, CodeCodeUsed}
+	CodeBusy, CodeUnavailable, CodeRefused, CodeBadAnswer, CodeTooLarge, CodeCodeUnknown, CodeCodeExpired, CodeCodeUsed,
+	CodePendingChanges}
 
 // Retryable reports whether a later sync may succeed without the inspector doing anything.
 func Retryable(err error) bool {
