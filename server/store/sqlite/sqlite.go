@@ -85,7 +85,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	// the writer; foreign keys are off by default in SQLite; a 64 MiB page cache keeps the upper
 	// levels of the change-log and record indexes in memory at millions of rows.
 	dsn := "file:" + url.PathEscape(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(" + opt.Synchronous + ")&_pragma=cache_size(-65536)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(" + opt.Synchronous + ")&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
