@@ -1,0 +1,135 @@
+package localstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"talbar/fieldapp/localstore"
+	"talbar/shared/record"
+	"talbar/shared/unit"
+	"talbar/syncproto"
+)
+
+func enroll(t *testing.T, db *localstore.DB, dev, unitCode, role string) {
+	t.Helper()
+	err := db.SaveEnrollment(context.Background(), "http://server", syncproto.EnrollResponse{DeviceID: dev, Token: "tok",
+		Inspector: syncproto.Inspector{ID: "i-" + dev, UnitCode: unitCode, Role: role}, ServerEpoch: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReferenceDue(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	db := mustOpen(t, "", localstore.Options{Now: func() time.Time { return now }})
+	if due, err := db.ReferenceDue(ctx, now); err != nil || !due {
+		t.Fatalf("no units stored: due=%v err=%v", due, err)
+	}
+	ref := &syncproto.Reference{Units: []unit.Unit{{Code: "MN", Level: "nation", NameMN: "Монгол", NameEN: "Mongolia"},
+		{Code: "MN6501", Parent: "MN", Level: "soum", NameMN: "Б", NameEN: "B"}}}
+	if _, err := db.ApplyPull(ctx, "", syncproto.PullResponse{Cursor: "1", Reference: ref}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		want bool
+	}{{now, false}, {now.Add(23 * time.Hour), false}, {now.Add(localstore.RefreshEvery), true}, {now.Add(-48 * time.Hour), true}} {
+		if due, err := db.ReferenceDue(ctx, tc.at); err != nil || due != tc.want {
+			t.Errorf("at %v: due=%v err=%v, want %v", tc.at, due, err, tc.want)
+		}
+	}
+}
+
+func TestProbeIsNewestAcknowledged(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "", localstore.Options{})
+	enroll(t, db, "dev-1", "MN6501", syncproto.RoleInspector)
+	if p, err := db.Probe(ctx); err != nil || p != nil {
+		t.Fatalf("probe before any push: %v %v", p, err)
+	}
+	mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	chs, _ := db.PendingChanges(ctx, 10)
+	if _, _, err := db.Acknowledge(ctx, syncproto.PushResponse{Accepted: []string{chs[0].ID, chs[1].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Probe(ctx)
+	if err != nil || p == nil || p.ID != chs[1].ID || p.DeviceID != "dev-1" || len(p.Fields) != len(chs[1].Fields) {
+		t.Fatalf("probe=%+v err=%v", p, err)
+	}
+	if err := db.DropProbe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := db.Probe(ctx); p != nil {
+		t.Fatalf("probe after drop: %+v", p)
+	}
+}
+
+func TestAdoptEpochQueuesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "", localstore.Options{})
+	enroll(t, db, "dev-1", "MN6501", syncproto.RoleInspector)
+	mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	if err := db.AdoptEpoch(ctx, "e2"); err != nil {
+		t.Fatal(err)
+	}
+	cur, ep, _ := db.SyncState(ctx)
+	if p, _, _ := db.Counts(ctx); p != 1 || cur != "" || ep != "e2" {
+		t.Fatalf("pending=%d cursor=%q epoch=%q", p, cur, ep)
+	}
+}
+
+// A record an officer moved out of the inspector's soum is kept but hidden and read-only; one the
+// inspector itself gave a wrong unit stays editable.
+func TestMovedAwayHiddenAndReadOnly(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "", localstore.Options{})
+	enroll(t, db, "dev-a", "MN6501", syncproto.RoleInspector)
+	moved := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	chs, _ := db.PendingChanges(ctx, 10)
+	ids := []string{chs[0].ID, chs[1].ID}
+	if _, _, err := db.Acknowledge(ctx, syncproto.PushResponse{Accepted: ids}); err != nil {
+		t.Fatal(err)
+	}
+	unitB, _ := json.Marshal("MN6504")
+	page := syncproto.PullResponse{Cursor: "9", Changes: []syncproto.Change{{ID: "0193a4b2-0000-7000-8000-000000000001",
+		Entity: record.EntityEvent, RecordID: moved, Op: syncproto.OpUpsert, HLC: "ffffffffffff0000", DeviceID: "officer",
+		Fields: map[string]json.RawMessage{"unit": unitB}}}}
+	if _, err := db.ApplyPull(ctx, "", page); err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.FindRecordByID(ctx, moved)
+	if err != nil || !r.Outside || r.Unit != "MN6504" {
+		t.Fatalf("moved record: %+v %v", r, err)
+	}
+	if recs, n, _ := db.FindRecords(ctx, localstore.Filter{}); n != 1 || len(recs) != 1 || recs[0].ID == moved {
+		t.Fatalf("records list: %d", n)
+	}
+	if s, _ := db.Summary(ctx, 2026, 0, ""); s.Vector.Get("events") != 1 {
+		t.Fatalf("summary counts the moved record: %v", s.Vector)
+	}
+	if _, _, err := db.Save(ctx, localstore.Draft{ID: moved, Fields: map[string]any{"place": "x"}}); !errors.Is(err, localstore.ErrOutsideScope) {
+		t.Fatalf("edit: %v", err)
+	}
+	// A wrong unit set on this device is the inspector's to fix.
+	own := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6504")})
+	if r, _ := db.FindRecordByID(ctx, own); r.Outside {
+		t.Fatal("own wrong unit marked as moved away")
+	}
+	if recs, _, _ := db.FindRecords(ctx, localstore.Filter{}); len(recs) != 2 {
+		t.Fatalf("pending record with a wrong unit hidden: %d", len(recs))
+	}
+	mustSave(t, db, localstore.Draft{ID: own, Fields: map[string]any{"unit": "MN6501"}})
+	// An officer sees the whole aimag.
+	off := mustOpen(t, "", localstore.Options{})
+	enroll(t, off, "dev-o", "MN-073", syncproto.RoleOfficer)
+	mustSave(t, off, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6504")})
+	if recs, _, _ := off.FindRecords(ctx, localstore.Filter{}); len(recs) != 1 || recs[0].Outside {
+		t.Fatalf("officer's records: %+v", recs)
+	}
+}
