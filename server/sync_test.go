@@ -396,8 +396,26 @@ func TestWholeRequestErrors(t *testing.T) {
 	t.Run("401 bad token", func(t *testing.T) {
 		c := *a
 		c.token = "nope"
-		if st, _ := c.raw("POST", "/api/v1/push", bytes.NewReader(good), nil); st != 401 {
-			t.Fatalf("%d", st)
+		st, b := c.raw("POST", "/api/v1/push", bytes.NewReader(good), nil)
+		var e syncproto.ErrorBody
+		_ = json.Unmarshal(b, &e)
+		if st != 401 || e.Error.Code != syncproto.ErrUnauthorized {
+			t.Fatalf("%d %s", st, e.Error.Code)
+		}
+	})
+	t.Run("413 millions of empty changes, gzipped", func(t *testing.T) {
+		body := gz([]byte(`{"protocol":1,"changes":[` + strings.Repeat(`{},`, 2_000_000) + `{}]}`))
+		start := time.Now()
+		if st, code := push(body, map[string]string{"Content-Encoding": "gzip"}); st != 413 || code != syncproto.ErrTooLarge {
+			t.Fatalf("%d %s", st, code)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("refusing took %v", d)
+		}
+	})
+	t.Run("426 before a body protocol 1 cannot read", func(t *testing.T) {
+		if st, code := push([]byte(`{"protocol":2,"changes":{"v2":true}}`), nil); st != 426 || code != syncproto.ErrProtocol {
+			t.Fatalf("%d %s", st, code)
 		}
 	})
 	t.Run("415 encoding", func(t *testing.T) {
@@ -432,8 +450,8 @@ func TestWholeRequestErrors(t *testing.T) {
 	})
 	t.Run("413 raw body over limit", func(t *testing.T) {
 		big := append([]byte(`{"protocol":1,"pad":"`), bytes.Repeat([]byte("a"), syncproto.MaxBodyBytes+10)...)
-		if st, _ := push(big, nil); st != 413 {
-			t.Fatalf("%d", st)
+		if st, code := push(big, nil); st != 413 || code != syncproto.ErrTooLarge {
+			t.Fatalf("%d %s", st, code)
 		}
 	})
 	t.Run("gzip accepted", func(t *testing.T) {

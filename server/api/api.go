@@ -136,28 +136,46 @@ func principal(c *fiber.Ctx) store.Principal {
 	return p
 }
 
-// readJSON reads a possibly gzipped body, bounded after decompression, into v.
-func readJSON(c *fiber.Ctx, limit int64, v any) (int, string, string) {
+// apiError is a whole-request failure on its way to the client.
+type apiError struct {
+	status        int
+	code, message string
+}
+
+func (e *apiError) send(c *fiber.Ctx) error { return fail(c, e.status, e.code, e.message) }
+
+// readBody returns the request body, decompressed and bounded: the raw size is checked first, and
+// gzip is inflated only up to limit, so a gzip bomb is refused rather than inflated.
+func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
 	// c.Request().Body() is the raw body: fiber's c.Body() would inflate gzip without a bound.
 	raw := c.Request().Body()
 	if int64(len(raw)) > limit {
-		return fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB"
+		return nil, &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB"}
+	}
+	ct := c.Get(fiber.HeaderContentType)
+	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json"}
 	}
 	b, err := syncproto.ReadBody(bytes.NewReader(raw), strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))), limit)
 	switch {
 	case errors.Is(err, syncproto.ErrUnsupportedEncoding):
-		return fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, err.Error()
+		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, err.Error()}
 	case errors.Is(err, syncproto.ErrBodyTooLarge):
-		return fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB decompressed"
+		return nil, &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB decompressed"}
 	case err != nil:
-		return fiber.StatusBadRequest, syncproto.ErrMalformed, err.Error()
+		return nil, &apiError{fiber.StatusBadRequest, syncproto.ErrMalformed, err.Error()}
 	}
-	ct := c.Get(fiber.HeaderContentType)
-	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
-		return fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json"
+	return b, nil
+}
+
+// readJSON reads a bounded body into v.
+func readJSON(c *fiber.Ctx, limit int64, v any) *apiError {
+	b, e := readBody(c, limit)
+	if e != nil {
+		return e
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fiber.StatusBadRequest, syncproto.ErrMalformed, "malformed JSON: " + err.Error()
+		return &apiError{fiber.StatusBadRequest, syncproto.ErrMalformed, "malformed JSON: " + err.Error()}
 	}
-	return 0, "", ""
+	return nil
 }

@@ -15,8 +15,8 @@ import (
 // enroll exchanges a one-time code for a device token.
 func (a *API) enroll(c *fiber.Ctx) error {
 	var req syncproto.EnrollRequest
-	if st, code, msg := readJSON(c, 64<<10, &req); st != 0 {
-		return fail(c, st, code, msg)
+	if e := readJSON(c, 64<<10, &req); e != nil {
+		return e.send(c)
 	}
 	if req.Code == "" {
 		return fail(c, fiber.StatusBadRequest, syncproto.ErrMalformed, "code is required")
@@ -54,17 +54,24 @@ func (a *API) push(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, "2")
 		return fail(c, fiber.StatusTooManyRequests, syncproto.ErrRateLimited, "too many pushes at once; retry after 2 seconds")
 	}
-	var req syncproto.PushRequest
-	if st, code, msg := readJSON(c, syncproto.MaxBodyBytes, &req); st != 0 {
-		return fail(c, st, code, msg)
+	body, e := readBody(c, syncproto.MaxBodyBytes)
+	if e != nil {
+		return e.send(c)
+	}
+	req, err := syncproto.DecodePush(body, syncproto.MaxChanges)
+	switch {
+	case req.Protocol != 0 && req.Protocol != syncproto.Protocol:
+		// A newer client's body may not even decode as protocol 1: say why first.
+		return fail(c, fiber.StatusUpgradeRequired, syncproto.ErrProtocol,
+			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol 1")
+	case errors.Is(err, syncproto.ErrTooManyChanges):
+		return fail(c, fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "more than 5000 changes in one push")
+	case err != nil:
+		return fail(c, fiber.StatusBadRequest, syncproto.ErrMalformed, "malformed push: "+err.Error())
 	}
 	if req.Protocol != syncproto.Protocol {
 		return fail(c, fiber.StatusUpgradeRequired, syncproto.ErrProtocol,
 			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol 1")
-	}
-	if len(req.Changes) > syncproto.MaxChanges {
-		return fail(c, fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge,
-			strconv.Itoa(len(req.Changes))+" changes in one push; at most 5000")
 	}
 	p := principal(c)
 	if req.DeviceID != "" && req.DeviceID != p.DeviceID {

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -46,6 +47,7 @@ type LogEntry struct {
 type StoredRecord struct {
 	Rec      merge.Record
 	Unit     string
+	Units    []string // every unit the record has belonged to, sorted: who may edit it
 	Division string
 	Date     string
 	Year     int
@@ -69,6 +71,20 @@ func (s *StoredRecord) Columns(tree *unit.Tree) {
 		s.Year = d.Year()
 	}
 	s.Deleted = record.Deleted(v)
+	if s.Unit != "" && !slices.Contains(s.Units, s.Unit) {
+		s.Units = append(slices.Clone(s.Units), s.Unit)
+		slices.Sort(s.Units)
+	}
+}
+
+// heldBy reports whether any unit the record has belonged to is in scope.
+func (s *StoredRecord) heldBy(inScope func(string) bool) bool {
+	for _, u := range s.Units {
+		if inScope(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // Planner merges pushes. Load returns the stored state of records by id (missing ones absent);
@@ -218,9 +234,11 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 				rej(syncproto.RejectEntityMismatch, fmt.Sprintf("record %s is a %s, not a %s", c.RecordID, sr.Rec.Entity, c.Entity))
 				continue
 			}
-			// A record new in this batch may not have its unit yet; the completeness check
-			// below refuses it if it never gets one.
-			if sr.Existed && !inScope(sr.Unit) || !sr.Existed && sr.Unit != "" && !inScope(sr.Unit) {
+			// A record is the business of every unit it has belonged to, so an offline edit made
+			// before an officer moved it is accepted whether it arrives before or after the move.
+			// A record new in this batch may not have its unit yet; the completeness check below
+			// refuses it if it never gets one.
+			if (sr.Existed || len(sr.Units) > 0) && !sr.heldBy(inScope) {
 				rej(syncproto.RejectOwnedElsewhere, fmt.Sprintf("record %s belongs to %s, outside %s", c.RecordID, sr.Unit, pr.Inspector.Unit))
 				continue
 			}

@@ -132,20 +132,26 @@ func loadRecords(ctx context.Context, tx *sql.Tx, ids []string) (map[string]*sto
 		for j, id := range part {
 			args[j] = id
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT unit, division, date, year, deleted, state FROM records WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		rows, err := tx.QueryContext(ctx, `SELECT unit, units, division, date, year, deleted, state FROM records WHERE id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("load records: %w", err)
 		}
 		for rows.Next() {
 			sr := &store.StoredRecord{Existed: true}
 			var state []byte
-			if err := rows.Scan(&sr.Unit, &sr.Division, &sr.Date, &sr.Year, &sr.Deleted, &state); err != nil {
+			var units string
+			if err := rows.Scan(&sr.Unit, &units, &sr.Division, &sr.Date, &sr.Year, &sr.Deleted, &state); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("scan record: %w", err)
 			}
 			if err := json.Unmarshal(state, &sr.Rec); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("decode record: %w", err)
+			}
+			if units != "" {
+				sr.Units = strings.Split(units, ",")
+			} else if sr.Unit != "" {
+				sr.Units = []string{sr.Unit}
 			}
 			out[sr.Rec.ID] = sr
 		}
@@ -184,16 +190,16 @@ func writeRecords(ctx context.Context, tx *sql.Tx, recs map[string]*store.Stored
 	if len(recs) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO records (id, entity, unit, division, date, year, deleted, version, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET unit = excluded.unit, division = excluded.division, date = excluded.date,
-		year = excluded.year, deleted = excluded.deleted, version = excluded.version, state = excluded.state`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO records (id, entity, unit, units, division, date, year, deleted, version, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET unit = excluded.unit, units = excluded.units, division = excluded.division,
+		date = excluded.date, year = excluded.year, deleted = excluded.deleted, version = excluded.version, state = excluded.state`)
 	if err != nil {
 		return fmt.Errorf("prepare records: %w", err)
 	}
 	defer st.Close()
 	for id, sr := range recs {
-		if _, err := st.ExecContext(ctx, id, sr.Rec.Entity, sr.Unit, sr.Division, sr.Date, sr.Year, sr.Deleted,
+		if _, err := st.ExecContext(ctx, id, sr.Rec.Entity, sr.Unit, strings.Join(sr.Units, ","), sr.Division, sr.Date, sr.Year, sr.Deleted,
 			sr.Rec.MaxHLC(), sr.Rec.Marshal()); err != nil {
 			return fmt.Errorf("write record %s: %w", id, err)
 		}
