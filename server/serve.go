@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"talbar/assets"
 	"talbar/server/api"
@@ -106,6 +107,11 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:  2 * time.Minute,
 		ErrorHandler: api.ErrorHandler(m.Logger),
 	})
+	// A panic in one handler answers 500 and is logged; it must not take the server down with
+	// every push in flight.
+	m.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		m.Logger.Error("panic in handler", "path", c.Path(), "panic", fmt.Sprint(e))
+	}}))
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)

@@ -311,20 +311,33 @@ func TestConcurrentPushesAndPull(t *testing.T) {
 	}
 	puller := enrollDevice(t, m, "MN-073", "officer")
 
-	done := make(chan []string, devices)
+	// Changes are built here, in the test's goroutine; pushers report errors instead of failing.
+	type result struct {
+		ids []string
+		err error
+	}
+	done := make(chan result, devices)
 	for _, p := range pushers {
-		go func(p *client) {
+		var all [][]syncproto.Change
+		for b := 0; b < batches; b++ {
+			var cs []syncproto.Change
+			for i := 0; i < perBatch; i++ {
+				cs = append(cs, p.event("MN6501", "open_day", 1, ""))
+			}
+			all = append(all, cs)
+		}
+		go func(p *client, all [][]syncproto.Change) {
 			var ids []string
-			for b := 0; b < batches; b++ {
-				var cs []syncproto.Change
-				for i := 0; i < perBatch; i++ {
-					cs = append(cs, p.event("MN6501", "open_day", 1, ""))
+			for _, cs := range all {
+				r, err := p.tryPush(cs...)
+				if err != nil {
+					done <- result{ids, err}
+					return
 				}
-				r := p.push(cs...)
 				ids = append(ids, r.Accepted...)
 			}
-			done <- ids
-		}(p)
+			done <- result{ids, nil}
+		}(p, all)
 	}
 	seen := map[string]int{}
 	cursor := "0"
@@ -344,8 +357,11 @@ func TestConcurrentPushesAndPull(t *testing.T) {
 	finished := 0
 	for finished < devices {
 		select {
-		case ids := <-done:
-			committed = append(committed, ids...)
+		case r := <-done:
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			committed = append(committed, r.ids...)
 			finished++
 		default:
 			pull()

@@ -40,7 +40,9 @@ type Change struct {
 	Op       string                     `json:"op"`
 	HLC      string                     `json:"hlc"`
 	Fields   map[string]json.RawMessage `json:"fields,omitempty"`
-	DeviceID string                     `json:"device_id,omitempty"` // set by the server on pull
+	// DeviceID is the device that wrote the change: set by the server on pull, and by a device
+	// re-sending state after an epoch change for fields another device wrote.
+	DeviceID string `json:"device_id,omitempty"`
 }
 
 // OutboxHealth is what a device says of its own queue, so headquarters sees stuck devices.

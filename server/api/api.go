@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -27,8 +26,6 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxInflightPushes sheds load with 429 beyond this many pushes at once (default 32).
 	MaxInflightPushes int
-	// CodeTTL is how long an enrollment code lives (used by admin commands; default 7 days).
-	CodeTTL time.Duration
 	// Metrics counts requests; may be nil.
 	Metrics *Metrics
 }

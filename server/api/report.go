@@ -34,8 +34,7 @@ func (a *API) reportQuery(c *fiber.Ctx) (code string, year, month int, status in
 		}
 		month = n
 	}
-	u, ok := a.cfg.Units.Get(unit.Code(code))
-	if !ok || u.Level == unit.LevelNation && code != string(unit.Nation) {
+	if _, ok := a.cfg.Units.Get(unit.Code(code)); !ok {
 		return "", 0, 0, fiber.StatusBadRequest, fmt.Sprintf("unit %q is not a known unit code", code)
 	}
 	p := principal(c)

@@ -41,6 +41,7 @@ type LogEntry struct {
 	DeviceID string // the tie-breaking writer: the change's own device_id on a re-send, else the pusher
 	Unit     string // the record's merged unit after the change
 	Division string
+	Derived  bool // added by the server (a move's extra entries), not sent by a device
 }
 
 // StoredRecord is a merged record with its derived, indexed columns.
@@ -87,8 +88,8 @@ func (s *StoredRecord) heldBy(inScope func(string) bool) bool {
 	return false
 }
 
-// Planner merges pushes. Load returns the stored state of records by id (missing ones absent);
-// Known returns which change ids the change log already holds.
+// Planner merges pushes in memory: Precheck validates what needs no store, Merge decides every
+// change given the records and change ids the store already holds.
 type Planner struct {
 	Units *unit.Tree
 	Now   time.Time
@@ -328,11 +329,11 @@ func moved(c syncproto.Change, sr *StoredRecord, writer, oldUnit, oldDivision st
 	derive := func(tag string) string { return uuid.NewSHA1(moveNamespace, []byte(c.ID+"/"+tag)).String() }
 	old := c
 	old.ID = derive("from")
-	out := []LogEntry{{Change: old, DeviceID: writer, Unit: oldUnit, Division: oldDivision}}
+	out := []LogEntry{{Change: old, DeviceID: writer, Unit: oldUnit, Division: oldDivision, Derived: true}}
 	for i, sc := range sr.Rec.State() {
 		st := sc.Change
 		st.ID = derive(fmt.Sprintf("state/%d", i))
-		out = append(out, LogEntry{Change: st, DeviceID: sc.Device, Unit: sr.Unit, Division: sr.Division})
+		out = append(out, LogEntry{Change: st, DeviceID: sc.Device, Unit: sr.Unit, Division: sr.Division, Derived: true})
 	}
 	return out
 }
@@ -365,9 +366,11 @@ func (p Planner) refuseIncomplete(plan *Plan, reject func(syncproto.Rejection)) 
 	log := plan.Log[:0]
 	for _, e := range plan.Log {
 		if probs, ok := refused[e.Change.RecordID]; ok {
-			drop[e.Change.ID] = true
-			reject(syncproto.Rejection{ID: e.Change.ID, Code: syncproto.RejectInvalid,
-				Message: "the first upsert of a record must carry its required fields", Problems: probs})
+			if !e.Derived {
+				drop[e.Change.ID] = true
+				reject(syncproto.Rejection{ID: e.Change.ID, Code: syncproto.RejectInvalid,
+					Message: "the first upsert of a record must carry its required fields", Problems: probs})
+			}
 			continue
 		}
 		log = append(log, e)

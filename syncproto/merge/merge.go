@@ -289,7 +289,7 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// EncodeFields encodes a change's fields with sorted keys and the raw values as they are.
+// EncodeFields encodes a change's fields with sorted keys and compacted values.
 func EncodeFields(fields map[string]json.RawMessage) []byte {
 	names := make([]string, 0, len(fields))
 	size := 2

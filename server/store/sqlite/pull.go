@@ -31,7 +31,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	if since > maxCursor {
 		// The device has seen more of the log than this store holds: the store was restored
 		// from an older copy. Report it so the device re-sends what it holds.
-		db.cursorAhead(ctx, since, maxCursor)
+		db.cursorAhead(ctx, p.DeviceID, since, maxCursor)
 		return nil, maxCursor, false, store.ErrCursorAhead
 	}
 	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > ? AND pusher_id != ?`
@@ -77,6 +77,10 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	if !more && maxCursor > cursor {
 		cursor = maxCursor
 	}
+	// Release the read snapshot before waiting for the writer: a pull must not hold a read
+	// connection while a long push commits.
+	rows.Close()
+	tx.Rollback()
 	if _, err := db.write.ExecContext(ctx, `UPDATE devices SET last_seen = ? WHERE id = ?`, db.stamp(), p.DeviceID); err != nil {
 		db.log.Warn("note device seen", "device", p.DeviceID, "err", err)
 	}

@@ -77,12 +77,15 @@ func (db *DB) noteHighWater(cursor int64) {
 
 // cursorAhead handles a pull from beyond the change log: the first one after a start rotates
 // the epoch (a restore that the high-water file did not reveal).
-func (db *DB) cursorAhead(ctx context.Context, since, max int64) {
+//
+// Any enrolled device could trigger it with a made-up cursor; the worst it can do is make every
+// device re-send its records once (merging is idempotent), and the log names the device.
+func (db *DB) cursorAhead(ctx context.Context, device string, since, max int64) {
 	if db.rotatedForRestore.Swap(true) {
 		return
 	}
 	db.log.Warn("a device has pulled beyond the change log: restored from an older copy; rotating the epoch so devices re-send",
-		"since", since, "max", max)
+		"device", device, "since", since, "max", max)
 	if _, err := db.RotateEpoch(ctx); err != nil {
 		db.log.Error("rotate epoch", "err", err)
 		db.rotatedForRestore.Store(false)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"talbar/server/store"
@@ -52,8 +53,7 @@ func scanVector(row interface{ Scan(...any) error }, extra ...any) (tally.Vector
 
 // checkUnit refuses a code that is not a unit with totals.
 func (db *DB) checkUnit(code string) error {
-	u, ok := db.units.Get(unit.Code(code))
-	if !ok || u.Level == unit.LevelNation && code != string(unit.Nation) {
+	if _, ok := db.units.Get(unit.Code(code)); !ok {
 		return fmt.Errorf("%w: unit %q is not known", store.ErrInvalid, code)
 	}
 	return nil
@@ -188,6 +188,11 @@ func (db *DB) Targets(ctx context.Context) ([]store.Target, error) {
 func (db *DB) SetTarget(ctx context.Context, t store.Target) error {
 	if t.Year < 1990 || t.Year > 2100 {
 		return fmt.Errorf("%w: year %d", store.ErrInvalid, t.Year)
+	}
+	for _, v := range []*float64{t.Target, t.Actual} {
+		if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0) {
+			return fmt.Errorf("%w: %v is not a figure", store.ErrInvalid, *v)
+		}
 	}
 	_, err := db.write.ExecContext(ctx, `INSERT INTO targets (indicator, year, target, actual) VALUES (?, ?, ?, ?)
 		ON CONFLICT (indicator, year) DO UPDATE SET target = excluded.target, actual = excluded.actual`,
