@@ -525,7 +525,7 @@ func copyFile(t *testing.T, from, to string) {
 // epoch rotated: after every device syncs, the server holds every record and its totals are right.
 func TestServerRestoredFromBackup(t *testing.T) { restoreOlderCopy(t, true, 4) }
 
-// The same restore without rotating the epoch: one device notices from the server's 409
-// cursor_ahead (its cursor is beyond the restored log) and re-sends. With several devices this
-// detection is racy (see the report in docs); the epoch rotation above is what makes it robust.
+// The same restore without rotating the epoch, one device: it notices from the server's 409
+// cursor_ahead (its cursor is beyond the restored log) and re-sends. restore_test.go covers
+// several devices in a random order, with and without the server's high-water file.
 func TestServerRestoredKeepingEpoch(t *testing.T) { restoreOlderCopy(t, false, 1) }
