@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"talbar/server/store"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
@@ -159,8 +160,20 @@ func TestPushMixedBatch(t *testing.T) {
 	if err := m.Store.SetTarget(context.Background(), syncproto.Target{Indicator: "mandatory_insured", Year: 2026, Target: &target, Actual: &actual}); err != nil {
 		t.Fatal(err)
 	}
-	a.do("GET", "/api/v1/kpis?year=2026&unit=MN", nil, &k)
-	if cov := k.Indicators[0]; cov.Actual == nil || *cov.Actual != actual || cov.Status != "not_met" {
+	if err := m.Store.SetBaseline(context.Background(), store.Baseline{Indicator: "mandatory_insured", Year: 2025, Value: 680000}); err != nil {
+		t.Fatal(err)
+	}
+	var kb struct {
+		Indicators []struct {
+			ID           string
+			Baseline     float64
+			BaselineYear int `json:"baseline_year"`
+			Actual       *float64
+			Status       string
+		}
+	}
+	a.do("GET", "/api/v1/kpis?year=2026&unit=MN", nil, &kb)
+	if cov := kb.Indicators[0]; cov.Actual == nil || *cov.Actual != actual || cov.Status != "not_met" || cov.Baseline != 680000 || cov.BaselineYear != 2025 {
 		t.Errorf("entered coverage=%+v", cov)
 	}
 	if st := a.do("GET", "/api/v1/kpis?year=2019&unit=MN", nil, &k); st != 200 || k.Indicators[0].Target == nil || *k.Indicators[0].Target != 659015 {

@@ -88,14 +88,24 @@ func MeasureKPIs(ctx context.Context, s store.Store, code string, year int) (KPI
 	if err != nil {
 		return KPIs{}, err
 	}
-	return Judge(code, year, v, targets), nil
+	baselines, err := s.Baselines(ctx)
+	if err != nil {
+		return KPIs{}, err
+	}
+	return Judge(code, year, v, targets, baselines), nil
 }
 
-// Judge is MeasureKPIs's pure part.
-func Judge(code string, year int, v tally.Vector, targets []store.Target) KPIs {
+// Judge is MeasureKPIs's pure part. Baselines entered by headquarters replace the programme's
+// defaults of shared/indicator.
+func Judge(code string, year int, v tally.Vector, targets []store.Target, baselines []store.Baseline) KPIs {
 	out := KPIs{Unit: code, Year: year, Indicators: []KPI{}}
 	for _, in := range indicator.All {
 		k := KPI{ID: in.ID, Baseline: in.Baseline, BaselineYear: in.BaselineYear, LowerIsBetter: in.LowerIsBetter}
+		for _, b := range baselines {
+			if b.Indicator == in.ID {
+				k.Baseline, k.BaselineYear = b.Value, b.Year
+			}
+		}
 		for _, t := range targets {
 			if t.Indicator == in.ID && t.Year == year {
 				k.Target = t.Target

@@ -136,7 +136,11 @@ func (h *Handler) report(c *fiber.Ctx) error {
 	if err != nil {
 		return h.serverError(c, err)
 	}
-	k := api.Judge(code, year, now, targets)
+	baselines, err := h.cfg.Store.Baselines(ctx)
+	if err != nil {
+		return h.serverError(c, err)
+	}
+	k := api.Judge(code, year, now, targets, baselines)
 	for i, x := range k.Indicators {
 		d.KPIs = append(d.KPIs, indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status})
 		d.KPINames = append(d.KPINames, v.T("indicator."+x.ID))

@@ -74,6 +74,13 @@ type Rejection struct {
 // Target is one indicator's official figures for one year.
 type Target = syncproto.Target
 
+// Baseline is the value an indicator's progress is measured from, and the year it was measured.
+type Baseline struct {
+	Indicator string  `json:"indicator"`
+	Year      int     `json:"year"`
+	Value     float64 `json:"value"`
+}
+
 // RecordFilter narrows a records listing (exports, dashboard).
 type RecordFilter struct {
 	Entity string // event or survey; required
@@ -143,8 +150,13 @@ type Store interface {
 
 	// Targets lists every indicator's official figures by year.
 	Targets(ctx context.Context) ([]Target, error)
-	// SetTarget creates or replaces one indicator's figures for one year.
+	// SetTarget creates or replaces one indicator's figures for one year. ErrInvalid for a year
+	// out of range or a figure that is negative or not finite.
 	SetTarget(ctx context.Context, t Target) error
+	// Baselines lists every indicator's baseline.
+	Baselines(ctx context.Context) ([]Baseline, error)
+	// SetBaseline replaces an indicator's baseline (a new programme); ErrInvalid as SetTarget.
+	SetBaseline(ctx context.Context, b Baseline) error
 
 	// Records lists merged records, ordered by id.
 	Records(ctx context.Context, f RecordFilter) ([]Record, error)

@@ -231,15 +231,9 @@ func BenchmarkReports(b *testing.B) {
 	})
 	b.Run("kpis/nation", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			v, err := db.Totals(ctx, "MN", 2026, 0)
-			if err != nil {
+			if _, err := api.MeasureKPIs(ctx, db, "MN", 2026); err != nil {
 				b.Fatal(err)
 			}
-			ts, err := db.Targets(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_ = api.Judge("MN", 2026, v, ts)
 		}
 	})
 	v, _ := db.Totals(ctx, "MN", 2026, 0)

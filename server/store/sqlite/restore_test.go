@@ -2,10 +2,8 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
-	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -93,15 +91,3 @@ func TestCursorAheadRotatesOnce(t *testing.T) {
 }
 
 func randSource() *rand.Rand { return rand.New(rand.NewSource(7)) }
-
-// TestSetTargetRefusesNonFigures: a target of Inf or NaN would break every JSON answer that
-// carries targets (pull's reference data, kpis), so the store refuses it.
-func TestSetTargetRefusesNonFigures(t *testing.T) {
-	db := MustOpen(t)
-	for _, v := range []float64{math.Inf(1), math.NaN(), -5} {
-		v := v
-		if err := db.SetTarget(context.Background(), store.Target{Indicator: "mandatory_insured", Year: 2026, Target: &v}); !errors.Is(err, store.ErrInvalid) {
-			t.Errorf("target %v: err=%v", v, err)
-		}
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"talbar/server/store"
+	"talbar/shared/indicator"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
 )
@@ -186,6 +187,9 @@ func (db *DB) Targets(ctx context.Context) ([]store.Target, error) {
 
 // SetTarget implements store.Store.
 func (db *DB) SetTarget(ctx context.Context, t store.Target) error {
+	if _, ok := indicator.ByID(t.Indicator); !ok {
+		return fmt.Errorf("%w: indicator %q", store.ErrInvalid, t.Indicator)
+	}
 	if t.Year < 1990 || t.Year > 2100 {
 		return fmt.Errorf("%w: year %d", store.ErrInvalid, t.Year)
 	}
@@ -199,6 +203,40 @@ func (db *DB) SetTarget(ctx context.Context, t store.Target) error {
 		t.Indicator, t.Year, t.Target, t.Actual)
 	if err != nil {
 		return fmt.Errorf("set target: %w", err)
+	}
+	return nil
+}
+
+// Baselines implements store.Store.
+func (db *DB) Baselines(ctx context.Context) ([]store.Baseline, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT indicator, year, value FROM baselines ORDER BY indicator`)
+	if err != nil {
+		return nil, fmt.Errorf("list baselines: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Baseline
+	for rows.Next() {
+		var b store.Baseline
+		if err := rows.Scan(&b.Indicator, &b.Year, &b.Value); err != nil {
+			return nil, fmt.Errorf("scan baseline: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// SetBaseline implements store.Store.
+func (db *DB) SetBaseline(ctx context.Context, b store.Baseline) error {
+	if _, ok := indicator.ByID(b.Indicator); !ok {
+		return fmt.Errorf("%w: indicator %q", store.ErrInvalid, b.Indicator)
+	}
+	if b.Year < 1990 || b.Year > 2100 || math.IsNaN(b.Value) || math.IsInf(b.Value, 0) || b.Value < 0 {
+		return fmt.Errorf("%w: baseline %v of %d", store.ErrInvalid, b.Value, b.Year)
+	}
+	_, err := db.write.ExecContext(ctx, `INSERT INTO baselines (indicator, year, value) VALUES (?, ?, ?)
+		ON CONFLICT (indicator) DO UPDATE SET year = excluded.year, value = excluded.value`, b.Indicator, b.Year, b.Value)
+	if err != nil {
+		return fmt.Errorf("set baseline: %w", err)
 	}
 	return nil
 }
