@@ -79,6 +79,10 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 	if err != nil {
 		return indicatorsData{}, err
 	}
+	baselines, err := h.cfg.Store.Baselines(c.UserContext())
+	if err != nil {
+		return indicatorsData{}, err
+	}
 	years := h.indicatorYears(targets)
 	d := indicatorsData{Unit: code, Units: h.unitChoices(v), Years: years, Indicators: indicator.All, FormYear: h.cfg.Now().Year()}
 	byYear := map[int]api.KPIs{}
@@ -87,7 +91,7 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 		if err != nil {
 			return d, err
 		}
-		byYear[y] = api.Judge(code, y, t, targets)
+		byYear[y] = api.Judge(code, y, t, targets, baselines)
 	}
 	for i, in := range indicator.All {
 		r := indicatorRow{ID: in.ID, Name: v.T("indicator." + in.ID), Percent: in.Percent, LowerIsBetter: in.LowerIsBetter,
