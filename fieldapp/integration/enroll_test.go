@@ -45,6 +45,7 @@ func TestReferenceOnlyWhenDue(t *testing.T) {
 		return px.RespBytes.Load() - before, ref
 	}
 
+	d.save(localstore.Draft{Entity: record.EntityEvent, Fields: sim.Event(rng, record.KindMarketDay, soumA, date)})
 	if _, ref := syncOnce(); ref != 1 {
 		t.Fatalf("first sync: %d pulls with reference data, want 1", ref)
 	}
@@ -53,6 +54,7 @@ func TestReferenceOnlyWhenDue(t *testing.T) {
 		t.Fatal("no units after the first sync")
 	}
 	var plain int64
+	reqBefore := px.BodyBytes.Load()
 	for i := 0; i < 3; i++ {
 		n, ref := syncOnce()
 		if ref != 0 {
@@ -61,6 +63,8 @@ func TestReferenceOnlyWhenDue(t *testing.T) {
 		plain += n
 	}
 	plain /= 3
+	// With nothing to push, the request bytes are the probe's push alone.
+	t.Logf("probe push (nothing else pending): %d B request body per sync", (px.BodyBytes.Load()-reqBefore)/3)
 	// A day later it is asked for once.
 	d.Now = func() time.Time { return time.Now().Add(localstore.RefreshEvery + time.Minute) }
 	withRef, ref := syncOnce()

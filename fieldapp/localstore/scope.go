@@ -20,8 +20,10 @@ import (
 // was, but it is outside "my records": FindRecords leaves it out unless Filter.IncludeOutside is
 // set (or a change of it still waits in the outbox, so the inspector sees what needs attention),
 // Summary no longer counts it, and a save, delete or restore of it is refused with
-// ErrOutsideScope (the server would answer owned_elsewhere); a rejected change of it can still be
-// discarded. A unit the inspector set wrongly on this device is not a move: that record stays
+// ErrOutsideScope: the record is the new soum's business now. Edits saved before the device
+// learned of the move are pushed as usual (the server takes an edit from any unit the record has
+// belonged to, so an offline edit is never lost to a move), and a rejected change of it can
+// still be discarded. A unit the inspector set wrongly on this device is not a move: that record stays
 // editable so the inspector can fix it. An officer's scope is the whole aimag, which an officer's
 // move never leaves, so nothing is hidden from an officer.
 
@@ -147,9 +149,20 @@ func keepProbe(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
 		return false, err
 	}
 	o := rows[0]
-	c := syncproto.Change{ID: o.id, Entity: o.entity, RecordID: o.recordID, Op: o.op, HLC: o.hlc, Fields: o.fields, DeviceID: o.device}
-	if o.op == syncproto.OpDelete {
-		c.Fields = nil
+	// The server answers a known id as a duplicate without reading the rest, so one field is
+	// enough; a server that lost the change merges that field with its original hlc and writer
+	// (or refuses it as a part of a record it lacks), which changes nothing and shows the loss.
+	c := syncproto.Change{ID: o.id, Entity: o.entity, RecordID: o.recordID, Op: o.op, HLC: o.hlc, DeviceID: o.device}
+	if o.op != syncproto.OpDelete {
+		best := ""
+		for k, v := range o.fields {
+			if best == "" || len(k)+len(v) < len(best)+len(o.fields[best]) || len(k)+len(v) == len(best)+len(o.fields[best]) && k < best {
+				best = k
+			}
+		}
+		if best != "" {
+			c.Fields = map[string]json.RawMessage{best: o.fields[best]}
+		}
 	}
 	b, err := json.Marshal(probe{Change: c})
 	if err != nil {
