@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -304,7 +306,7 @@ func TestDashboardOfficerScope(t *testing.T) {
 		{"/dashboard/report?unit=MN", 403},
 		{"/dashboard/export/totals.csv?unit=MN", 403},
 		{"/dashboard/export/events.xlsx?unit=MN-1", 403},
-		{"/dashboard/devices", 403},
+		{"/dashboard/devices", 200},
 		{"/dashboard/export/totals.csv", 200},
 	} {
 		if st, body := w.get(tc.path); st != tc.want {
@@ -611,5 +613,286 @@ func TestDashboardUserAdd(t *testing.T) {
 	w := dashSignIn(t, m, "darkhan")
 	if st, _ := w.get("/dashboard/units/MN-037"); st != 200 {
 		t.Fatalf("officer's own aimag: %d", st)
+	}
+}
+
+// TestDashboardTargetNotFinite: "Inf", "infinity", "NaN" and negative figures are refused with a
+// translated message beside their field and nothing is stored, so /api/v1/kpis and /pull keep
+// encoding.
+func TestDashboardTargetNotFinite(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	dev := enrollDevice(t, m, "MN-073", syncproto.RoleOfficer)
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	w := dashSignIn(t, m, "hq")
+	for _, tc := range []struct {
+		field, value, lang, want string
+	}{
+		{"target", "Inf", "en", "Infinity and NaN are not figures"},
+		{"target", "+infinity", "en", "Infinity and NaN are not figures"},
+		{"actual", "NaN", "mn", "Төгсгөлгүй утга"},
+		{"actual", "1e400", "en", "Infinity and NaN are not figures"},
+		{"target", "-250", "mn", "Утга сөрөг байж болохгүй"},
+		{"actual", "-1", "en", "The figure cannot be negative"},
+		{"target", "abc", "en", "Enter a number"},
+	} {
+		_, _ = w.get("/dashboard/indicators?lang=" + tc.lang)
+		st, body := w.post("/dashboard/indicators", url.Values{"indicator": {"voluntary_insured"}, "year": {"2027"}, tc.field: {tc.value}})
+		if st != 400 {
+			t.Fatalf("%s=%q: status %d", tc.field, tc.value, st)
+		}
+		i := strings.Index(body, `id="`+tc.field+`-error"`)
+		if i < 0 || !strings.Contains(body[i:min(len(body), i+300)], tc.want) {
+			t.Fatalf("%s=%q: no %q beside the field: %.400s", tc.field, tc.value, tc.want, body[max(0, i-200):])
+		}
+		if !strings.Contains(body, `name="`+tc.field+`" inputmode="decimal" value="`+strings.ReplaceAll(tc.value, "+", "&#43;")+`"`) {
+			t.Errorf("%s=%q: the typed value is not kept in the form", tc.field, tc.value)
+		}
+	}
+	ts, _ := m.Store.Targets(context.Background())
+	for _, x := range ts {
+		if x.Year == 2027 {
+			t.Fatalf("a refused figure was stored: %+v", x)
+		}
+	}
+	var k json.RawMessage
+	if st := dev.do("GET", "/api/v1/kpis?unit=MN&year=2027", nil, &k); st != 200 {
+		t.Fatalf("kpis: status %d", st)
+	}
+}
+
+// TestDashboardExportFormulas: text an inspector typed that a spreadsheet would run as a formula
+// is quoted in the CSV and stays a plain string cell in the XLSX.
+func TestDashboardExportFormulas(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	dev := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
+	place, notes := `=HYPERLINK("http://evil.example/","click")`, "+cmd|' /C calc'!A0"
+	fields, _ := json.Marshal(map[string]any{"kind": "open_day", "date": demoDate(1, 1), "unit": "MN6501",
+		"place": place, "notes": notes, "reached": map[string]int{"herders": 3}})
+	if resp := dev.push(dev.change(newID(), "event", syncproto.OpUpsert, string(fields))); len(resp.Accepted) != 1 {
+		t.Fatalf("push: %+v", resp)
+	}
+	dashUser(t, m, "hq", store.WebViewer, "")
+	w := dashSignIn(t, m, "hq")
+	y := strconv.Itoa(demoYear())
+	_, body := w.get("/dashboard/export/events.csv?lang=en&year=" + y)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	col := map[string]int{}
+	for j, h := range rows[0] {
+		col[h] = j
+	}
+	if got := rows[1][col["Place"]]; got != "'"+place {
+		t.Errorf("CSV place %q, want %q", got, "'"+place)
+	}
+	if got := rows[1][col["Notes"]]; got != "'"+notes {
+		t.Errorf("CSV notes %q, want %q", got, "'"+notes)
+	}
+	_, xb := w.get("/dashboard/export/events.xlsx?lang=en&year=" + y)
+	f, err := excelize.OpenReader(strings.NewReader(xb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet := f.GetSheetName(0)
+	for name, want := range map[string]string{"Place": place, "Notes": notes} {
+		cell, _ := excelize.CoordinatesToCellName(col[name]+1, 2)
+		if fm, _ := f.GetCellFormula(sheet, cell); fm != "" {
+			t.Errorf("XLSX %s is a formula %q", name, fm)
+		}
+		if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+			t.Errorf("XLSX %s cell type %v, want a string", name, typ)
+		}
+		if got, _ := f.GetCellValue(sheet, cell); got != want {
+			t.Errorf("XLSX %s %q, want %q", name, got, want)
+		}
+	}
+}
+
+// lockedBuffer is a log sink safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// runMainLogged is MustRunMain with the log kept for the test to read.
+func runMainLogged(t *testing.T) (*Main, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: tempDB(t)}, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, logs
+}
+
+// TestDashboardSignInLogsNoName: a refused sign-in logs a short hash of the typed name, which
+// may be a password typed into the wrong field, never the name itself.
+func TestDashboardSignInLogsNoName(t *testing.T) {
+	m, logs := runMainLogged(t)
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	w := newWeb(t, m)
+	for _, name := range []string{"Tsetseg-pass-2025", "Tsetseg-pass-2025"} {
+		if st := w.signIn(name, "x"); st != 401 {
+			t.Fatalf("status %d", st)
+		}
+	}
+	out := logs.String()
+	if strings.Contains(out, "Tsetseg-pass-2025") {
+		t.Fatalf("the log holds the typed name: %s", out)
+	}
+	hashes := regexp.MustCompile(`sign-in refused.* name_hash=([0-9a-f]{8,16}) `).FindAllStringSubmatch(out, -1)
+	if len(hashes) != 2 || hashes[0][1] != hashes[1][1] {
+		t.Fatalf("want the same short hash for both tries: %s", out)
+	}
+	if st := w.signIn("hq", "wrong password"); st != 401 {
+		t.Fatalf("status %d", st)
+	}
+	if !strings.Contains(logs.String(), "user=hq") {
+		t.Fatalf("a wrong password for an account does not name the account: %s", logs.String())
+	}
+}
+
+// TestDashboardSignInLimit: five wrong passwords for a name lock it, even with the right
+// password, whether or not the name exists; another name from the same address still signs in;
+// the log never holds the typed name.
+func TestDashboardSignInLimit(t *testing.T) {
+	m, logs := runMainLogged(t)
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	dashUser(t, m, "viewer", store.WebViewer, "")
+	for _, name := range []string{"hq", "ghost-Secret-42"} {
+		w := newWeb(t, m)
+		for i := 1; i <= 4; i++ {
+			if st := w.signIn(name, "wrong password"); st != 401 {
+				t.Fatalf("%s failure %d: status %d", name, i, st)
+			}
+		}
+		if st := w.signIn(name, "wrong password"); st != 429 {
+			t.Fatalf("%s fifth failure: status %d, want 429", name, st)
+		}
+		_, form := w.get("/dashboard/login?lang=en")
+		tok := csrfRe.FindStringSubmatch(form)[1]
+		req, _ := http.NewRequest("POST", w.base+"/dashboard/login", strings.NewReader(url.Values{"csrf": {tok}, "name": {name}, "password": {dashPassword}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, body := w.do(req)
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s right password while locked: status %d, Retry-After %q", name, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		if !strings.Contains(string(body), "Too many failed sign-in attempts. Try again in 1 min.") {
+			t.Fatalf("%s: no translated message: %.600s", name, body)
+		}
+		if _, mn := w.get("/dashboard/login?lang=mn"); !strings.Contains(mn, `id="sign-in"`) {
+			t.Fatal("no sign-in form")
+		}
+	}
+	// Ten failures from this address so far: below the address's limit, so another name works.
+	if st := newWeb(t, m).signIn("viewer", dashPassword); st != 303 {
+		t.Fatalf("another user from the same address: status %d", st)
+	}
+	out := logs.String()
+	if strings.Contains(out, "ghost-Secret-42") || !strings.Contains(out, "name_hash=") {
+		t.Fatalf("the log holds the typed name or no hash: %s", out)
+	}
+}
+
+// TestDashboardOfficerDevices: a division officer sees, read-only, the devices and rejections
+// of the inspectors in their aimag and nothing of other divisions.
+func TestDashboardOfficerDevices(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	mine := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
+	mineOfficer := enrollDevice(t, m, "MN-073", syncproto.RoleOfficer)
+	capital := enrollDevice(t, m, "MN1101", syncproto.RoleInspector)
+	other := enrollDevice(t, m, "MN-046", syncproto.RoleOfficer)
+	bad := func(c *client, unit string) {
+		c.push(c.change(newID(), "event", syncproto.OpUpsert, fmt.Sprintf(`{"kind":"open_day","date":%q,"unit":%q}`, demoDate(1, 1), unit)))
+	}
+	bad(mine, "MN1101")
+	bad(capital, "MN6501")
+	bad(other, "MN1101")
+	dashUser(t, m, "arkhangai", store.WebOfficer, "MN-073")
+	w := dashSignIn(t, m, "arkhangai")
+	st, body := w.get("/dashboard/devices?lang=en")
+	if st != 200 {
+		t.Fatalf("officer devices page: %d", st)
+	}
+	for _, d := range []*client{mine, mineOfficer} {
+		if !strings.Contains(body, `data-device="`+d.device+`"`) {
+			t.Errorf("own division's device %s missing", d.device)
+		}
+	}
+	for _, d := range []*client{capital, other} {
+		if strings.Contains(body, d.device) || strings.Contains(body, d.device[len(d.device)-8:]) {
+			t.Errorf("another division's device %s shown", d.device)
+		}
+	}
+	rej := body[strings.Index(body, `id="rejections-table"`):]
+	if n := strings.Count(rej, "<code>"); n != 1 || !strings.Contains(rej, mine.device[len(mine.device)-8:]) {
+		t.Errorf("%d rejections shown, want the own inspector's one: %.800s", n, rej)
+	}
+	ins := body[strings.Index(body, `id="inspectors-table"`):]
+	if strings.Contains(ins, "Test MN1101") || strings.Contains(ins, "Test MN-046") || !strings.Contains(ins, "Test MN6501") {
+		t.Errorf("inspectors of other divisions shown: %.800s", ins)
+	}
+	for _, form := range []string{"/dashboard/devices/revoke", "/dashboard/devices/code", `id="inspector-form"`} {
+		if strings.Contains(body, form) {
+			t.Errorf("the officer's page offers %s", form)
+		}
+	}
+	if !strings.Contains(body, `id="division-only"`) {
+		t.Error("no read-only note")
+	}
+	if _, ov := w.get("/dashboard/"); !strings.Contains(ov, `href="/dashboard/devices"`) {
+		t.Error("no devices link for the officer")
+	}
+	for path, form := range map[string]url.Values{"/dashboard/devices/revoke": {"device": {mine.device}},
+		"/dashboard/devices/code": {"inspector": {"x"}}, "/dashboard/devices/inspectors": {"name": {"x"}, "unit": {"MN6501"}, "role": {"inspector"}}} {
+		if st, _ := w.post(path, form); st != 403 {
+			t.Errorf("officer %s: status %d, want 403", path, st)
+		}
+	}
+	devs, _ := m.Store.Devices(context.Background())
+	for _, d := range devs {
+		if d.RevokedAt != nil {
+			t.Fatalf("device %s revoked by an officer", d.ID)
+		}
+	}
+}
+
+// TestDashboardNotFound: an unknown dashboard path answers a translated HTML page, not the sync
+// API's JSON; signed out it still asks to sign in first.
+func TestDashboardNotFound(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	dashUser(t, m, "hq", store.WebViewer, "")
+	w := dashSignIn(t, m, "hq")
+	for path, want := range map[string]string{"/dashboard/no-such-page?lang=en": "This page does not exist",
+		"/dashboard/units/MN-073/extra?lang=mn": "Ийм хуудас байхгүй байна", "/dashboard/api/nothing?lang=en": "This page does not exist"} {
+		req, _ := http.NewRequest("GET", w.base+path, nil)
+		resp, body := w.do(req)
+		if resp.StatusCode != 404 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("%s: status %d, %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if !strings.Contains(string(body), want) || !strings.Contains(string(body), "<!doctype html>") {
+			t.Fatalf("%s: %.400s", path, body)
+		}
+	}
+	if st, _ := newWeb(t, m).get("/dashboard/no-such-page"); st != 303 {
+		t.Fatalf("signed out: status %d, want 303 to the sign-in form", st)
+	}
+	if st, body := w.get("/api/v1/no-such-thing"); st != 404 || !strings.HasPrefix(strings.TrimSpace(body), "{") {
+		t.Fatalf("the API's own 404 changed: %d %s", st, body)
 	}
 }

@@ -1,13 +1,16 @@
 package dashboard
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,6 +117,10 @@ func safeNext(s string) string {
 	return Prefix + "/"
 }
 
+// login checks a name and password. Guessing is bounded per client address and per typed name
+// (see LoginLimit): a locked-out key is refused with 429 before its password is looked at, and
+// the same way whether or not the name has an account. The typed name is never logged, since
+// it may be a password typed into the wrong field; a short keyed hash stands for it.
 func (h *Handler) login(c *fiber.Ctx) error {
 	cookie := c.Cookies(LoginCSRFCookie)
 	if !tokensEqual(cookie, c.FormValue(CSRFField)) {
@@ -121,15 +128,36 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	}
 	name, pw := strings.Clone(c.FormValue("name")), strings.Clone(c.FormValue("password"))
 	next := safeNext(c.FormValue("next"))
+	ip := strings.Clone(c.IP())
+	ipKey, nameKey := "ip:"+ip, "name:"+h.nameHash(strings.ToLower(strings.TrimSpace(name)))
+	lim := h.cfg.LoginLimit
+	if wait := max(h.limits.wait(ipKey, h.cfg.Now()), h.limits.wait(nameKey, h.cfg.Now())); wait > 0 {
+		h.cfg.Logger.Warn("sign-in refused: too many failures", "name_hash", h.nameHash(name)[:12], "ip", ip,
+			"retry_in", wait.Round(time.Second))
+		return h.loginAgain(c, cookie, next, name, wait)
+	}
 	u, hash, err := h.cfg.Users.FindUserByName(c.UserContext(), name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
 	case err != nil:
-		return h.serverError(c, err)
+		return h.serverError(c, fmt.Errorf("sign in: %w", err))
 	}
 	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) != nil {
-		h.cfg.Logger.Warn("sign-in refused", "name", name, "ip", c.IP())
+		now := h.cfg.Now()
+		wait := max(h.limits.fail(ipKey, lim.IPFailures, lim, now), h.limits.fail(nameKey, lim.NameFailures, lim, now))
+		attrs := []any{"name_hash", h.nameHash(name)[:12], "ip", ip}
+		if err == nil {
+			// The name is an account's, so it is no secret: say whose password was wrong.
+			attrs = append(attrs, "user", u.Name)
+		}
+		if wait > 0 {
+			attrs = append(attrs, "locked_for", wait)
+		}
+		h.cfg.Logger.Warn("sign-in refused", attrs...)
+		if wait > 0 {
+			return h.loginAgain(c, cookie, next, name, wait)
+		}
 		v := h.newView(c, "login")
 		v.Title = v.T("dash.sign_in")
 		v.CSRF = cookie
@@ -137,14 +165,37 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnauthorized)
 		return h.render(c, "login", v)
 	}
+	h.limits.forget(nameKey)
 	token, _, err := h.cfg.Users.CreateSession(c.UserContext(), u.ID, h.cfg.SessionTTL)
 	if err != nil {
-		return h.serverError(c, err)
+		return h.serverError(c, fmt.Errorf("create session: %w", err))
 	}
 	h.setCookie(c, SessionCookie, token, int(h.cfg.SessionTTL/time.Second))
 	h.setCookie(c, LoginCSRFCookie, "", -1)
 	h.cfg.Logger.Info("signed in", "user", u.Name, "role", u.Role)
 	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// loginAgain answers a locked-out sign-in: 429, Retry-After and the form with a message saying
+// how many minutes to wait, the same whether or not the name has an account.
+func (h *Handler) loginAgain(c *fiber.Ctx, csrf, next, name string, wait time.Duration) error {
+	minutes := int((wait + time.Minute - 1) / time.Minute)
+	v := h.newView(c, "login")
+	v.Title = v.T("dash.sign_in")
+	v.CSRF = csrf
+	v.Data = loginData{Next: next, Name: name, Error: v.T("dash.login_locked", minutes)}
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	c.Status(fiber.StatusTooManyRequests)
+	return h.render(c, "login", v)
+}
+
+// nameHash is a keyed hash of a typed name, in hex: the limiter's key and, shortened, what the
+// log shows instead of the name. The key is random per process, so a logged hash cannot be
+// tested against guessed passwords; the same name gives the same hash until a restart.
+func (h *Handler) nameHash(name string) string {
+	m := hmac.New(sha256.New, h.hashKey)
+	m.Write([]byte(name))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 func (h *Handler) logout(c *fiber.Ctx) error {

@@ -7,6 +7,7 @@ package dashboard
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"fmt"
@@ -50,6 +51,9 @@ type Config struct {
 	Now func() time.Time
 	// SessionTTL is how long a sign-in lasts (default 12 hours: a working day).
 	SessionTTL time.Duration
+	// LoginLimit bounds password guessing at the sign-in form (defaults: 5 failures per user
+	// name or 20 per address within 15 minutes lock it for 1 minute, doubling up to an hour).
+	LoginLimit LoginLimit
 	// RefreshEvery is how often an open overview asks for fresh figures (default 1 second, so a
 	// push shows within a second without any cache to invalidate).
 	RefreshEvery time.Duration
@@ -57,9 +61,12 @@ type Config struct {
 
 // Handler serves the dashboard.
 type Handler struct {
-	cfg   Config
-	pages map[string]*template.Template
-	geo   *aimagMap
+	cfg    Config
+	pages  map[string]*template.Template
+	geo    *aimagMap
+	limits *limiter
+	// hashKey keys the hash that stands for a typed user name in logs and in the limiter.
+	hashKey []byte
 }
 
 // New parses the templates and the aimag shapes.
@@ -79,7 +86,11 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 	if cfg.RefreshEvery <= 0 {
 		cfg.RefreshEvery = time.Second
 	}
-	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}}
+	cfg.LoginLimit = cfg.LoginLimit.withDefaults()
+	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}, limits: newLimiter(), hashKey: make([]byte, 32)}
+	if _, err := rand.Read(h.hashKey); err != nil {
+		return nil, fmt.Errorf("name hash key: %w", err)
+	}
 	funcs := template.FuncMap{
 		"int64":   func(n int) int64 { return int64(n) },
 		"timePtr": func(t time.Time) *time.Time { return &t },
@@ -132,7 +143,8 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/indicators", h.indicators)
 	g.Post("/indicators", h.require(store.WebAdmin), h.csrf, h.setTarget)
 	g.Get("/plan", h.plan)
-	g.Get("/devices", h.require(store.WebAdmin, store.WebViewer), h.devices)
+	// Officers see their division's devices read-only; changes stay with administrators.
+	g.Get("/devices", h.require(store.WebAdmin, store.WebViewer, store.WebOfficer), h.devices)
 	g.Post("/devices/inspectors", h.require(store.WebAdmin), h.csrf, h.createInspector)
 	g.Post("/devices/code", h.require(store.WebAdmin), h.csrf, h.issueCode)
 	g.Post("/devices/revoke", h.require(store.WebAdmin), h.csrf, h.revoke)
@@ -140,6 +152,14 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/export/totals.:ext", h.exportTotals)
 	g.Get("/export/:entity.:ext", h.exportRecords)
 	g.Get("/report", h.report)
+	// Last: any other path under the dashboard is a page that does not exist, answered as a
+	// page rather than the sync API's JSON.
+	g.Use(h.notFound)
+}
+
+// notFound answers an unknown dashboard path with a translated HTML page.
+func (h *Handler) notFound(c *fiber.Ctx) error {
+	return h.fail(c, fiber.StatusNotFound, "dash.page_not_found")
 }
 
 // view is what every template sees: the request's language, user and CSRF token, and helpers

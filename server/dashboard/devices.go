@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -34,31 +35,61 @@ func (v *view) Since(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return "—"
 	}
-	return t.Local().Format(time.DateTime)
+	return FormatTime(v.Lang, t.Local())
 }
 
+// rejectionsShown is how many recent rejections the devices page lists.
+const rejectionsShown = 100
+
+// devicesData reads the devices page. Headquarters sees every inspector, device and rejection;
+// a division officer only those of inspectors in their aimag or the capital, read-only.
 func (h *Handler) devicesData(c *fiber.Ctx) (devicesData, error) {
 	ctx := c.UserContext()
+	u := user(c)
+	hq := u.Role == store.WebAdmin || u.Role == store.WebViewer
 	var d devicesData
-	var err error
-	if d.Inspectors, err = h.cfg.Store.Inspectors(ctx); err != nil {
-		return d, err
+	ins, err := h.cfg.Store.Inspectors(ctx)
+	if err != nil {
+		return d, fmt.Errorf("inspectors: %w", err)
 	}
-	if d.Devices, err = h.cfg.Store.Devices(ctx); err != nil {
-		return d, err
+	for _, x := range ins {
+		if hq || h.mayView(u, x.Unit) {
+			d.Inspectors = append(d.Inspectors, x)
+		}
 	}
-	if d.Rejections, err = h.cfg.Store.RecentRejections(ctx, 100); err != nil {
-		return d, err
+	devs, err := h.cfg.Store.Devices(ctx)
+	if err != nil {
+		return d, fmt.Errorf("devices: %w", err)
 	}
 	d.DeviceUnit = map[string]string{}
-	for _, x := range d.Devices {
-		d.DeviceUnit[x.ID] = x.Unit
+	for _, x := range devs {
+		if hq || h.mayView(u, x.Unit) {
+			d.Devices = append(d.Devices, x)
+			d.DeviceUnit[x.ID] = x.Unit
+		}
 	}
-	for _, u := range h.cfg.Units.All() {
-		if u.Leaf() {
-			d.Leaves = append(d.Leaves, string(u.Code))
-		} else if u.Level == unit.LevelAimag || u.Level == unit.LevelCapital {
-			d.Divisions = append(d.Divisions, string(u.Code))
+	// An officer's share of the latest rejections is found among more of them.
+	limit := rejectionsShown
+	if !hq {
+		limit *= 10
+	}
+	rej, err := h.cfg.Store.RecentRejections(ctx, limit)
+	if err != nil {
+		return d, fmt.Errorf("rejections: %w", err)
+	}
+	for _, x := range rej {
+		if _, mine := d.DeviceUnit[x.DeviceID]; (hq || mine) && len(d.Rejections) < rejectionsShown {
+			d.Rejections = append(d.Rejections, x)
+		}
+	}
+	if u.Role != store.WebAdmin {
+		return d, nil
+	}
+	for _, x := range h.cfg.Units.All() {
+		if x.Leaf() {
+			d.Leaves = append(d.Leaves, string(x.Code))
+		} else if x.Level == unit.LevelAimag || x.Level == unit.LevelCapital {
+			d.Divisions = append(d.Divisions, string(x.Code))
 		}
 	}
 	return d, nil

@@ -50,13 +50,14 @@ func writeCSV(ctx context.Context, w io.Writer, t table) error {
 	return cw.Error()
 }
 
-// cellText is a CSV cell: plain digits for numbers so spreadsheets read them as numbers.
+// cellText is a CSV cell: plain digits for numbers so spreadsheets read them as numbers, and
+// text made safe from formula injection (see safeText).
 func cellText(x any) string {
 	switch v := x.(type) {
 	case nil:
 		return ""
 	case string:
-		return v
+		return safeText(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case float64:
@@ -67,7 +68,19 @@ func cellText(x any) string {
 		}
 		return strconv.FormatFloat(*v, 'f', -1, 64)
 	}
-	return fmt.Sprint(x)
+	return safeText(fmt.Sprint(x))
+}
+
+// safeText defuses text a spreadsheet would run as a formula: a cell that starts with = + - @,
+// a tab or a carriage return (a place or a note typed by an inspector, "=HYPERLINK(…)") gets a
+// leading single quote, which Excel and LibreOffice take as "this is text" (OWASP's advice for
+// CSV injection). Numbers never reach here as text, so negative figures stay numbers. The XLSX
+// export needs none of this: excelize writes strings as string cells, never as formulas.
+func safeText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // writeXLSX writes one sheet through excelize's stream writer, which keeps memory flat.
@@ -175,8 +188,8 @@ func (h *Handler) exports(c *fiber.Ctx) error {
 	return h.render(c, "exports", v)
 }
 
-// TotalsHeader is the first columns of the totals export, before one column per tally metric
-// and the two survey shares.
+// totalsLead holds the catalogue keys of the totals export's first columns, before one column
+// per tally metric and the two survey shares.
 var totalsLead = []string{"dash.col.code", "dash.col.level", "dash.col.parent", "dash.col.name"}
 
 // exportTotals writes the totals of the user's scope: the unit itself, every division below it

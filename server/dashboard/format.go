@@ -109,7 +109,23 @@ func (h *Handler) years() []int {
 	return out
 }
 
-// asOf is the time figures were read, shown beside them.
+// timeLayout is how each language writes a moment: Mongolian year first with dots
+// ("2025.03.14 09:05:00"), English day, month name and year ("14 Mar 2025 09:05:00").
+var timeLayout = map[string]string{
+	"mn": "2006.01.02 15:04:05",
+	"en": "2 Jan 2006 15:04:05",
+}
+
+// FormatTime formats t for the language (Mongolian for an unknown one).
+func FormatTime(lang string, t time.Time) string {
+	l, ok := timeLayout[lang]
+	if !ok {
+		l = timeLayout["mn"]
+	}
+	return t.Format(l)
+}
+
+// asOf is the time figures were read, shown beside them in the request's language.
 func (h *Handler) asOf(lang string) string {
-	return h.cfg.Now().Format(time.DateTime)
+	return FormatTime(lang, h.cfg.Now())
 }

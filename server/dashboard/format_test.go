@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"talbar/assets"
 )
@@ -64,9 +66,34 @@ func TestOptionalNumber(t *testing.T) {
 	if got, err := optionalNumber("  "); got != nil || err != nil {
 		t.Errorf("empty: %v %v", got, err)
 	}
-	for _, bad := range []string{"abc", "-5", "1e"} {
-		if _, err := optionalNumber(bad); err == nil {
-			t.Errorf("%q accepted", bad)
+	for bad, key := range map[string]string{"abc": "dash.number_invalid", "1e": "dash.number_invalid", "0x1p4": "dash.number_invalid",
+		"1_000": "dash.number_invalid", "-5": "dash.number_negative", "-0,5": "dash.number_negative",
+		"Inf": "dash.number_not_finite", "+Inf": "dash.number_not_finite", "-inf": "dash.number_not_finite",
+		"infinity": "dash.number_not_finite", "Infinity": "dash.number_not_finite", "NaN": "dash.number_not_finite",
+		"nan": "dash.number_not_finite", "1e400": "dash.number_not_finite", "1e309": "dash.number_not_finite"} {
+		got, err := optionalNumber(bad)
+		if err == nil {
+			t.Errorf("%q accepted as %v", bad, *got)
+			continue
+		}
+		if k := numberErrorKey(err); k != key {
+			t.Errorf("%q: message %s, want %s", bad, k, key)
+		}
+	}
+	for in, want := range map[string]float64{"0": 0, "1e6": 1e6, ".5": 0.5, "+7": 7} {
+		if got, err := optionalNumber(in); err != nil || *got != want || math.IsInf(*got, 0) {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+}
+
+// TestAsOfLanguage: the time beside the figures is written the way each language writes it.
+func TestAsOfLanguage(t *testing.T) {
+	at := time.Date(2025, time.March, 14, 9, 5, 7, 0, time.UTC)
+	h := &Handler{cfg: Config{Now: func() time.Time { return at }}}
+	for lang, want := range map[string]string{"mn": "2025.03.14 09:05:07", "en": "14 Mar 2025 09:05:07", "xx": "2025.03.14 09:05:07"} {
+		if got := h.asOf(lang); got != want {
+			t.Errorf("asOf(%s)=%q, want %q", lang, got, want)
 		}
 	}
 }

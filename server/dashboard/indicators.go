@@ -3,6 +3,9 @@ package dashboard
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +46,15 @@ type indicatorsData struct {
 	FormYear   int
 	Saved      bool
 	Error      string
+	// Form is what was typed into a refused form, with a message beside each wrong field.
+	Form targetForm
+}
+
+// targetForm is the figures form as typed, and the translated message for each wrong field.
+type targetForm struct {
+	Indicator, Year, Target, Actual string
+	YearError, TargetError          string
+	ActualError                     string
 }
 
 // indicatorYears are the programme's years, every year headquarters entered figures for, and
@@ -124,19 +136,38 @@ type chartSeriesF struct {
 
 // setTarget stores headquarters' official figures for one indicator and year. An empty field
 // keeps what is stored; the survey indicators' actual values are measured, so only their
-// targets are taken.
+// targets are taken. A refused form is shown again as typed, with a message beside each wrong
+// field.
 func (h *Handler) setTarget(c *fiber.Ctx) error {
 	v := h.newView(c, "indicators")
-	in, ok := indicator.ByID(c.FormValue("indicator"))
-	year, yerr := strconv.Atoi(strings.TrimSpace(c.FormValue("year")))
-	target, terr := optionalNumber(c.FormValue("target"))
-	actual, aerr := optionalNumber(c.FormValue("actual"))
-	if !ok || yerr != nil || year < 2000 || year > 2100 || terr != nil || aerr != nil || (in.Percent && target != nil && (*target < 0 || *target > 100)) {
+	form := targetForm{Indicator: strings.Clone(c.FormValue("indicator")), Year: strings.Clone(c.FormValue("year")),
+		Target: strings.Clone(c.FormValue("target")), Actual: strings.Clone(c.FormValue("actual"))}
+	in, ok := indicator.ByID(form.Indicator)
+	year, yerr := strconv.Atoi(strings.TrimSpace(form.Year))
+	if yerr != nil || year < 2000 || year > 2100 {
+		form.YearError = v.T("dash.year_invalid")
+	}
+	target, terr := optionalNumber(form.Target)
+	if terr != nil {
+		form.TargetError = v.T(numberErrorKey(terr))
+	} else if ok && in.Percent && target != nil && *target > 100 {
+		form.TargetError = v.T("dash.number_percent")
+	}
+	actual, aerr := optionalNumber(form.Actual)
+	if aerr != nil {
+		form.ActualError = v.T(numberErrorKey(aerr))
+	}
+	if !ok || form.YearError != "" || form.TargetError != "" || form.ActualError != "" {
+		h.cfg.Logger.Info("target refused", "indicator", form.Indicator, "user", user(c).Name,
+			"year_ok", form.YearError == "", "target_ok", form.TargetError == "", "actual_ok", form.ActualError == "")
 		d, err := h.indicatorsFor(c, v, string(unit.Nation))
 		if err != nil {
 			return h.serverError(c, err)
 		}
 		d.Error = v.T("dash.target_invalid")
+		if ok {
+			d.Form = form
+		}
 		v.Title, v.Data = v.T("dash.nav.indicators"), d
 		c.Status(fiber.StatusBadRequest)
 		return h.render(c, "indicators", v)
@@ -171,8 +202,32 @@ func (h *Handler) setTarget(c *fiber.Ctx) error {
 	return c.Redirect(Prefix+"/indicators?saved=1", fiber.StatusSeeOther)
 }
 
+// Why a typed figure is refused; numberErrorKey names each one's message.
+var (
+	errNotNumber = errors.New("not a number")
+	errNotFinite = errors.New("not a finite number")
+	errNegative  = errors.New("negative")
+)
+
+// numberErrorKey is the catalogue key of the message shown beside a refused figure.
+func numberErrorKey(err error) string {
+	switch {
+	case errors.Is(err, errNotFinite):
+		return "dash.number_not_finite"
+	case errors.Is(err, errNegative):
+		return "dash.number_negative"
+	}
+	return "dash.number_invalid"
+}
+
+// plainNumber is the shape of a typed figure once spaces and thousands commas are gone: digits
+// with an optional decimal point and exponent. strconv.ParseFloat alone would also take "Inf",
+// "NaN" and hexadecimal floats.
+var plainNumber = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+
 // optionalNumber reads a figure typed by a person: spaces, no-break spaces and thousands commas
-// are ignored, a decimal comma is accepted; empty is nil.
+// are ignored, a decimal comma is accepted; empty is nil. Only finite, non-negative numbers are
+// taken: an infinite target could not be written as JSON by /api/v1/pull and /api/v1/kpis.
 func optionalNumber(s string) (*float64, error) {
 	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(s))
 	if s == "" {
@@ -183,8 +238,13 @@ func optionalNumber(s string) (*float64, error) {
 	}
 	s = strings.ReplaceAll(s, ",", "")
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
-		return nil, errors.New("not a number")
+	switch {
+	case (err == nil || errors.Is(err, strconv.ErrRange)) && (math.IsInf(f, 0) || math.IsNaN(f)):
+		return nil, fmt.Errorf("%q: %w", s, errNotFinite)
+	case err != nil || !plainNumber.MatchString(s):
+		return nil, fmt.Errorf("%q: %w", s, errNotNumber)
+	case f < 0:
+		return nil, fmt.Errorf("%q: %w", s, errNegative)
 	}
 	return &f, nil
 }
