@@ -107,10 +107,10 @@ func (db *DB) deviceID(ctx context.Context, q querier) (string, error) {
 // SaveEnrollment stores a successful enrollment in one transaction. Records saved before the first
 // enrollment were written under an empty device id; they take the new id now, so this device and
 // the server hold the same writer for every field. When the device was enrolled with another server
-// (a different epoch), the state of every record is queued for it and the pull starts over. The
-// outbox is never emptied here: pending changes are carried over and pushed to the new server
-// under their original writer (syncclient.Client.Enroll refuses to switch servers while changes
-// are pending unless forced, so that they reach the server they were meant for).
+// (a different epoch), the state of every record is queued for it and the pull starts over; the
+// pending changes are folded into that state (ResendState), so everything they set goes to the new
+// server under its original hlc and writer. syncclient.Client.Enroll refuses to switch servers
+// while changes are pending unless forced, so that they reach the server they were meant for.
 func (db *DB) SaveEnrollment(ctx context.Context, serverURL string, resp syncproto.EnrollResponse) error {
 	if resp.DeviceID == "" || resp.Token == "" {
 		return fmt.Errorf("save enrollment: answer without device id or token")

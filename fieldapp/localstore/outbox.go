@@ -268,6 +268,11 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 // current value: a server that lost the record needs the first change it sees to be whole, and a
 // value under an older hlc than the field's own can never beat it anywhere. Groups that match a
 // rejected change stay out: the inspector fixes or discards those.
+//
+// The pending changes give way to the state: every field they set is in the state, with their
+// own hlc and writer or a newer one, so nothing they carry is lost. Keeping them would send it
+// twice, and a pending edit of a record the server lost, pushed in a batch before the record's
+// whole state, would be refused as record_not_found.
 func (db *DB) ResendState(ctx context.Context, epoch string) (int, error) {
 	n := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -291,6 +296,9 @@ func (db *DB) ResendState(ctx context.Context, epoch string) (int, error) {
 }
 
 func (db *DB) queueState(ctx context.Context, tx *sql.Tx, dev string) (int, error) {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE state = 'pending'`); err != nil {
+		return 0, fmt.Errorf("fold pending changes into the state: %w", err)
+	}
 	type rej struct{ hlc, device string }
 	rejected := map[string]map[rej]bool{}
 	rows, err := queryOutbox(ctx, tx, `WHERE state = 'rejected'`)

@@ -133,3 +133,40 @@ func TestMovedAwayHiddenAndReadOnly(t *testing.T) {
 		t.Fatalf("officer's records: %+v", recs)
 	}
 }
+
+// Pending changes give way to the queued state, which carries each of their fields with the same
+// hlc (or a newer one), so nothing is sent twice and nothing is lost.
+func TestResendStateFoldsPending(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "", localstore.Options{})
+	enroll(t, db, "dev-1", "MN6501", syncproto.RoleInspector)
+	a := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	chs, _ := db.PendingChanges(ctx, 10)
+	db.Acknowledge(ctx, syncproto.PushResponse{Accepted: []string{chs[0].ID}})
+	mustSave(t, db, localstore.Draft{ID: a, Fields: map[string]any{"consultations": 5}})
+	mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	pending, _ := db.PendingChanges(ctx, 10)
+	if _, err := db.ResendState(ctx, "e2"); err != nil {
+		t.Fatal(err)
+	}
+	queued, _ := db.PendingChanges(ctx, 100)
+	type key struct{ rec, field, hlc string }
+	have := map[key]string{}
+	for _, c := range queued {
+		for f, v := range c.Fields {
+			have[key{c.RecordID, f, c.HLC}] = string(v)
+		}
+	}
+	for _, c := range pending {
+		for _, q := range queued {
+			if q.ID == c.ID {
+				t.Errorf("pending change %s still queued beside the state", c.ID)
+			}
+		}
+		for f, v := range c.Fields {
+			if got, ok := have[key{c.RecordID, f, c.HLC}]; !ok || got != string(v) {
+				t.Errorf("field %s of pending change %s not in the state (%q)", f, c.ID, got)
+			}
+		}
+	}
+}

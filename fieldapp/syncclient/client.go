@@ -185,10 +185,10 @@ func (c *Client) Enroll(ctx context.Context, serverURL, code, deviceName, platfo
 }
 
 // EnrollForce enrolls like Enroll even while changes for another server are pending (the old
-// server is gone, or the device was enrolled with the wrong one). Nothing is lost: the pending
-// changes stay in the outbox and go to the new server under their original writer, and since
-// the new server has another epoch the state of every record is queued for it as well and the
-// pull starts over from its beginning.
+// server is gone, or the device was enrolled with the wrong one). Nothing is lost: the new server
+// has another epoch, so the state of every record, which holds everything the pending changes
+// set with their original hlc and writer, is queued for it in their place, and the pull starts
+// over from its beginning. Rejected changes stay for the inspector.
 func (c *Client) EnrollForce(ctx context.Context, serverURL, code, deviceName, platform string) (syncproto.EnrollResponse, error) {
 	return c.enroll(ctx, serverURL, code, deviceName, platform, true)
 }
