@@ -381,8 +381,9 @@ func (s *session) push(ctx context.Context) error {
 			c.CrashPoint("push-answered")
 		}
 		s.queued = false
-		lost := false
+		lost, sent := false, len(changes)
 		if probe != nil {
+			sent--
 			lost, err = s.checkProbe(ctx, probe.ID, resp)
 			if err != nil {
 				return err
@@ -393,7 +394,7 @@ func (s *session) push(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("update outbox: %w", err)
 		}
-		if dropped+rejected == 0 && len(changes) > 1 {
+		if dropped+rejected == 0 && sent > 0 {
 			return &Error{Code: CodeBadAnswer, Message: "the push answer named none of the changes sent"}
 		}
 		s.pushed += dropped + rejected
@@ -472,11 +473,9 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 		limit = syncproto.DefaultPullLimit
 	}
 	first := true
-	refDue := false
-	if due, err := c.Store.ReferenceDue(ctx, c.now()); err != nil {
+	refDue, err := c.Store.ReferenceDue(ctx, c.now())
+	if err != nil {
 		return false, fmt.Errorf("reference due: %w", err)
-	} else {
-		refDue = due
 	}
 	for {
 		cursor, epoch, err := c.Store.SyncState(ctx)

@@ -43,3 +43,19 @@ func TestBehind(t *testing.T) {
 		t.Fatal("behind")
 	}
 }
+
+func TestSameServer(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/", true},
+		{"HTTPS://Talbar.MN", "https://talbar.mn", true},
+		{"https://talbar.mn", "https://backup.talbar.mn", false},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8081", false},
+	} {
+		if got := sameServer(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameServer(%q, %q)=%v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
