@@ -896,3 +896,136 @@ func TestDashboardNotFound(t *testing.T) {
 		t.Fatalf("the API's own 404 changed: %d %s", st, body)
 	}
 }
+
+// TestDashboardBaseline: an administrator replaces an indicator's baseline and the indicators
+// page, the report and /api/v1/kpis show it; a viewer's form and a form without its token are
+// refused; an infinite, a negative and a percentage over 100 are refused beside the field and
+// nothing is stored.
+func TestDashboardBaseline(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	dev := enrollDevice(t, m, "MN-073", syncproto.RoleOfficer)
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	dashUser(t, m, "watch", store.WebViewer, "")
+	w := dashSignIn(t, m, "hq")
+	ctx := context.Background()
+	stored := func(id string) store.Baseline {
+		t.Helper()
+		bs, err := m.Store.Baselines(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			if b.Indicator == id {
+				return b
+			}
+		}
+		t.Fatalf("no baseline for %s", id)
+		return store.Baseline{}
+	}
+	before := map[string]store.Baseline{}
+	for _, id := range []string{"mandatory_insured", "voluntary_insured", "cannot_get_info_pct", "satisfaction_pct"} {
+		before[id] = stored(id)
+	}
+	unchanged := func(when string) {
+		t.Helper()
+		for id, b := range before {
+			if got := stored(id); got != b {
+				t.Fatalf("%s: %s baseline changed to %+v", when, id, got)
+			}
+		}
+	}
+	form := func(id, year, value string) url.Values {
+		return url.Values{"indicator": {id}, "year": {year}, "value": {value}}
+	}
+
+	t.Run("ViewerRefused", func(t *testing.T) {
+		v := dashSignIn(t, m, "watch")
+		if _, body := v.get("/dashboard/indicators"); strings.Contains(body, `id="baseline-form"`) {
+			t.Error("a viewer is shown the baseline form")
+		}
+		if st, _ := v.post("/dashboard/indicators/baseline", form("mandatory_insured", "2024", "700000")); st != 403 {
+			t.Fatalf("viewer: status %d, want 403", st)
+		}
+		unchanged("viewer")
+	})
+	t.Run("NoToken", func(t *testing.T) {
+		if st, _ := w.postRaw("/dashboard/indicators/baseline", form("mandatory_insured", "2024", "700000")); st != 403 {
+			t.Fatalf("status %d, want 403", st)
+		}
+		unchanged("no token")
+	})
+	t.Run("Refused", func(t *testing.T) {
+		for _, tc := range []struct {
+			id, value, lang, want string
+		}{
+			{"mandatory_insured", "Inf", "en", "Infinity and NaN are not figures"},
+			{"voluntary_insured", "-5", "mn", "Утга сөрөг байж болохгүй"},
+			{"satisfaction_pct", "120", "en", "A percentage is between 0 and 100"},
+			{"cannot_get_info_pct", "", "en", "Enter a number"},
+		} {
+			_, _ = w.get("/dashboard/indicators?lang=" + tc.lang)
+			st, body := w.post("/dashboard/indicators/baseline", form(tc.id, "2024", tc.value))
+			if st != 400 {
+				t.Fatalf("%s=%q: status %d", tc.id, tc.value, st)
+			}
+			i := strings.Index(body, `id="baseline-value-error"`)
+			if i < 0 || !strings.Contains(body[i:min(len(body), i+300)], tc.want) {
+				t.Fatalf("%s=%q: no %q beside the field: %.400s", tc.id, tc.value, tc.want, body[max(0, i-200):])
+			}
+			if !strings.Contains(body, `name="value" inputmode="decimal" value="`+tc.value+`"`) {
+				t.Errorf("%s=%q: the typed value is not kept in the form", tc.id, tc.value)
+			}
+			if !strings.Contains(body, `<option value="`+tc.id+`" selected>`) {
+				t.Errorf("%s=%q: the chosen indicator is not kept in the form", tc.id, tc.value)
+			}
+		}
+		st, body := w.post("/dashboard/indicators/baseline", form("mandatory_insured", "1989", "700000"))
+		if i := strings.Index(body, `id="baseline-year-error"`); st != 400 || i < 0 || !strings.Contains(body[i:min(len(body), i+200)], "1990") {
+			t.Fatalf("year 1989: status %d, no message beside the year", st)
+		}
+		unchanged("refused")
+	})
+	t.Run("Accepted", func(t *testing.T) {
+		_, _ = w.get("/dashboard/indicators?lang=en")
+		if st, body := w.post("/dashboard/indicators/baseline", form("mandatory_insured", "2024", "700 000")); st != 303 {
+			t.Fatalf("status %d: %.300s", st, body)
+		}
+		if st, body := w.post("/dashboard/indicators/baseline", form("satisfaction_pct", "2023", "72,5")); st != 303 {
+			t.Fatalf("percentage: status %d: %.300s", st, body)
+		}
+		if b := stored("mandatory_insured"); b.Year != 2024 || b.Value != 700000 {
+			t.Fatalf("stored %+v", b)
+		}
+		if b := stored("voluntary_insured"); b != before["voluntary_insured"] {
+			t.Fatalf("another indicator's baseline changed: %+v", b)
+		}
+		_, body := w.get("/dashboard/indicators?saved=1")
+		for _, want := range []string{`data-baseline="2024">Baseline: 700,000 (2024)`, `data-baseline="2023">Baseline: 72.5% (2023)`,
+			`data-baseline="2018">Baseline: 194,418 (2018)`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("indicators page: no %q", want)
+			}
+		}
+		_, body = w.get("/dashboard/report?half=1")
+		if !strings.Contains(body, `data-baseline="2024">700,000 (2024)`) {
+			t.Error("the report does not show the stored baseline")
+		}
+		var k struct {
+			Indicators []struct {
+				ID           string  `json:"id"`
+				Baseline     float64 `json:"baseline"`
+				BaselineYear int     `json:"baseline_year"`
+			} `json:"indicators"`
+		}
+		if st := dev.do("GET", fmt.Sprintf("/api/v1/kpis?unit=MN&year=%d", demoYear()), nil, &k); st != 200 {
+			t.Fatalf("kpis: status %d", st)
+		}
+		got := map[string]string{}
+		for _, x := range k.Indicators {
+			got[x.ID] = fmt.Sprintf("%v/%d", x.Baseline, x.BaselineYear)
+		}
+		if got["mandatory_insured"] != "700000/2024" || got["satisfaction_pct"] != "72.5/2023" {
+			t.Fatalf("kpis baselines %v", got)
+		}
+	})
+}

@@ -142,6 +142,7 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/units/:code", h.units)
 	g.Get("/indicators", h.indicators)
 	g.Post("/indicators", h.require(store.WebAdmin), h.csrf, h.setTarget)
+	g.Post("/indicators/baseline", h.require(store.WebAdmin), h.csrf, h.setBaseline)
 	g.Get("/plan", h.plan)
 	// Officers see their division's devices read-only; changes stay with administrators.
 	g.Get("/devices", h.require(store.WebAdmin, store.WebViewer, store.WebOfficer), h.devices)

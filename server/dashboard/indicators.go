@@ -48,6 +48,8 @@ type indicatorsData struct {
 	Error      string
 	// Form is what was typed into a refused form, with a message beside each wrong field.
 	Form targetForm
+	// BaselineForm is the same for the baseline form.
+	BaselineForm baselineForm
 }
 
 // targetForm is the figures form as typed, and the translated message for each wrong field.
@@ -55,6 +57,12 @@ type targetForm struct {
 	Indicator, Year, Target, Actual string
 	YearError, TargetError          string
 	ActualError                     string
+}
+
+// baselineForm is the baseline form as typed, and the translated message for each wrong field.
+type baselineForm struct {
+	Indicator, Year, Value string
+	YearError, ValueError  string
 }
 
 // indicatorYears are the programme's years, every year headquarters entered figures for, and
@@ -89,11 +97,11 @@ func (h *Handler) indicators(c *fiber.Ctx) error {
 func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsData, error) {
 	targets, err := h.cfg.Store.Targets(c.UserContext())
 	if err != nil {
-		return indicatorsData{}, err
+		return indicatorsData{}, fmt.Errorf("targets: %w", err)
 	}
 	baselines, err := h.cfg.Store.Baselines(c.UserContext())
 	if err != nil {
-		return indicatorsData{}, err
+		return indicatorsData{}, fmt.Errorf("baselines: %w", err)
 	}
 	years := h.indicatorYears(targets)
 	d := indicatorsData{Unit: code, Units: h.unitChoices(v), Years: years, Indicators: indicator.All, FormYear: h.cfg.Now().Year()}
@@ -101,13 +109,16 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 	for _, y := range years {
 		t, err := h.cfg.Store.Totals(c.UserContext(), code, y, 0)
 		if err != nil {
-			return d, err
+			return d, fmt.Errorf("totals %s %d: %w", code, y, err)
 		}
 		byYear[y] = api.Judge(code, y, t, targets, baselines)
 	}
 	for i, in := range indicator.All {
+		// The stored baseline, as api.Judge puts it into every year's KPI (the programme's
+		// default only when the store has none); years is never empty.
+		bl := byYear[years[0]].Indicators[i]
 		r := indicatorRow{ID: in.ID, Name: v.T("indicator." + in.ID), Percent: in.Percent, LowerIsBetter: in.LowerIsBetter,
-			Baseline: in.Baseline, BaselineYear: in.BaselineYear}
+			Baseline: bl.Baseline, BaselineYear: bl.BaselineYear}
 		cd := chartData{}
 		actual, target := chartSeriesF{Label: v.T("term.actual")}, chartSeriesF{Label: v.T("term.target")}
 		for _, y := range years {
@@ -199,6 +210,53 @@ func (h *Handler) setTarget(c *fiber.Ctx) error {
 		return h.serverError(c, err)
 	}
 	h.cfg.Logger.Info("target set", "indicator", in.ID, "year", year, "user", user(c).Name)
+	return c.Redirect(Prefix+"/indicators?saved=1", fiber.StatusSeeOther)
+}
+
+// setBaseline replaces the value an indicator's progress is measured from and the year it was
+// measured, so a new programme needs no code change. Both fields are required; a refused form
+// is shown again as typed, with a message beside each wrong field.
+func (h *Handler) setBaseline(c *fiber.Ctx) error {
+	v := h.newView(c, "indicators")
+	form := baselineForm{Indicator: strings.Clone(c.FormValue("indicator")), Year: strings.Clone(c.FormValue("year")),
+		Value: strings.Clone(c.FormValue("value"))}
+	in, ok := indicator.ByID(form.Indicator)
+	year, yerr := strconv.Atoi(strings.TrimSpace(form.Year))
+	if yerr != nil || year < 1990 || year > 2100 {
+		form.YearError = v.T("dash.baseline_year_invalid")
+	}
+	value, verr := optionalNumber(form.Value)
+	switch {
+	case verr != nil:
+		form.ValueError = v.T(numberErrorKey(verr))
+	case value == nil:
+		form.ValueError = v.T("dash.number_invalid")
+	case ok && in.Percent && *value > 100:
+		form.ValueError = v.T("dash.number_percent")
+	}
+	if !ok || form.YearError != "" || form.ValueError != "" {
+		h.cfg.Logger.Info("baseline refused", "indicator", form.Indicator, "user", user(c).Name,
+			"year_ok", form.YearError == "", "value_ok", form.ValueError == "")
+		d, err := h.indicatorsFor(c, v, string(unit.Nation))
+		if err != nil {
+			return h.serverError(c, err)
+		}
+		d.Error = v.T("dash.baseline_invalid")
+		if ok {
+			d.BaselineForm = form
+		}
+		v.Title, v.Data = v.T("dash.nav.indicators"), d
+		c.Status(fiber.StatusBadRequest)
+		return h.render(c, "indicators", v)
+	}
+	err := h.cfg.Store.SetBaseline(c.UserContext(), store.Baseline{Indicator: in.ID, Year: year, Value: *value})
+	if errors.Is(err, store.ErrInvalid) {
+		return h.fail(c, fiber.StatusBadRequest, "dash.baseline_invalid")
+	}
+	if err != nil {
+		return h.serverError(c, fmt.Errorf("set baseline %s %d: %w", in.ID, year, err))
+	}
+	h.cfg.Logger.Info("baseline set", "indicator", in.ID, "year", year, "user", user(c).Name)
 	return c.Redirect(Prefix+"/indicators?saved=1", fiber.StatusSeeOther)
 }
 

@@ -24,6 +24,16 @@ type compareRow struct {
 	NowV, PrvV int64
 }
 
+// reportKPI is one indicator in the year of the report, with the baseline it is measured from.
+type reportKPI struct {
+	indicatorYear
+	ID           string
+	Name         string
+	Percent      bool
+	Baseline     float64
+	BaselineYear int
+}
+
 type placeRow struct {
 	Name     string
 	Events   string
@@ -40,9 +50,7 @@ type reportData struct {
 	PrevLabel string
 	Plan      planData
 	Changes   []compareRow
-	KPIs      []indicatorYear
-	KPINames  []string
-	KPIPct    []bool
+	KPIs      []reportKPI
 	Groups    []compareRow
 	Knowledge []compareRow
 	Coverage  []compareRow
@@ -142,9 +150,10 @@ func (h *Handler) report(c *fiber.Ctx) error {
 	}
 	k := api.Judge(code, year, now, targets, baselines)
 	for i, x := range k.Indicators {
-		d.KPIs = append(d.KPIs, indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status})
-		d.KPINames = append(d.KPINames, v.T("indicator."+x.ID))
-		d.KPIPct = append(d.KPIPct, indicator.All[i].Percent)
+		d.KPIs = append(d.KPIs, reportKPI{
+			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status},
+			ID:            x.ID, Name: v.T("indicator." + x.ID), Percent: indicator.All[i].Percent,
+			Baseline: x.Baseline, BaselineYear: x.BaselineYear})
 	}
 	// Which places worked: the units below with the most people reached, and reach per event.
 	leaves, err := h.leafTotals(ctx, year, p)
