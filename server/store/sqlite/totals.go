@@ -84,23 +84,9 @@ func (db *DB) Totals(ctx context.Context, code string, year, month int) (tally.V
 	return v, nil
 }
 
-// TotalsByLeaf implements store.Store.
+// TotalsByLeaf implements store.Store: the whole-year rows (month 0) of every soum and district.
 func (db *DB) TotalsByLeaf(ctx context.Context, year int) (map[string]tally.Vector, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT unit, `+sumCols+` FROM totals WHERE year = ? AND month = 0 AND scope = 'leaf' GROUP BY unit`, year)
-	if err != nil {
-		return nil, fmt.Errorf("totals by leaf: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]tally.Vector{}
-	for rows.Next() {
-		var u string
-		v, err := scanVector(rows, &u)
-		if err != nil {
-			return nil, fmt.Errorf("scan totals: %w", err)
-		}
-		out[u] = v
-	}
-	return out, rows.Err()
+	return db.TotalsByLeafMonths(ctx, year, 0, 0)
 }
 
 // TotalsByMonth implements store.Store.
