@@ -33,7 +33,7 @@ func BenchmarkFirstSync10k(b *testing.B) {
 			b.Fatalf("pushed %d", res.Pushed)
 		}
 		if testing.Verbose() {
-			b.Logf("sync %d: %v; server log tail:\n%s", i, time.Since(t0), tail(srv.logs.String(), 3000))
+			b.Logf("sync %d: %v; server log tail:\n%s", i, time.Since(t0), srv.LogTail(3000))
 		}
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/sync")

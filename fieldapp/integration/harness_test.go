@@ -4,23 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"talbar/fieldapp/internal/servertest"
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/syncclient"
 	"talbar/shared/record"
@@ -29,184 +25,32 @@ import (
 	"talbar/syncproto/merge"
 )
 
-var (
-	serverBin string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) != "" {
 		os.Exit(crashChild())
 	}
-	dir, err := os.MkdirTemp("", "talbar-fieldapp-it-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	if _, err := os.Stat(filepath.Join(root, "server", "main.go")); err == nil {
-		serverBin = filepath.Join(dir, "talbar-server")
-		cmd := exec.Command("go", "build", "-o", serverBin, "talbar/server")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build server: %v\n%s", err, out)
-		}
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	servertest.Cleanup()
 	os.Exit(code)
 }
 
-// needServer fails the test when the server binary could not be built.
-func needServer(tb testing.TB) {
-	tb.Helper()
-	if serverBin == "" {
-		tb.Fatal("server/main.go not found: the integration tests need the server package")
-	}
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-}
-
-// server is the real server binary running on 127.0.0.1 with its own database file.
+// server is the real server binary running on 127.0.0.1 with its own database file
+// (fieldapp/internal/servertest).
 type server struct {
-	tb   testing.TB
-	DB   string
-	Addr string
-	URL  string
-	cmd  *exec.Cmd
-	logs *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func freeAddr(tb testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	*servertest.Server
 }
 
 // startServer runs the server on a free loopback port with a database in a temp dir.
 func startServer(tb testing.TB) *server {
 	tb.Helper()
-	needServer(tb)
-	s := &server{tb: tb, DB: filepath.Join(tb.TempDir(), "server.db"), Addr: freeAddr(tb), logs: &lockedBuffer{}}
-	s.URL = "http://" + s.Addr
-	s.Start()
-	tb.Cleanup(func() {
-		s.Stop()
-		if tb.Failed() {
-			tb.Logf("server log:\n%s", tail(s.logs.String(), 4000))
-		}
-	})
-	return s
+	return &server{servertest.Start(tb)}
 }
 
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
-// Start starts (or restarts) the server on its address and waits for /healthz.
-func (s *server) Start() {
-	s.tb.Helper()
-	s.cmd = exec.Command(serverBin, "serve", "--addr", s.Addr, "--db", s.DB)
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	if err := s.cmd.Start(); err != nil {
-		s.tb.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.URL + "/api/v1/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.tb.Fatalf("server did not become healthy:\n%s", s.logs.String())
-}
-
-// Stop ends the server gracefully (SIGTERM), so its database file is complete.
-func (s *server) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
-	s.cmd = nil
-}
-
-// Admin runs an admin command against the database and returns the last line of its output.
-func (s *server) Admin(args ...string) string {
-	s.tb.Helper()
-	args = append(args, "--db", s.DB)
-	out, err := exec.Command(serverBin, args...).Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		s.tb.Fatalf("server %v: %v %s", args, err, msg)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
-}
+func freeAddr(tb testing.TB) string { return servertest.FreeAddr(tb) }
 
 // Code creates an inspector (or officer) and returns its enrollment code.
 func (s *server) Code(name, unit, role string) string {
-	return s.Admin("inspector", "add", "--name", name, "--unit", unit, "--role", role)
-}
-
-// Totals asks GET /totals with a device's token.
-func (s *server) Totals(tb testing.TB, token string, year int, unit string) tally.Totals {
-	tb.Helper()
-	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/totals?year=%d&unit=%s", s.URL, year, unit), nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		tb.Fatalf("totals: %d %s", resp.StatusCode, b)
-	}
-	var t tally.Totals
-	if err := json.Unmarshal(b, &t); err != nil {
-		tb.Fatal(err)
-	}
-	return t
+	return s.AddNamedInspector(name, unit, role)
 }
 
 // device is one virtual tablet: a local store file and a sync client.

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,6 +28,7 @@ type RecordsScreen struct {
 	Unit         *codeSelect
 	Pending      *widget.Check
 	RejectedOnly *widget.Check
+	Outside      *widget.Check // also records an officer moved to another soum
 	Count        *widget.Label
 	List         *widget.List
 	UndoBar      *fyne.Container
@@ -62,6 +64,7 @@ func newRecordsScreen(u *UI) *RecordsScreen {
 	s.Unit = newCodeSelect(nil, nil, u.T("ui.records.all_units"), refresh)
 	s.Pending = widget.NewCheck(u.T("ui.records.pending"), func(bool) { refresh() })
 	s.RejectedOnly = widget.NewCheck(u.T("ui.records.rejected"), func(bool) { refresh() })
+	s.Outside = widget.NewCheck(u.T("ui.records.outside"), func(bool) { refresh() })
 	s.Count = widget.NewLabel("")
 	s.RejectedLink = widget.NewButtonWithIcon(u.T("ui.rejected.title"), theme.WarningIcon(), func() { u.Show(ScreenRejected) })
 	s.List = widget.NewList(
@@ -108,7 +111,7 @@ func newRecordsScreen(u *UI) *RecordsScreen {
 		s.Search,
 		container.NewGridWithColumns(2, s.From, s.To),
 		container.NewGridWithColumns(2, s.Kind, s.Unit),
-		container.NewHBox(s.Pending, s.RejectedOnly),
+		container.New(layout.NewRowWrapLayout(), s.Pending, s.RejectedOnly, s.Outside),
 	)
 	top := container.NewVBox(heading(u.T("ui.records.title")), s.filters, s.UndoBar,
 		container.NewBorder(nil, nil, nil, s.RejectedLink, s.Count))
@@ -143,6 +146,9 @@ func (s *RecordsScreen) subtitle(r localstore.Record) string {
 		parts = append(parts, s.u.label("target_group", g))
 	}
 	parts = append(parts, s.u.T("ui.state."+r.SyncState))
+	if r.Outside {
+		parts = append(parts, s.u.T("ui.state.outside"))
+	}
 	return strings.Join(parts, " · ")
 }
 
@@ -160,7 +166,7 @@ func reachedTotal(raw json.RawMessage) int64 {
 // Filter is the store filter the screen's controls set.
 func (s *RecordsScreen) Filter() localstore.Filter {
 	f := localstore.Filter{Text: strings.TrimSpace(s.Search.Text), Unit: s.Unit.code(),
-		Pending: s.Pending.Checked, Rejected: s.RejectedOnly.Checked, Limit: 500}
+		Pending: s.Pending.Checked, Rejected: s.RejectedOnly.Checked, IncludeOutside: s.Outside.Checked, Limit: 500}
 	if t := strings.TrimSpace(s.From.Text); validDate(t) {
 		f.From = t
 	}
@@ -238,13 +244,15 @@ func (s *RecordsScreen) Undo() {
 	s.u.afterSave()
 }
 
-// DetailScreen shows every field of one record with its labels, and offers edit and delete.
+// DetailScreen shows every field of one record with its labels, and offers edit and delete. A
+// record an officer moved to another soum is shown read-only, with a note saying where it went.
 type DetailScreen struct {
 	u       *UI
 	content fyne.CanvasObject
 
 	Record       localstore.Record
 	Title        *widget.Label
+	Moved        *widget.Label // the note on a record moved out of the inspector's soum
 	Body         *fyne.Container
 	EditButton   *widget.Button
 	DeleteButton *widget.Button
@@ -254,13 +262,16 @@ type DetailScreen struct {
 func newDetailScreen(u *UI) *DetailScreen {
 	d := &DetailScreen{u: u}
 	d.Title = heading("")
+	d.Moved = wrapLabel("")
+	d.Moved.Importance = widget.WarningImportance
+	d.Moved.Hide()
 	d.Body = container.NewVBox()
 	d.EditButton = widget.NewButtonWithIcon(u.T("ui.action.edit"), theme.DocumentCreateIcon(), d.Edit)
 	d.DeleteButton = widget.NewButtonWithIcon(u.T("ui.action.delete"), theme.DeleteIcon(), d.Delete)
 	d.DeleteButton.Importance = widget.DangerImportance
 	d.BackButton = widget.NewButtonWithIcon(u.T("ui.action.back"), theme.NavigateBackIcon(), func() { u.Show(ScreenRecords) })
 	buttons := container.NewHBox(d.BackButton, d.EditButton, d.DeleteButton)
-	d.content = container.NewBorder(container.NewPadded(container.NewVBox(buttons, d.Title)), nil, nil, nil,
+	d.content = container.NewBorder(container.NewPadded(container.NewVBox(buttons, d.Title, d.Moved)), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(d.Body)))
 	return d
 }
@@ -270,6 +281,17 @@ func (d *DetailScreen) Set(r localstore.Record) {
 	d.Record = r
 	u := d.u
 	d.Title.SetText(u.Records.title(r))
+	if r.Outside {
+		d.Moved.SetText(u.T("ui.detail.moved", u.unitName(r.Unit)))
+		d.Moved.Show()
+		d.EditButton.Hide()
+		d.DeleteButton.Hide()
+	} else {
+		d.Moved.SetText("")
+		d.Moved.Hide()
+		d.EditButton.Show()
+		d.DeleteButton.Show()
+	}
 	d.Body.RemoveAll()
 	add := func(label, value string) {
 		if value == "" {
@@ -352,13 +374,38 @@ func joinLabels(u *UI, list string, codes []string) string {
 	return strings.Join(out, ", ")
 }
 
-// Edit opens the record's form with its values.
+// Edit opens the record's form with its values, read again: a sync may have moved it meanwhile.
 func (d *DetailScreen) Edit() {
-	openForm(d.u, d.Record)
+	u := d.u
+	r, err := u.cfg.Store.FindRecordByID(u.ctx(), d.Record.ID)
+	if err != nil {
+		u.log.Error("read record for edit", "id", d.Record.ID, "err", err)
+		u.inform(u.T("ui.error.title"), u.errText(err))
+		return
+	}
+	if r.Outside {
+		d.refuseOutside(r)
+		return
+	}
+	openForm(u, r)
 }
 
-// openForm opens the form of a record's entity, filled for editing.
+// refuseOutside shows r read-only and says why it cannot be changed here.
+func (d *DetailScreen) refuseOutside(r localstore.Record) {
+	d.u.log.Info("record moved out of scope is read-only", "id", r.ID, "unit", r.Unit)
+	d.Set(r)
+	d.u.Show(ScreenDetail)
+	d.u.inform(d.u.T("ui.error.title"), d.u.errText(localstore.ErrOutsideScope))
+}
+
+// openForm opens the form of a record's entity, filled for editing; a record moved out of the
+// inspector's soum is read-only, so its detail is shown instead.
 func openForm(u *UI, r localstore.Record) {
+	if r.Outside {
+		u.Detail.Set(r)
+		u.Show(ScreenDetail)
+		return
+	}
 	if r.Entity == record.EntitySurvey {
 		u.Survey.Load(r)
 		u.Show(ScreenSurvey)
@@ -370,6 +417,10 @@ func openForm(u *UI, r localstore.Record) {
 
 // Delete asks for confirmation, deletes (a tombstone that syncs) and offers undo in the list.
 func (d *DetailScreen) Delete() {
+	if d.Record.Outside {
+		d.refuseOutside(d.Record)
+		return
+	}
 	id := d.Record.ID
 	d.u.confirm(d.u.T("ui.delete.title"), d.u.T("ui.delete.question"), d.u.T("ui.action.delete"), func() {
 		d.DeleteNow(id)

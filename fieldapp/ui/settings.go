@@ -2,12 +2,15 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"talbar/fieldapp/syncclient"
 )
 
 // SettingsScreen holds the language, the server address with re-enrollment, and the about box.
@@ -76,6 +79,9 @@ func (s *SettingsScreen) Refresh() {
 
 // Reenroll enrolls the device again, possibly with another server: a revoked device, a new
 // inspector, or headquarters moving its server. Records and the outbox are kept and sent there.
+// When changes still wait to be sent to the current server and the address is another one, the
+// client refuses before spending the code; the inspector is asked whether those changes should go
+// to the new server instead, and enrolling is forced on yes.
 func (s *SettingsScreen) Reenroll() {
 	u := s.u
 	server, code := strings.TrimSpace(s.Server.Text), strings.TrimSpace(s.Code.Text)
@@ -87,19 +93,34 @@ func (s *SettingsScreen) Reenroll() {
 	if !strings.Contains(server, "://") {
 		server = "https://" + server
 	}
+	s.enroll(server, code, false)
+}
+
+// enroll enrolls with server in the background; force sends the pending changes to it.
+func (s *SettingsScreen) enroll(server, code string, force bool) {
+	u := s.u
 	s.EnrollButton.Disable()
 	s.EnrollMessage.Importance = widget.MediumImportance
 	s.EnrollMessage.SetText(u.T("ui.enroll.running"))
 	u.goBackground(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		_, err := u.cfg.Client.Enroll(ctx, server, code, u.cfg.DeviceName, u.cfg.Platform)
+		enroll := u.cfg.Client.Enroll
+		if force {
+			enroll = u.cfg.Client.EnrollForce
+		}
+		_, err := enroll(ctx, server, code, u.cfg.DeviceName, u.cfg.Platform)
 		fyne.DoAndWait(func() {
 			s.EnrollButton.Enable()
 			if err != nil {
-				u.log.Warn("re-enroll failed", "err", err)
 				s.EnrollMessage.Importance = widget.DangerImportance
 				s.EnrollMessage.SetText(u.errText(err))
+				if !force && errors.Is(err, syncclient.ErrPendingChanges) {
+					u.log.Info("re-enroll with another server while changes are pending: asking", "server", server)
+					s.confirmMove(server, code)
+					return
+				}
+				u.log.Warn("re-enroll failed", "force", force, "err", err)
 				return
 			}
 			s.Code.SetText("")
@@ -112,5 +133,20 @@ func (s *SettingsScreen) Reenroll() {
 			u.Records.Unit.codes = nil
 			u.SyncNow()
 		})
+	})
+}
+
+// confirmMove asks whether the changes not yet sent to the current server should go to the new
+// one, and enrolls with it anyway on yes.
+func (s *SettingsScreen) confirmMove(server, code string) {
+	u := s.u
+	msg := u.T("fieldapp.sync.pending_changes")
+	if pending, _, err := u.cfg.Store.Counts(u.ctx()); err != nil {
+		u.log.Error("count pending changes", "err", err)
+	} else {
+		msg = u.T("ui.settings.move_question", pending, server)
+	}
+	u.confirm(u.T("ui.settings.move_title"), msg, u.T("ui.settings.move_confirm"), func() {
+		s.enroll(server, code, true)
 	})
 }

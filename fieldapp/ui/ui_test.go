@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"talbar/fieldapp/internal/servertest"
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/syncclient"
 	"talbar/shared/i18n"
@@ -426,7 +427,7 @@ func otherAimagSoum(t *testing.T, e *env) string {
 	return ""
 }
 
-func enrollThroughScreen(t *testing.T, e *env, srv *testServer, code string) {
+func enrollThroughScreen(t *testing.T, e *env, srv *servertest.Server, code string) {
 	t.Helper()
 	e.ui.Show(ScreenEnroll)
 	s := e.ui.Enroll
@@ -457,10 +458,10 @@ func TestEnrollmentMessages(t *testing.T) {
 	if got, want := try(srv.URL, "WRONG-CODE"), catalog.T(i18n.MN, "fieldapp.sync.code_unknown"); got != want {
 		t.Fatalf("wrong code: %q, want %q", got, want)
 	}
-	if got, want := try("http://"+freeAddr(t), "X"), catalog.T(i18n.MN, "fieldapp.sync.unreachable"); got != want {
+	if got, want := try("http://"+servertest.FreeAddr(t), "X"), catalog.T(i18n.MN, "fieldapp.sync.unreachable"); got != want {
 		t.Fatalf("no connection: %q, want %q", got, want)
 	}
-	code := srv.Code(t, "Болд", "MN6501")
+	code := srv.AddNamedInspector("Болд", "MN6501", "inspector")
 	if try(srv.URL, code); e.ui.Current() != ScreenHome {
 		t.Fatalf("good code: %q", s.Message.Text)
 	}
@@ -479,7 +480,7 @@ func TestEnrollmentMessages(t *testing.T) {
 func TestRejectedChangesShowServerReason(t *testing.T) {
 	srv := startServer(t)
 	e := newEnv(t, i18n.MN, laptop)
-	enrollThroughScreen(t, e, srv, srv.Code(t, "Сараа", "MN6501"))
+	enrollThroughScreen(t, e, srv, srv.AddNamedInspector("Сараа", "MN6501", "inspector"))
 	ctx := context.Background()
 	// The form offers only the inspector's own soum; a record filed elsewhere (here written to the
 	// store directly) is what the server refuses.
@@ -536,7 +537,7 @@ func TestRejectedChangesShowServerReason(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	srv := startServer(t)
 	e := newEnv(t, i18n.MN, laptop)
-	enrollThroughScreen(t, e, srv, srv.Code(t, "Дорж", "MN6501"))
+	enrollThroughScreen(t, e, srv, srv.AddNamedInspector("Дорж", "MN6501", "inspector"))
 	ctx := context.Background()
 	enr, err := e.db.Enrollment(ctx)
 	if err != nil {
