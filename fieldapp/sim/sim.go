@@ -46,9 +46,9 @@ func Day(rng *rand.Rand, date time.Time) []Planned {
 }
 
 var places = map[string][]string{
-	record.KindHerderMeeting: {"Багийн төв", "Өвөлжөө", "Хаваржаа", "Bagh centre", "Winter camp", "Spring camp"},
-	record.KindMarketDay:     {"Сумын төвийн зах", "Худалдааны төв", "Soum market", "Trade centre"},
-	record.KindOpenDay:       {"Сумын Засаг даргын тамгын газар", "Соёлын төв", "Soum office", "Culture centre"},
+	record.KindHerderMeeting: {"Багийн төв", "Өвөлжөө", "Хаваржаа", "Намаржаа", "Ноос хүлээн авах цэг"},
+	record.KindMarketDay:     {"Сумын төвийн зах", "Худалдааны төв", "Хүнсний зах", "Авто зах"},
+	record.KindOpenDay:       {"Сумын Засаг даргын тамгын газар", "Соёлын төв", "Сургууль", "Сумын эмнэлэг"},
 }
 
 // Event returns the fields of a plausible event of kind in unit on date.
