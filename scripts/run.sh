@@ -32,7 +32,7 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -f fieldapp/main.go ]; then
 	if [ -f data/fieldapp/talbar.db ]; then
 		./bin/talbar --server "http://$addr" --data data/fieldapp || true
 	else
-		code=$(./bin/talbar-server inspector add --db "$db" --name "Demo inspector" --unit MN6501 | tail -n 1)
+		code=$(./bin/talbar-server inspector add --db "$db" --name "Туршилтын байцаагч" --unit MN6501 | tail -n 1)
 		./bin/talbar --server "http://$addr" --code "$code" --data data/fieldapp || true
 	fi
 else
