@@ -329,3 +329,47 @@ func TestLegacyRecordJSONReads(t *testing.T) {
 		t.Fatalf("legacy record: %+v %v", r, err)
 	}
 }
+
+// A form saves against what it loaded: a field pulled from another device while the form was open,
+// and not edited in it, keeps the pulled value.
+func TestSaveWithBaseKeepsPulledField(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "", localstore.Options{})
+	db.SaveEnrollment(ctx, "http://x", syncproto.EnrollResponse{DeviceID: "dev-1", Token: "t", ServerEpoch: "e1"})
+	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	pend, _ := db.PendingChanges(ctx, 10)
+	db.Acknowledge(ctx, syncproto.PushResponse{Accepted: []string{pend[0].ID}})
+	// The form opens the record.
+	loaded, err := db.FindRecordByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := map[string]any{}
+	for k, v := range loaded.Values {
+		form[k] = v
+	}
+	// Meanwhile a pull brings another device's newer place.
+	next := db.Clock().Next().String()
+	if _, err := db.ApplyPull(ctx, "", syncproto.PullResponse{Cursor: "1", Changes: []syncproto.Change{{ID: "c2", Entity: "event",
+		RecordID: id, Op: "upsert", HLC: next, DeviceID: "dev-2", Fields: map[string]json.RawMessage{"place": json.RawMessage(`"Officer's place"`)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	form["consultations"] = 5
+	mustSave(t, db, localstore.Draft{ID: id, Fields: form, Base: loaded.Values})
+	pend, _ = db.PendingChanges(ctx, 10)
+	if len(pend) != 1 || fmt.Sprint(keys(pend[0].Fields)) != "[consultations]" {
+		t.Fatalf("change=%+v", pend)
+	}
+	r, _ := db.FindRecordByID(ctx, id)
+	if got := record.Str(r.Values, "place"); got != "Officer's place" {
+		t.Fatalf("place=%q", got)
+	}
+	// An edit of a field back to what is stored sends nothing; an edit away from Base does.
+	form["place"] = "Officer's place"
+	form["notes"] = "met at the school"
+	mustSave(t, db, localstore.Draft{ID: id, Fields: form, Base: loaded.Values})
+	pend, _ = db.PendingChanges(ctx, 10)
+	if len(pend) != 2 || fmt.Sprint(keys(pend[1].Fields)) != "[notes]" {
+		t.Fatalf("second change=%+v", pend)
+	}
+}

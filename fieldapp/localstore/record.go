@@ -45,10 +45,19 @@ type Record struct {
 // Draft is what a form saves: the fields it sets. Fields not named keep their value; a nil value
 // (JSON null) clears an optional field. Values are anything encoding/json encodes, including
 // json.RawMessage.
+//
+// Base is what the form loaded: the record's values when it was opened (Record.Values; a field
+// absent from Base was empty). When Base is non-nil, a field of Fields counts as edited only when
+// its value differs from Base, not from what is stored now: a field another device changed by a
+// pull while the form was open, and that the inspector did not touch, keeps the pulled value
+// instead of being reverted to the one the form loaded. A field that differs from Base but already
+// equals the stored value is not sent either. Leave Base nil for a new record, or to compare with
+// the stored values as before.
 type Draft struct {
 	Entity string // record.EntityEvent or record.EntitySurvey; may be empty for an existing record
 	ID     string // empty for a new record, which gets a UUIDv7
 	Fields map[string]any
+	Base   map[string]json.RawMessage
 }
 
 // Save validates d with shared/record and writes the record and its outbox change in one
@@ -65,7 +74,14 @@ func (db *DB) Save(ctx context.Context, d Draft) (string, []record.Problem, erro
 		}
 		fields[k] = compact(b)
 	}
-	return db.save(ctx, d.Entity, d.ID, fields)
+	var base map[string]json.RawMessage
+	if d.Base != nil {
+		base = make(map[string]json.RawMessage, len(d.Base))
+		for k, v := range d.Base {
+			base[k] = compact(v)
+		}
+	}
+	return db.save(ctx, d.Entity, d.ID, fields, base)
 }
 
 // Delete marks a record deleted (a tombstone that syncs like any field).
@@ -86,7 +102,7 @@ func (db *DB) setDeleted(ctx context.Context, id string, del bool) error {
 	if del {
 		v = json.RawMessage("true")
 	}
-	_, problems, err := db.save(ctx, "", id, map[string]json.RawMessage{record.FieldDeleted: v})
+	_, problems, err := db.save(ctx, "", id, map[string]json.RawMessage{record.FieldDeleted: v}, nil)
 	if err != nil {
 		return err
 	}
@@ -97,7 +113,8 @@ func (db *DB) setDeleted(ctx context.Context, id string, del bool) error {
 	return nil
 }
 
-func (db *DB) save(ctx context.Context, entity, id string, fields map[string]json.RawMessage) (string, []record.Problem, error) {
+// save writes fields; base, when not nil, is what the form loaded (see Draft.Base).
+func (db *DB) save(ctx context.Context, entity, id string, fields, base map[string]json.RawMessage) (string, []record.Problem, error) {
 	if id == "" {
 		u, err := uuid.NewV7()
 		if err != nil {
@@ -136,8 +153,10 @@ func (db *DB) save(ctx context.Context, entity, id string, fields map[string]jso
 		values := cur.Values()
 		changed := map[string]json.RawMessage{}
 		for k, v := range fields {
-			old, has := values[k]
-			if isNull(v) && !has || has && bytes.Equal(old, v) {
+			if base != nil && sameValue(base, k, v) {
+				continue // not edited in the form: whatever is stored now stays
+			}
+			if sameValue(values, k, v) {
 				continue
 			}
 			changed[k] = v
@@ -156,7 +175,7 @@ func (db *DB) save(ctx context.Context, entity, id string, fields map[string]jso
 				if _, ok := changed[name]; ok {
 					continue
 				}
-				if v, ok := fields[name]; ok {
+				if v, ok := fields[name]; ok && base == nil {
 					changed[name] = v
 				} else if v, ok := values[name]; ok {
 					changed[name] = v
@@ -227,6 +246,15 @@ func coversRequired(entity string, fields map[string]json.RawMessage) bool {
 		}
 	}
 	return true
+}
+
+// sameValue reports whether values holds v for field k, an absent field holding null.
+func sameValue(values map[string]json.RawMessage, k string, v json.RawMessage) bool {
+	old, has := values[k]
+	if !has || isNull(old) {
+		return isNull(v)
+	}
+	return bytes.Equal(old, v)
 }
 
 func isNull(v json.RawMessage) bool {
