@@ -72,13 +72,13 @@ func (db *DB) Save(ctx context.Context, d Draft) (string, []record.Problem, erro
 		if err != nil {
 			return "", nil, fmt.Errorf("save: field %s: %w", k, err)
 		}
-		fields[k] = compact(b)
+		fields[k] = merge.Compact(b)
 	}
 	var base map[string]json.RawMessage
 	if d.Base != nil {
 		base = make(map[string]json.RawMessage, len(d.Base))
 		for k, v := range d.Base {
-			base[k] = compact(v)
+			base[k] = merge.Compact(v)
 		}
 	}
 	return db.save(ctx, d.Entity, d.ID, fields, base)
@@ -260,14 +260,6 @@ func sameValue(values map[string]json.RawMessage, k string, v json.RawMessage) b
 func isNull(v json.RawMessage) bool {
 	t := bytes.TrimSpace(v)
 	return len(t) == 0 || bytes.Equal(t, []byte("null"))
-}
-
-func compact(v []byte) json.RawMessage {
-	var b bytes.Buffer
-	if err := json.Compact(&b, v); err != nil {
-		return append(json.RawMessage(nil), v...)
-	}
-	return b.Bytes()
 }
 
 func decodeMerged(data string) (merge.Record, error) {

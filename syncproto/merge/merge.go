@@ -53,7 +53,7 @@ func Apply(r *Record, c syncproto.Change, device string) bool {
 		r.ID, r.Entity = c.RecordID, c.Entity
 	}
 	set := func(name string, v json.RawMessage) bool {
-		nf := Field{V: compact(v), H: c.HLC, D: device}
+		nf := Field{V: Compact(v), H: c.HLC, D: device}
 		old, ok := r.Fields[name]
 		if ok && !nf.beats(old) {
 			return false
@@ -80,8 +80,9 @@ func Apply(r *Record, c syncproto.Change, device string) bool {
 	return changed
 }
 
-// compact gives every value one byte form, so equal values from different encoders merge alike.
-func compact(v json.RawMessage) json.RawMessage {
+// Compact gives every value one byte form, so equal values from different encoders merge alike.
+// A value that is not valid JSON comes back unchanged.
+func Compact(v json.RawMessage) json.RawMessage {
 	if isCompact(v) {
 		return v
 	}
@@ -309,7 +310,7 @@ func EncodeFields(fields map[string]json.RawMessage) []byte {
 		if v := fields[k]; len(v) == 0 {
 			b = append(b, "null"...)
 		} else {
-			b = append(b, compact(v)...)
+			b = append(b, Compact(v)...)
 		}
 	}
 	return append(b, '}')
