@@ -27,4 +27,7 @@ var (
 	ErrNotRejected    = &Error{"not_rejected", "only a rejected change can be discarded"}
 	ErrUnknownEntity  = &Error{"unknown_entity", "unknown kind of record"}
 	ErrOutsideScope   = &Error{"outside_scope", "the record was moved to a unit outside this device's scope"}
+	// ErrNotApplied: a save whose every field holds a value that orders after the edit (a newer
+	// hlc the clock could not move past); nothing is written.
+	ErrNotApplied = &Error{"not_applied", "the record holds newer values than this edit; nothing was saved"}
 )

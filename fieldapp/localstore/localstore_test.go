@@ -18,6 +18,7 @@ import (
 	"talbar/shared/record"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
+	"talbar/syncproto/merge"
 )
 
 // The store is the sync client's outbox.
@@ -371,5 +372,85 @@ func TestSaveWithBaseKeepsPulledField(t *testing.T) {
 	pend, _ = db.PendingChanges(ctx, 10)
 	if len(pend) != 2 || fmt.Sprint(keys(pend[1].Fields)) != "[notes]" {
 		t.Fatalf("second change=%+v", pend)
+	}
+}
+
+// A field pulled from a device whose clock runs a year ahead (server_hlc does not move past it)
+// is still overwritten by a later local edit: the edit follows what the inspector saw.
+func TestEditAfterFutureChangeWins(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "", localstore.Options{})
+	db.SaveEnrollment(ctx, "http://x", syncproto.EnrollResponse{DeviceID: "dev-1", Token: "t", ServerEpoch: "e1"})
+	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	ahead := hlc.New(time.Now().AddDate(1, 0, 0).UnixMilli(), 0).String()
+	if _, err := db.ApplyPull(ctx, "", syncproto.PullResponse{Cursor: "1", ServerHLC: hlc.New(time.Now().UnixMilli(), 0).String(),
+		Changes: []syncproto.Change{{ID: "c2", Entity: "event", RecordID: id, Op: "upsert", HLC: ahead, DeviceID: "dev-2",
+			Fields: map[string]json.RawMessage{"place": json.RawMessage(`"Future place"`)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Clock().Last().String(); got < ahead {
+		t.Fatalf("clock %s not past pulled %s", got, ahead)
+	}
+	mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"place": "Inspector's place"}})
+	r, _ := db.FindRecordByID(ctx, id)
+	if got := record.Str(r.Values, "place"); got != "Inspector's place" {
+		t.Fatalf("place=%q", got)
+	}
+}
+
+// Save observes the hlc of each field it replaces even when the clock never saw it (a record
+// pulled by an older version of the app), and refuses with ErrNotApplied a save that could not win.
+func TestSaveObservesReplacedFields(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f.db")
+	db := mustOpen(t, path, localstore.Options{})
+	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	db.Close()
+	ahead := hlc.New(time.Now().AddDate(1, 0, 0).UnixMilli(), 0).String()
+	setHLC(t, path, id, map[string]string{"place": ahead, "notes": "g000000000000000"})
+	db = mustOpen(t, path, localstore.Options{})
+	mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"place": "Inspector's place"}})
+	r, _ := db.FindRecordByID(ctx, id)
+	if got := record.Str(r.Values, "place"); got != "Inspector's place" {
+		t.Fatalf("place=%q", got)
+	}
+	// A field stamped with an hlc no clock can pass (not even a valid one) cannot be overwritten:
+	// the save says so instead of reporting success.
+	_, _, err := db.Save(ctx, localstore.Draft{ID: id, Fields: map[string]any{"notes": "mine"}})
+	if !errors.Is(err, localstore.ErrNotApplied) {
+		t.Fatalf("save over an unbeatable field: %v", err)
+	}
+	if pend, _ := db.PendingChanges(ctx, 10); len(pend) != 2 {
+		t.Fatalf("pending=%d, want 2 (nothing written by the refused save)", len(pend))
+	}
+}
+
+// setHLC rewrites the hlc of some fields of a stored record, as an older app version or another
+// device's clock left them.
+func setHLC(t *testing.T, path, id string, hlcs map[string]string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var data string
+	if err := raw.QueryRow(`SELECT data FROM records WHERE id = ?`, id).Scan(&data); err != nil {
+		t.Fatal(err)
+	}
+	var r merge.Record
+	if err := json.Unmarshal([]byte(data), &r); err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range hlcs {
+		f, ok := r.Fields[name]
+		if !ok {
+			f = merge.Field{V: json.RawMessage(`"x"`), D: "dev-9"}
+		}
+		f.H = h
+		r.Fields[name] = f
+	}
+	if _, err := raw.Exec(`UPDATE records SET data = ? WHERE id = ?`, string(r.Marshal()), id); err != nil {
+		t.Fatal(err)
 	}
 }

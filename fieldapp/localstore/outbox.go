@@ -195,7 +195,10 @@ func (db *DB) observeTx(ctx context.Context, tx *sql.Tx, serverHLC string) error
 
 // ApplyPull merges one pull page and stores its cursor, reference data and the clock in one
 // transaction, so a crash leaves either the whole page applied or none of it. since is the cursor
-// the page was asked from; if the stored cursor moved meanwhile the page is refused.
+// the page was asked from; if the stored cursor moved meanwhile the page is refused. The clock
+// moves past server_hlc and past the hlc of every pulled change: a change stamped by a device
+// whose clock runs far ahead is not reflected in server_hlc, yet a local edit made after seeing
+// it must order after it.
 func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullResponse) (int, error) {
 	applied := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -225,6 +228,11 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 			if merge.Apply(r, c, c.DeviceID) {
 				dirty[c.RecordID] = true
 			}
+			if ts, err := hlc.Parse(c.HLC); err == nil {
+				// A local edit made after this must order after it, even when the writer's clock
+				// runs ahead of the server's (which does not move server_hlc past such changes).
+				db.clock.Observe(ts)
+			}
 			applied++
 		}
 		ids := make([]string, 0, len(dirty))
@@ -248,7 +256,10 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 		if err := setMeta(ctx, tx, keyCursor, page.Cursor); err != nil {
 			return err
 		}
-		return db.observeTx(ctx, tx, page.ServerHLC)
+		if ts, err := hlc.Parse(page.ServerHLC); err == nil {
+			db.clock.Observe(ts)
+		}
+		return db.persistClock(ctx, tx)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("apply pull page: %w", err)

@@ -15,6 +15,7 @@ import (
 
 	"talbar/shared/record"
 	"talbar/syncproto"
+	"talbar/syncproto/hlc"
 	"talbar/syncproto/merge"
 )
 
@@ -65,6 +66,10 @@ type Draft struct {
 // then). The change carries only the fields whose value differs from the stored one; a save that
 // changes nothing writes nothing. A save of a record with rejected changes supersedes them: the new
 // change carries their fields too, with the values the record now holds.
+//
+// The change's hlc orders after the hlc of every field it replaces (the clock observes them
+// first), so an edit made after seeing a value stamped by a clock far ahead still wins. Should it
+// still change nothing, Save writes nothing and returns ErrNotApplied.
 func (db *DB) Save(ctx context.Context, d Draft) (string, []record.Problem, error) {
 	fields := make(map[string]json.RawMessage, len(d.Fields))
 	for k, v := range d.Fields {
@@ -202,6 +207,16 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 		if err != nil {
 			return fmt.Errorf("new change id: %w", err)
 		}
+		// The edit causally follows every value the inspector saw: the clock moves past the hlc of
+		// each field it replaces, so an edit of a field pulled from a device whose clock runs far
+		// ahead still wins (the server's server_hlc does not move past such changes).
+		for name := range changed {
+			if f, ok := cur.Fields[name]; ok {
+				if ts, err := hlc.Parse(f.H); err == nil {
+					db.clock.Observe(ts)
+				}
+			}
+		}
 		ch := syncproto.Change{ID: cid.String(), Entity: entity, RecordID: id, Op: syncproto.OpUpsert,
 			HLC: db.clock.Next().String(), Fields: changed}
 		if len(rej) == 0 && len(changed) == 1 && string(changed[record.FieldDeleted]) == "true" {
@@ -217,7 +232,10 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 				before[name] = nil
 			}
 		}
-		merge.Apply(&cur, ch, dev)
+		if !merge.Apply(&cur, ch, dev) {
+			// Every field kept a value that orders after this edit: saying "saved" would be a lie.
+			return ErrNotApplied
+		}
 		for _, o := range rej {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq = ?`, o.seq); err != nil {
 				return fmt.Errorf("supersede rejected change: %w", err)

@@ -20,7 +20,8 @@ func TestErrorKeysTranslated(t *testing.T) {
 		keys = append(keys, (&syncclient.Error{Code: code}).Key())
 	}
 	for _, e := range []*localstore.Error{localstore.ErrNotFound, localstore.ErrNotEnrolled, localstore.ErrEntityMismatch,
-		localstore.ErrInvalidID, localstore.ErrNotRejected, localstore.ErrUnknownEntity, {Code: "invalid"}} {
+		localstore.ErrInvalidID, localstore.ErrNotRejected, localstore.ErrUnknownEntity, localstore.ErrOutsideScope,
+		localstore.ErrNotApplied, {Code: "invalid"}} {
 		keys = append(keys, e.Key())
 	}
 	for _, lang := range i18n.Langs {
