@@ -109,7 +109,9 @@ func (db *DB) deviceID(ctx context.Context, q querier) (string, error) {
 // the server hold the same writer for every field. When the device was enrolled with another server
 // (a different epoch), the state of every record is queued for it and the pull starts over; the
 // pending changes are folded into that state (ResendState), so everything they set goes to the new
-// server under its original hlc and writer. syncclient.Client.Enroll refuses to switch servers
+// server under its original hlc and writer. Enrolling on the same server under another device id,
+// unit or role (another inspector, or the same one moved) also starts the pull over and drops the
+// probe: the new identity's scope has its own history. syncclient.Client.Enroll refuses to switch servers
 // while changes are pending unless forced, so that they reach the server they were meant for.
 func (db *DB) SaveEnrollment(ctx context.Context, serverURL string, resp syncproto.EnrollResponse) error {
 	if resp.DeviceID == "" || resp.Token == "" {
@@ -124,6 +126,20 @@ func (db *DB) SaveEnrollment(ctx context.Context, serverURL string, resp syncpro
 		if err != nil {
 			return err
 		}
+		oldDev, err := db.meta(ctx, tx, keyDeviceID)
+		if err != nil {
+			return err
+		}
+		oldInsp, err := db.meta(ctx, tx, keyInspector)
+		if err != nil {
+			return err
+		}
+		var was syncproto.Inspector
+		_ = json.Unmarshal([]byte(oldInsp), &was)
+		// Another identity on the same server sees another scope: what the old one pulled says
+		// nothing of where the new one's log starts, and the probe was another device's change.
+		newIdentity := oldDev != "" && (oldDev != resp.DeviceID || was.UnitCode != resp.Inspector.UnitCode ||
+			was.Role != resp.Inspector.Role)
 		if err := db.adoptDeviceID(ctx, tx, resp.DeviceID); err != nil {
 			return err
 		}
@@ -142,19 +158,21 @@ func (db *DB) SaveEnrollment(ctx context.Context, serverURL string, resp syncpro
 				return err
 			}
 		}
-		switch {
-		case oldEpoch != "" && resp.ServerEpoch != "" && oldEpoch != resp.ServerEpoch:
+		newEpoch := oldEpoch != "" && resp.ServerEpoch != "" && oldEpoch != resp.ServerEpoch
+		if newEpoch {
 			n, err := db.queueState(ctx, tx, resp.DeviceID)
 			if err != nil {
 				return err
 			}
 			db.logger.Info("enrolled with another server: state queued", "records_changes", n)
-			// The probe names a change the old server took; the new one never had it.
+		}
+		if newEpoch || newIdentity {
+			// The probe names a change the old server took, or that another device wrote.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, keyProbe); err != nil {
 				return fmt.Errorf("drop probe: %w", err)
 			}
-			fallthrough
-		case oldURL != "" && oldURL != serverURL:
+		}
+		if newEpoch || newIdentity || oldURL != "" && oldURL != serverURL {
 			if err := setMeta(ctx, tx, keyCursor, ""); err != nil {
 				return err
 			}

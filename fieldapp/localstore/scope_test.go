@@ -170,3 +170,35 @@ func TestResendStateFoldsPending(t *testing.T) {
 		}
 	}
 }
+
+// Enrolling again on the same server as another device, unit or role starts the pull over and
+// drops the probe; enrolling again as the same identity keeps them.
+func TestReenrollOtherIdentityResetsCursor(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, dev, unit, role string
+		reset                 bool
+	}{
+		{"same identity", "dev-1", "MN6501", syncproto.RoleInspector, false},
+		{"other device", "dev-2", "MN6501", syncproto.RoleInspector, true},
+		{"other unit", "dev-1", "MN6504", syncproto.RoleInspector, true},
+		{"other role", "dev-1", "MN6501", syncproto.RoleOfficer, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := mustOpen(t, "", localstore.Options{})
+			enroll(t, db, "dev-1", "MN6501", syncproto.RoleInspector)
+			mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+			chs, _ := db.PendingChanges(ctx, 10)
+			db.Acknowledge(ctx, syncproto.PushResponse{Accepted: []string{chs[0].ID}})
+			if _, err := db.ApplyPull(ctx, "", syncproto.PullResponse{Cursor: "42"}); err != nil {
+				t.Fatal(err)
+			}
+			enroll(t, db, tc.dev, tc.unit, tc.role)
+			cur, _, _ := db.SyncState(ctx)
+			p, _ := db.Probe(ctx)
+			if got := cur == "" && p == nil; got != tc.reset {
+				t.Fatalf("cursor=%q probe=%v, want reset=%v", cur, p != nil, tc.reset)
+			}
+		})
+	}
+}
