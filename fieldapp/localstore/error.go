@@ -30,4 +30,6 @@ var (
 	// ErrNotApplied: a save whose every field holds a value that orders after the edit (a newer
 	// hlc the clock could not move past); nothing is written.
 	ErrNotApplied = &Error{"not_applied", "the record holds newer values than this edit; nothing was saved"}
+	// ErrResentState: Discard of state re-sent to a server that lost data (see DB.Discard).
+	ErrResentState = &Error{"resent_state", "re-sent state the server never received cannot be discarded; fix the record"}
 )

@@ -454,3 +454,62 @@ func setHLC(t *testing.T, path, id string, hlcs map[string]string) {
 		t.Fatal(err)
 	}
 }
+
+// State re-sent for a server that lost data cannot be discarded when the server refuses it: the
+// server never received those values, and discarding would show the record as synced. A save
+// fixes it instead, and a fix of it is re-sent state too. Databases written before the resent
+// column learn it from the change's before.
+func TestDiscardRefusesResentState(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		t.Run(map[bool]string{false: "new", true: "migrated"}[legacy], func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "f.db")
+			db := mustOpen(t, path, localstore.Options{})
+			db.SaveEnrollment(ctx, "http://x", syncproto.EnrollResponse{DeviceID: "dev-1", Token: "t", ServerEpoch: "e1"})
+			id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+			pend, _ := db.PendingChanges(ctx, 10)
+			db.Acknowledge(ctx, syncproto.PushResponse{Accepted: []string{pend[0].ID}})
+			// A plain edit, rejected: this one can be discarded.
+			mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"consultations": 3}})
+			pend, _ = db.PendingChanges(ctx, 10)
+			edit := pend[0].ID
+			db.Acknowledge(ctx, syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: edit, Code: syncproto.RejectInvalid}}})
+			if n, err := db.ResendState(ctx, "e2"); err != nil || n != 1 {
+				t.Fatalf("resend: %d %v", n, err)
+			}
+			pend, _ = db.PendingChanges(ctx, 10)
+			db.Acknowledge(ctx, syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: pend[0].ID, Code: syncproto.RejectOutOfScope}}})
+			if legacy {
+				db.Close()
+				raw, err := sql.Open("sqlite", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, q := range []string{`ALTER TABLE outbox DROP COLUMN resent`, `DELETE FROM schema_migrations WHERE version = 2`} {
+					if _, err := raw.Exec(q); err != nil {
+						t.Fatal(err)
+					}
+				}
+				raw.Close()
+				db = mustOpen(t, path, localstore.Options{})
+			}
+			rej, _ := db.Changes(ctx, localstore.StateRejected)
+			if len(rej) != 2 || rej[0].Resent || !rej[1].Resent {
+				t.Fatalf("rejected=%+v", rej)
+			}
+			if err := db.Discard(ctx, pend[0].ID); !errors.Is(err, localstore.ErrResentState) {
+				t.Fatalf("discard of re-sent state: %v", err)
+			}
+			if r, _ := db.FindRecordByID(ctx, id); r.SyncState != localstore.StateRejected {
+				t.Fatalf("state after refused discard: %s", r.SyncState)
+			}
+			// The fix supersedes both rejected changes and is itself re-sent state.
+			mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"unit": "MN6504"}})
+			pend, _ = db.PendingChanges(ctx, 10)
+			db.Acknowledge(ctx, syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: pend[0].ID, Code: syncproto.RejectOutOfScope}}})
+			if err := db.Discard(ctx, pend[0].ID); !errors.Is(err, localstore.ErrResentState) {
+				t.Fatalf("discard of a fix of re-sent state: %v", err)
+			}
+		})
+	}
+}

@@ -29,6 +29,9 @@ type Change struct {
 	Code     string // the server's rejection code (syncproto.Reject*), translation key "reject.<code>"
 	Message  string
 	Problems []record.Problem // field problems when Code is syncproto.RejectInvalid
+	// Resent is true for state re-sent to a server that lost data (or a fix of it): Discard refuses
+	// it with ErrResentState, so the screens should offer only to fix the record.
+	Resent bool
 }
 
 // Changes lists outbox entries in the given state ("" for all), oldest first.
@@ -44,7 +47,7 @@ func (db *DB) Changes(ctx context.Context, state string) ([]Change, error) {
 	out := make([]Change, 0, len(rows))
 	for _, o := range rows {
 		c := Change{ID: o.id, RecordID: o.recordID, Entity: o.entity, Op: o.op, HLC: o.hlc, Fields: o.fields,
-			State: o.state, Code: o.code, Message: o.message}
+			State: o.state, Code: o.code, Message: o.message, Resent: o.resent}
 		c.Created, _ = time.Parse(time.RFC3339Nano, o.created)
 		for _, p := range o.problems {
 			c.Problems = append(c.Problems, record.Problem{Field: p.Field, Code: p.Code, Message: p.Message})
@@ -364,7 +367,7 @@ func (db *DB) queueState(ctx context.Context, tx *sql.Tx, dev string) (int, erro
 						before[name] = &f
 					}
 				}
-				if err := insertOutbox(ctx, tx, g.Change, g.Device, now, before); err != nil {
+				if err := insertOutbox(ctx, tx, g.Change, g.Device, now, before, true); err != nil {
 					return 0, err
 				}
 				n++

@@ -171,8 +171,10 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 			return err
 		}
 		before := map[string]*merge.Field{}
-		create := !found
+		create, resent := !found, false
 		for _, o := range rej {
+			// A fix of re-sent state still carries values the server never held: so is the fix.
+			resent = resent || o.resent
 			for _, name := range o.names() {
 				if _, ok := before[name]; !ok {
 					before[name] = o.before[name]
@@ -244,7 +246,7 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 		if err := writeRecord(ctx, tx, &cur, StatePending); err != nil {
 			return err
 		}
-		if err := insertOutbox(ctx, tx, ch, dev, db.now(), before); err != nil {
+		if err := insertOutbox(ctx, tx, ch, dev, db.now(), before, resent); err != nil {
 			return err
 		}
 		return db.persistClock(ctx, tx)
@@ -392,6 +394,7 @@ type outboxRow struct {
 	message  string
 	problems []syncproto.Problem
 	before   map[string]*merge.Field
+	resent   bool // re-sent state: the values it replaced are its own (see Discard)
 }
 
 // names are the fields the change sets, the tombstone for a delete.
@@ -407,13 +410,13 @@ func (o outboxRow) names() []string {
 	return out
 }
 
-const outboxCols = `seq, id, record_id, entity, op, hlc, fields, device_id, created_at, state, code, message, problems, before`
+const outboxCols = `seq, id, record_id, entity, op, hlc, fields, device_id, created_at, state, code, message, problems, before, resent`
 
 func scanOutbox(rows *sql.Rows) (outboxRow, error) {
 	var o outboxRow
 	var fields, problems, before string
 	if err := rows.Scan(&o.seq, &o.id, &o.recordID, &o.entity, &o.op, &o.hlc, &fields, &o.device, &o.created,
-		&o.state, &o.code, &o.message, &problems, &before); err != nil {
+		&o.state, &o.code, &o.message, &problems, &before, &o.resent); err != nil {
 		return o, fmt.Errorf("scan outbox: %w", err)
 	}
 	if err := json.Unmarshal([]byte(fields), &o.fields); err != nil {
@@ -447,7 +450,7 @@ func rejectedOf(ctx context.Context, q querier, recordID string) ([]outboxRow, e
 	return queryOutbox(ctx, q, `WHERE record_id = ? AND state = 'rejected' ORDER BY seq`, recordID)
 }
 
-func insertOutbox(ctx context.Context, tx querier, ch syncproto.Change, device string, at time.Time, before map[string]*merge.Field) error {
+func insertOutbox(ctx context.Context, tx querier, ch syncproto.Change, device string, at time.Time, before map[string]*merge.Field, resent bool) error {
 	fields := []byte("{}")
 	if len(ch.Fields) > 0 {
 		fields, _ = json.Marshal(ch.Fields)
@@ -456,9 +459,9 @@ func insertOutbox(ctx context.Context, tx querier, ch syncproto.Change, device s
 	if before == nil {
 		b = []byte("{}")
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, record_id, entity, op, hlc, fields, device_id, created_at, before)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ch.ID, ch.RecordID, ch.Entity, ch.Op, ch.HLC, string(fields), device,
-		at.UTC().Format(time.RFC3339Nano), string(b)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, record_id, entity, op, hlc, fields, device_id, created_at, before, resent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ch.ID, ch.RecordID, ch.Entity, ch.Op, ch.HLC, string(fields), device,
+		at.UTC().Format(time.RFC3339Nano), string(b), resent); err != nil {
 		return fmt.Errorf("insert outbox: %w", err)
 	}
 	return nil
@@ -467,6 +470,13 @@ func insertOutbox(ctx context.Context, tx querier, ch syncproto.Change, device s
 // Discard drops a rejected change the inspector chose not to fix. The fields it set go back to
 // what they held before it, unless a newer change has overwritten them since; a record the server
 // never received and that has nothing else left is removed.
+//
+// Re-sent state (Change.Resent: queued for a server that lost data, or a save that superseded
+// such a change) is refused with ErrResentState: the values it carries are the record's own,
+// which the server never received, so dropping it would leave the device showing the record as
+// synced while the server lacks it. The inspector fixes the record and saves it instead (the save
+// supersedes the rejected change). Refusing was chosen over re-queuing the state: the server
+// answered a permanent problem, so the same state would only be rejected again.
 func (db *DB) Discard(ctx context.Context, changeID string) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := queryOutbox(ctx, tx, `WHERE id = ?`, changeID)
@@ -479,6 +489,9 @@ func (db *DB) Discard(ctx context.Context, changeID string) error {
 		o := rows[0]
 		if o.state != StateRejected {
 			return ErrNotRejected
+		}
+		if o.resent {
+			return ErrResentState
 		}
 		r, _, found, err := loadRecord(ctx, tx, o.recordID)
 		if err != nil {

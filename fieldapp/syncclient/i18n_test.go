@@ -21,7 +21,7 @@ func TestErrorKeysTranslated(t *testing.T) {
 	}
 	for _, e := range []*localstore.Error{localstore.ErrNotFound, localstore.ErrNotEnrolled, localstore.ErrEntityMismatch,
 		localstore.ErrInvalidID, localstore.ErrNotRejected, localstore.ErrUnknownEntity, localstore.ErrOutsideScope,
-		localstore.ErrNotApplied, {Code: "invalid"}} {
+		localstore.ErrNotApplied, localstore.ErrResentState, {Code: "invalid"}} {
 		keys = append(keys, e.Key())
 	}
 	for _, lang := range i18n.Langs {
