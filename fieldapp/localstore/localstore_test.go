@@ -513,3 +513,30 @@ func TestDiscardRefusesResentState(t *testing.T) {
 		})
 	}
 }
+
+// A push answer the sync client made up (no server_hlc: a change too large to ever send) keeps
+// the server's clock-skew warning; the server's next answer without one clears it.
+func TestMadeUpAnswerKeepsSkewWarning(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "", localstore.Options{})
+	mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
+	pend, _ := db.PendingChanges(ctx, 10)
+	server := hlc.New(time.Now().UnixMilli(), 0).String()
+	db.Acknowledge(ctx, syncproto.PushResponse{Accepted: []string{pend[0].ID}, ServerHLC: server,
+		Warnings: []syncproto.Warning{{Code: syncproto.WarnClockSkew, Message: "a year ahead"}}})
+	if w, _ := db.SkewWarning(ctx); w == nil {
+		t.Fatal("no skew warning kept")
+	}
+	if _, n, err := db.Acknowledge(ctx, syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: pend[1].ID,
+		Code: syncclient.CodeTooLarge, Message: "too large"}}}); err != nil || n != 1 {
+		t.Fatalf("made-up answer: %d %v", n, err)
+	}
+	if w, _ := db.SkewWarning(ctx); w == nil {
+		t.Fatal("the made-up answer cleared the skew warning")
+	}
+	db.Acknowledge(ctx, syncproto.PushResponse{ServerHLC: server})
+	if w, _ := db.SkewWarning(ctx); w != nil {
+		t.Fatal("a server answer without a warning kept it")
+	}
+}

@@ -110,7 +110,9 @@ func (db *DB) PendingChanges(ctx context.Context, limit int) ([]syncproto.Change
 // Acknowledge applies a push answer in one transaction: accepted and duplicate changes leave the
 // outbox (the server holds them durably), rejected ones stay with the server's reason, the clock
 // moves past server_hlc and a clock-skew warning is kept for the screens (or cleared when the
-// server no longer warns). Ids this outbox does not hold are ignored. It returns how many
+// server no longer warns). An answer without server_hlc (one the sync client made up, such as the
+// too_large rejection of a change over the server's limit) leaves the clock and the skew warning
+// alone. Ids this outbox does not hold are ignored. It returns how many
 // changes left the outbox and how many were marked rejected.
 func (db *DB) Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dropped, rejected int, err error) {
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
@@ -160,6 +162,12 @@ func (db *DB) Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dro
 		}
 		if err := refreshSyncState(ctx, tx, touched); err != nil {
 			return err
+		}
+		if resp.ServerHLC == "" {
+			// Not a server's answer (every push answer carries server_hlc) but one the sync
+			// client made up, say for a change too large to ever send: it says nothing of the
+			// clock, so a real clock-skew warning stays.
+			return nil
 		}
 		skew := ""
 		for _, w := range resp.Warnings {

@@ -369,7 +369,9 @@ func (s *session) push(ctx context.Context) error {
 				continue
 			}
 			// One change alone is over the server's limit: it can never go, so it is kept as
-			// rejected for the inspector instead of blocking everything behind it.
+			// rejected for the inspector instead of blocking everything behind it. The answer
+			// has no server_hlc, so Acknowledge keeps the clock and any clock-skew warning; the
+			// screens translate its code as "reject.too_large" (assets/i18n/fieldapp.*.json).
 			resp = syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: changes[0].ID, Code: CodeTooLarge,
 				Message: "the change is larger than the server accepts"}}}
 			err = nil

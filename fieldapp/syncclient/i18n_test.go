@@ -24,6 +24,8 @@ func TestErrorKeysTranslated(t *testing.T) {
 		localstore.ErrNotApplied, localstore.ErrResentState, {Code: "invalid"}} {
 		keys = append(keys, e.Key())
 	}
+	// The rejection the client makes up itself is shown like the server's: "reject.<code>".
+	keys = append(keys, "reject."+syncclient.CodeTooLarge)
 	for _, lang := range i18n.Langs {
 		for _, k := range keys {
 			if !c.Has(lang, k) {
