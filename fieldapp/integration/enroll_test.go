@@ -184,3 +184,45 @@ func sameValues(a, b localstore.Record) bool {
 	}
 	return true
 }
+
+// Enroll is sent once, never retried: when the server used the code but the answer was lost, the
+// inspector is told to try again (and, if the code turns out used, to ask for a new one); an
+// automatic retry would only have got code_used.
+func TestEnrollAnswerLostNotRetried(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t)
+	px := newProxy(t, srv.URL)
+	d := &device{Name: "lost", Path: t.TempDir() + "/lost.db", Now: time.Now, tb: t}
+	d.open()
+	t.Cleanup(func() { d.DB.Close() })
+	code := srv.Code("lost", soumA, "inspector")
+	px.setFault(once("/enroll", 1, fault{DropAfter: true}))
+	_, err := d.C.Enroll(ctx, px.URL(), code, "lost", "test")
+	var se *syncclient.Error
+	if !errors.Is(err, syncclient.ErrEnrollUnsure) || !errors.As(err, &se) || se.Key() != "fieldapp.sync.enroll_unsure" {
+		t.Fatalf("err=%v, want enroll_unsure", err)
+	}
+	enrolls := func() (n int) {
+		for _, u := range px.uris(0) {
+			if strings.HasSuffix(u, "/enroll") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := enrolls(); n != 1 || len(d.Sleeps) != 0 {
+		t.Fatalf("enroll sent %d times, %d waits: retried", n, len(d.Sleeps))
+	}
+	// The inspector tries again: the server had used the code.
+	if _, err := d.C.Enroll(ctx, px.URL(), code, "lost", "test"); !errors.Is(err, &syncclient.Error{Code: syncclient.CodeCodeUsed}) {
+		t.Fatalf("second try: %v", err)
+	}
+	// Nothing listening: nothing was sent, so it is a plain connection failure, still not retried.
+	if _, err := d.C.Enroll(ctx, "http://"+freeAddr(t), code, "lost", "test"); !errors.Is(err, syncclient.ErrUnreachable) || len(d.Sleeps) != 0 {
+		t.Fatalf("unreachable: %v, %d waits", err, len(d.Sleeps))
+	}
+	// A new code works.
+	if _, err := d.C.Enroll(ctx, px.URL(), srv.Code("lost-2", soumA, "inspector"), "lost", "test"); err != nil {
+		t.Fatal(err)
+	}
+}

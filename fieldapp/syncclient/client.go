@@ -14,10 +14,12 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"talbar/syncproto"
@@ -175,7 +177,10 @@ func (c *Client) progress(p Progress) {
 }
 
 // Enroll exchanges a one-time enrollment code for this device's identity and stores it. The code
-// errors come back as *Error with CodeCodeUnknown, CodeCodeExpired or CodeCodeUsed.
+// errors come back as *Error with CodeCodeUnknown, CodeCodeExpired or CodeCodeUsed. The request is
+// sent once, never retried (the code works once): when the connection fails after it was sent,
+// the error is CodeEnrollUnsure, whose message tells the inspector to try again and, should the
+// server then say the code was used, to ask headquarters for a new one.
 //
 // Enrolling against another server (another URL) while changes wait in the outbox is refused
 // with CodePendingChanges before the code is spent: those changes were meant for the server the
@@ -214,7 +219,7 @@ func (c *Client) enroll(ctx context.Context, serverURL, code, deviceName, platfo
 		}
 	}
 	req := syncproto.EnrollRequest{Code: strings.TrimSpace(code), DeviceName: deviceName, Platform: platform}
-	if err := c.call(ctx, http.MethodPost, serverURL+apiPrefix+"/enroll", "", req, &resp); err != nil {
+	if err := c.enrollCall(ctx, serverURL+apiPrefix+"/enroll", req, &resp); err != nil {
 		return resp, err
 	}
 	if resp.DeviceID == "" || resp.Token == "" {
@@ -225,6 +230,36 @@ func (c *Client) enroll(ctx context.Context, serverURL, code, deviceName, platfo
 	}
 	c.logger().Info("device enrolled", "device_id", resp.DeviceID, "unit", resp.Inspector.UnitCode, "role", resp.Inspector.Role)
 	return resp, nil
+}
+
+// enrollCall sends the enroll request once, never retrying: a code works once, so a retry after
+// the server used it but the answer was lost would only get code_used. A network failure after
+// the request was written comes back as CodeEnrollUnsure (try again; if the code was used, ask
+// headquarters for a new one); one before it was written, as CodeUnreachable.
+func (c *Client) enrollCall(ctx context.Context, u string, body, out any) error {
+	payload, err := syncproto.Gzip(body)
+	if err != nil {
+		return fmt.Errorf("encode request: %w", err)
+	}
+	var sent atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			sent.Store(true)
+		}
+	}}
+	_, err = c.once(httptrace.WithClientTrace(ctx, trace), http.MethodPost, u, "", payload, out)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var se *Error
+	if errors.As(err, &se) && se.Code == CodeUnreachable && (sent.Load() || se.Status != 0) {
+		c.logger().Warn("enroll answer lost after sending", "err", err)
+		return &Error{Code: CodeEnrollUnsure, Status: se.Status, Err: err}
+	}
+	return err
 }
 
 // sameServer compares two server URLs, ignoring case of scheme and host and trailing slashes.

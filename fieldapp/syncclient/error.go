@@ -57,6 +57,7 @@ const (
 	CodeCodeExpired    = "code_expired"    // enroll: the code expired
 	CodeCodeUsed       = "code_used"       // enroll: the code was used already
 	CodePendingChanges = "pending_changes" // enroll with another server refused: changes wait for the current one
+	CodeEnrollUnsure   = "enroll_unsure"   // enroll: the connection failed after the code was sent; it may have been used
 )
 
 // Sentinels for errors.Is.
@@ -69,12 +70,13 @@ var (
 	ErrBusy           = &Error{Code: CodeBusy}
 	ErrUnavailable    = &Error{Code: CodeUnavailable}
 	ErrPendingChanges = &Error{Code: CodePendingChanges}
+	ErrEnrollUnsure   = &Error{Code: CodeEnrollUnsure}
 )
 
 // Codes lists every code, for the translation completeness test.
 var Codes = []string{CodeInProgress, CodeNotEnrolled, CodeRevoked, CodeUpdateRequired, CodeUnreachable,
 	CodeBusy, CodeUnavailable, CodeRefused, CodeBadAnswer, CodeTooLarge, CodeCodeUnknown, CodeCodeExpired, CodeCodeUsed,
-	CodePendingChanges}
+	CodePendingChanges, CodeEnrollUnsure}
 
 // Retryable reports whether a later sync may succeed without the inspector doing anything.
 func Retryable(err error) bool {
