@@ -463,10 +463,12 @@ func (s *session) push(ctx context.Context) error {
 	}
 }
 
-// checkProbe reads the answer to the probe. The server looks a change's id up before anything
-// else, so any answer but duplicate means it no longer holds a change it acknowledged: lost is
-// true. A refused probe (say record_not_found: an edit of a record the server lost) is dropped,
-// so it is not asked again; the next acknowledged change becomes the probe.
+// checkProbe reads the answer to the probe. A server that answers it as accepted, not duplicate,
+// no longer holds a change it acknowledged: lost is true. Of the rejections only record_not_found
+// (an edit of a record the server lacks) shows that loss; any other (a role or scope that changed,
+// a stricter validation) proves nothing, and re-sending every record on its word would only pile
+// up changes refused the same way. A refused probe is dropped either way, so it is not asked
+// again; the next acknowledged change becomes the probe.
 func (s *session) checkProbe(ctx context.Context, id string, resp syncproto.PushResponse) (lost bool, err error) {
 	for _, a := range resp.Accepted {
 		if a == id {
@@ -475,11 +477,11 @@ func (s *session) checkProbe(ctx context.Context, id string, resp syncproto.Push
 	}
 	for _, r := range resp.Rejected {
 		if r.ID == id {
-			s.c.logger().Info("probe refused: the server does not hold it", "code", r.Code)
+			s.c.logger().Info("probe refused", "code", r.Code, "server_lost_data", r.Code == syncproto.RejectNotFound)
 			if err := s.c.Store.DropProbe(ctx); err != nil {
 				return false, fmt.Errorf("drop probe: %w", err)
 			}
-			return true, nil
+			return r.Code == syncproto.RejectNotFound, nil
 		}
 	}
 	return false, nil
