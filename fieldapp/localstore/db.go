@@ -52,7 +52,7 @@ type DB struct {
 	logger *slog.Logger
 	clock  *hlc.Clock
 
-	mu       sync.Mutex // guards unitsCache
+	mu       sync.Mutex // guards unitsChk
 	unitsChk unitChecker
 
 	// Checkpoints run in the background, not inside the save that crosses SQLite's threshold:

@@ -87,7 +87,8 @@ func (db *DB) Enrollment(ctx context.Context) (Enrollment, error) {
 }
 
 // Credentials is Enrollment reduced to what the sync client needs (syncclient.Outbox): empty
-// strings and no error when the device is not enrolled (or its token was forgotten).
+// strings and no error when the device is not enrolled. A revoked device keeps its token: the
+// server refuses it, each sync says "revoked", and a new enrollment replaces it.
 func (db *DB) Credentials(ctx context.Context) (serverURL, deviceID, token string, err error) {
 	e, err := db.Enrollment(ctx)
 	if errors.Is(err, ErrNotEnrolled) {
@@ -237,15 +238,6 @@ func (db *DB) adoptDeviceID(ctx context.Context, tx *sql.Tx, id string) error {
 	return nil
 }
 
-// Forget removes the enrollment's token after the server revoked the device, keeping every
-// record and the outbox so a new enrollment sends them.
-func (db *DB) Forget(ctx context.Context) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, keyToken)
-		return err
-	})
-}
-
 // SyncState returns the pull cursor and the server epoch last seen.
 func (db *DB) SyncState(ctx context.Context) (cursor, epoch string, err error) {
 	if cursor, err = db.meta(ctx, db.read, keyCursor); err != nil {
@@ -290,17 +282,4 @@ func (db *DB) SkewWarning(ctx context.Context) (*SkewWarning, error) {
 		return nil, fmt.Errorf("read skew warning: %w", err)
 	}
 	return &w, nil
-}
-
-// Observe moves the clock past a server timestamp and persists it.
-func (db *DB) Observe(ctx context.Context, serverHLC string) error {
-	ts, err := hlc.Parse(serverHLC)
-	if err != nil {
-		return nil // an answer without a usable hlc teaches the clock nothing
-	}
-	if ts <= db.clock.Last() {
-		return nil
-	}
-	db.clock.Observe(ts)
-	return db.inTx(ctx, func(tx *sql.Tx) error { return db.persistClock(ctx, tx) })
 }

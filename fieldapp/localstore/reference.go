@@ -62,7 +62,8 @@ func (db *DB) invalidateUnits() {
 	db.mu.Unlock()
 }
 
-// storeReference replaces the units and targets with the server's.
+// storeReference replaces the units and targets with the server's. The targets are kept as the
+// issue asks of the store, for a screen that shows the indicators; none reads them yet.
 func (db *DB) storeReference(ctx context.Context, tx *sql.Tx, ref *syncproto.Reference) error {
 	if len(ref.Units) > 0 {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM units`); err != nil {
@@ -117,22 +118,4 @@ func (db *DB) Units(ctx context.Context) ([]unit.Unit, error) {
 		return nil, fmt.Errorf("read embedded units: %w", err)
 	}
 	return t.All(), nil
-}
-
-// Targets returns the indicators' official figures the server sent.
-func (db *DB) Targets(ctx context.Context) ([]syncproto.Target, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT indicator, year, target, actual FROM targets ORDER BY indicator, year`)
-	if err != nil {
-		return nil, fmt.Errorf("read targets: %w", err)
-	}
-	defer rows.Close()
-	var out []syncproto.Target
-	for rows.Next() {
-		var t syncproto.Target
-		if err := rows.Scan(&t.Indicator, &t.Year, &t.Target, &t.Actual); err != nil {
-			return nil, fmt.Errorf("read targets: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }

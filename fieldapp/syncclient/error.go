@@ -67,7 +67,6 @@ var (
 	ErrRevoked        = &Error{Code: CodeRevoked}
 	ErrUpdateRequired = &Error{Code: CodeUpdateRequired}
 	ErrUnreachable    = &Error{Code: CodeUnreachable}
-	ErrBusy           = &Error{Code: CodeBusy}
 	ErrUnavailable    = &Error{Code: CodeUnavailable}
 	ErrPendingChanges = &Error{Code: CodePendingChanges}
 	ErrEnrollUnsure   = &Error{Code: CodeEnrollUnsure}
