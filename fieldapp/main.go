@@ -87,7 +87,10 @@ func run(args []string) error {
 	host, _ := os.Hostname()
 	platform := runtime.GOOS + "/" + runtime.GOARCH
 
-	ctx := context.Background()
+	// ctx is shared with the screens' background work (sync, enrollment): cancelled at shutdown,
+	// which then waits for that work before the store is closed.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	if _, err := db.Enrollment(ctx); errors.Is(err, localstore.ErrNotEnrolled) && *code != "" && *server != "" {
 		ectx, cancel := context.WithTimeout(ctx, time.Minute)
 		_, err := client.Enroll(ectx, *server, *code, host, platform)
@@ -104,11 +107,11 @@ func run(args []string) error {
 	}
 
 	a := app.NewWithID(AppID)
-	w := a.NewWindow("Talbar")
+	w := a.NewWindow("") // ui.New titles it in the interface language
 	u := ui.New(w, ui.Config{
 		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: version,
 		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(),
-		Logger: logger, CheckEvery: *checkEvery,
+		Logger: logger, CheckEvery: *checkEvery, Context: ctx,
 	})
 	if *screen != "" && u.Current() != ui.ScreenEnroll {
 		u.Show(*screen)
@@ -124,9 +127,14 @@ func run(args []string) error {
 		width, height = float32(wv), float32(hv)
 	}
 	w.Resize(fyne.NewSize(width, height))
+	// The background loop's first check syncs a device that has never synced (one enrolled just
+	// above), so home shows its units and its soum's records without a tap.
 	u.Start()
-	defer u.Stop()
 	w.ShowAndRun()
+	// The window is closed: end the sync or enrollment under way and wait for it, then the
+	// deferred db.Close runs.
+	cancel()
+	u.Stop()
 	return nil
 }
 

@@ -41,6 +41,13 @@ func newEnrollScreen(u *UI) *EnrollScreen {
 	s.Button = widget.NewButton(u.T("ui.enroll.button"), s.Submit)
 	s.Button.Importance = widget.HighImportance
 	s.Lang = langChoice(u)
+	if u.enrolling.Load() {
+		// Rebuilt (a language switch) while the enrollment runs: it reports to this screen.
+		s.Button.Disable()
+		s.Activity.Show()
+		s.Activity.Start()
+		s.Message.SetText(u.T("ui.enroll.running"))
+	}
 	form := container.NewVBox(
 		heading(u.T("ui.app.title")),
 		wrapLabel(u.T("ui.enroll.intro")),
@@ -75,7 +82,8 @@ func langChoice(u *UI) *widget.RadioGroup {
 	return r
 }
 
-// Submit enrolls in the background and shows home when it worked.
+// Submit enrolls in the background and shows home when it worked. The answer goes to the
+// enrollment screen shown then: a language switch meanwhile builds another one.
 func (s *EnrollScreen) Submit() {
 	server := strings.TrimSpace(s.Server.Text)
 	code := strings.TrimSpace(s.Code.Text)
@@ -86,16 +94,21 @@ func (s *EnrollScreen) Submit() {
 	if !strings.Contains(server, "://") {
 		server = "https://" + server
 	}
+	u := s.u
+	if !u.enrolling.CompareAndSwap(false, true) {
+		return
+	}
 	s.Button.Disable()
 	s.Activity.Show()
 	s.Activity.Start()
 	s.showMessage(s.u.T("ui.enroll.running"), false)
-	u := s.u
 	u.goBackground(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(u.bg, 2*time.Minute)
 		defer cancel()
 		_, err := u.cfg.Client.Enroll(ctx, server, code, u.cfg.DeviceName, u.cfg.Platform)
-		fyne.DoAndWait(func() {
+		u.do(func() {
+			u.enrolling.Store(false)
+			s := u.Enroll
 			s.Activity.Stop()
 			s.Activity.Hide()
 			s.Button.Enable()

@@ -19,7 +19,8 @@ type EventForm struct {
 	content fyne.CanvasObject
 	scroll  *container.Scroll
 
-	id string // the record edited; "" for a new one
+	id   string                     // the record edited; "" for a new one
+	base map[string]json.RawMessage // what the form showed when the record was loaded
 
 	Title         *widget.Label
 	Kind          *codeSelect
@@ -150,11 +151,17 @@ func fillUnits(u *UI, s *codeSelect) {
 	cur := s.code()
 	units := u.ownUnits()
 	var labels, codes []string
+	found := false
 	for _, x := range units {
 		labels, codes = append(labels, x.Name(u.lang)), append(codes, string(x.Code))
+		found = found || string(x.Code) == cur
 	}
-	s.Options, s.codes = labels, codes
-	s.Refresh()
+	if cur != "" && !found {
+		// The unit of a record being edited that is not among the inspector's own (see Load): kept,
+		// so a sync or a language switch does not empty it.
+		labels, codes = append(labels, u.unitName(cur)), append(codes, cur)
+	}
+	s.setOptions(labels, codes)
 	switch {
 	case cur != "":
 		s.setCode(cur)
@@ -167,6 +174,7 @@ func fillUnits(u *UI, s *codeSelect) {
 // repeats.
 func (f *EventForm) Reset() {
 	f.id = ""
+	f.base = nil
 	f.Title.SetText(f.u.T("ui.event.new"))
 	f.Place.SetText("")
 	f.Occasion.ClearSelected()
@@ -198,8 +206,7 @@ func (f *EventForm) Load(r localstore.Record) {
 	if f.Unit.code() == "" && r.Unit != "" {
 		// A unit outside the inspector's own (an officer's record moved, or reference data changed):
 		// offer it so the record can still be edited.
-		f.Unit.Options = append(f.Unit.Options, f.u.unitName(r.Unit))
-		f.Unit.codes = append(f.Unit.codes, r.Unit)
+		f.Unit.add(f.u.unitName(r.Unit), r.Unit)
 		f.Unit.setCode(r.Unit)
 	}
 	f.Place.SetText(jsonStr(v["place"]))
@@ -226,6 +233,30 @@ func (f *EventForm) Load(r localstore.Record) {
 	}
 	f.Notes.SetText(jsonStr(v["notes"]))
 	f.Status.SetText("")
+	f.base = loaded(f.Fields())
+}
+
+// startNew makes the form a new event: empty, dated today, in the inspector's soum when they have
+// one. The nav button opens it so after an edit left unsaved, and a saved edit ends in it.
+func (f *EventForm) startNew() {
+	f.Reset()
+	f.Kind.ClearSelected()
+	f.Date.setTime(f.u.cfg.Now())
+	f.Unit.ClearSelected()
+	f.ensureUnits()
+	for _, e := range []fieldError{f.KindErr, f.Date.err, f.UnitErr} {
+		e.set("")
+	}
+}
+
+// loaded is what a form shows right after loading a record, as saveDraft sends it: the Base of the
+// save, so a field the inspector did not touch is not sent and keeps what a sync brought meanwhile.
+func loaded(fields map[string]json.RawMessage) map[string]json.RawMessage {
+	base := make(map[string]json.RawMessage, len(fields))
+	for k, v := range fields {
+		base[k] = nullable(v)
+	}
+	return base
 }
 
 // counts builds a counts object (reached, materials) from its entries; nil when all are empty.
@@ -370,7 +401,7 @@ func (f *EventForm) showProblems(ps []record.Problem) {
 // Save validates the form and writes the event and its change in one transaction; nothing is
 // written while a field has a problem.
 func (f *EventForm) Save() {
-	_, problems, err := saveDraft(f.u, record.EntityEvent, f.id, f.Fields())
+	_, problems, err := saveDraft(f.u, record.EntityEvent, f.id, f.Fields(), f.base)
 	if err != nil {
 		f.Status.Importance = widget.DangerImportance
 		f.Status.SetText(f.u.errText(err))
@@ -381,7 +412,11 @@ func (f *EventForm) Save() {
 		return
 	}
 	edited := f.id != ""
-	f.Reset()
+	if edited {
+		f.startNew()
+	} else {
+		f.Reset()
+	}
 	f.Status.Importance = widget.SuccessImportance
 	f.Status.SetText(f.u.T("ui.form.saved"))
 	f.u.afterSave()
@@ -391,9 +426,10 @@ func (f *EventForm) Save() {
 }
 
 // saveDraft checks fields as the store will (all required fields for a new record) and saves them.
-// For a new record, empty fields are left out; for an edit, they clear what was stored.
-func saveDraft(u *UI, entity, id string, fields map[string]json.RawMessage) (string, []record.Problem, error) {
-	d := localstore.Draft{Entity: entity, ID: id, Fields: map[string]any{}}
+// For a new record, empty fields are left out; for an edit, they clear what was stored. base is
+// what the form loaded (see loaded): only the fields that differ from it are written.
+func saveDraft(u *UI, entity, id string, fields, base map[string]json.RawMessage) (string, []record.Problem, error) {
+	d := localstore.Draft{Entity: entity, ID: id, Fields: map[string]any{}, Base: base}
 	check := map[string]json.RawMessage{}
 	for k, v := range fields {
 		if v == nil && id == "" {

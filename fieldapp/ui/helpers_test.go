@@ -61,6 +61,7 @@ func newEnvWithStore(tb testing.TB, db *localstore.DB, lang string, size fyne.Si
 	u := New(win, Config{Store: db, Client: client, Catalog: catalog, Lang: lang, Version: "test",
 		Platform: "test", DeviceName: "test", CheckEvery: -1})
 	win.Resize(size)
+	u.WaitIdle() // home's figures, when the device is enrolled
 	tb.Cleanup(u.WaitIdle)
 	return &env{tb: tb, db: db, ui: u, win: win}
 }

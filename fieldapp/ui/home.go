@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -37,6 +38,8 @@ type HomeScreen struct {
 	SyncStatus   *widget.Label
 	MonthHeading *widget.Label
 	YearHeading  *widget.Label
+
+	gen atomic.Uint64 // the latest Refresh; figures of an older one are dropped
 }
 
 func newHomeScreen(u *UI) *HomeScreen {
@@ -67,23 +70,19 @@ func newHomeScreen(u *UI) *HomeScreen {
 	return h
 }
 
-// Refresh reads the figures and the sync state from the store.
+// Refresh reads the sync state from the store, and the figures in the background: a year of
+// records takes a while to add up, and the screens must not wait for it.
 func (h *HomeScreen) Refresh() {
+	h.refreshState()
+	h.refreshFigures()
+}
+
+// refreshState reads who is enrolled and the sync state: quick queries.
+func (h *HomeScreen) refreshState() {
 	u := h.u
 	ctx := u.ctx()
 	if e, err := u.cfg.Store.Enrollment(ctx); err == nil {
 		h.Who.SetText(strings.TrimSpace(e.Inspector.Name + " · " + u.T("role."+e.Inspector.Role) + " · " + u.unitName(e.Inspector.UnitCode)))
-	}
-	now := u.cfg.Now()
-	if s, err := u.cfg.Store.Summary(ctx, now.Year(), int(now.Month()), ""); err == nil {
-		h.Month.SetText(h.figures(s))
-	} else {
-		u.log.Error("month summary", "err", err)
-	}
-	if s, err := u.cfg.Store.Summary(ctx, now.Year(), 0, ""); err == nil {
-		h.Year.SetText(h.figures(s))
-	} else {
-		u.log.Error("year summary", "err", err)
 	}
 	pending, rejected, err := u.cfg.Store.Counts(ctx)
 	if err != nil {
@@ -140,6 +139,33 @@ func (h *HomeScreen) Refresh() {
 	}
 }
 
+// refreshFigures adds up this month's and this year's records in a goroutine and shows them
+// through u.do, unless a later refresh started meanwhile.
+func (h *HomeScreen) refreshFigures() {
+	u := h.u
+	now := u.cfg.Now()
+	gen := h.gen.Add(1)
+	u.goBackground(func() {
+		month, errMonth := u.summary(u.bg, now.Year(), int(now.Month()))
+		year, errYear := u.summary(u.bg, now.Year(), 0)
+		u.do(func() {
+			if h.gen.Load() != gen {
+				return
+			}
+			if errMonth == nil {
+				h.Month.SetText(h.figures(month))
+			} else {
+				u.log.Error("month summary", "err", errMonth)
+			}
+			if errYear == nil {
+				h.Year.SetText(h.figures(year))
+			} else {
+				u.log.Error("year summary", "err", errYear)
+			}
+		})
+	})
+}
+
 // figures is the text of one period's card.
 func (h *HomeScreen) figures(s localstore.Summary) string {
 	u := h.u
@@ -177,7 +203,7 @@ func groupThousands(n int64) string {
 // SyncNow starts a sync in the background unless one runs; the screens stay usable meanwhile and
 // the progress reaches the home screen through fyne.Do.
 func (u *UI) SyncNow() {
-	if !u.syncing.CompareAndSwap(false, true) {
+	if u.bg.Err() != nil || !u.syncing.CompareAndSwap(false, true) {
 		return
 	}
 	u.Home.SyncButton.Disable()
@@ -186,10 +212,10 @@ func (u *UI) SyncNow() {
 	u.Home.SyncStatus.Importance = widget.MediumImportance
 	u.Home.SyncStatus.SetText(u.T("ui.sync.running"))
 	u.goBackground(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		ctx, cancel := context.WithTimeout(u.bg, 10*time.Minute)
 		defer cancel()
 		res, err := u.cfg.Client.Sync(ctx)
-		fyne.DoAndWait(func() { u.syncFinished(res, err) })
+		u.do(func() { u.syncFinished(res, err) })
 	})
 }
 
@@ -235,7 +261,7 @@ func (u *UI) refreshCurrent() {
 
 // onProgress is the sync client's progress callback; it runs on the syncing goroutine.
 func (u *UI) onProgress(p syncclient.Progress) {
-	fyne.Do(func() {
+	u.doAsync(func() {
 		h := u.Home
 		switch p.Phase {
 		case syncclient.PhasePush:
@@ -257,20 +283,25 @@ func (u *UI) onProgress(p syncclient.Progress) {
 	})
 }
 
-// afterSave updates what depends on the store after a local change.
+// afterSave updates what depends on the store after a local change: home's figures, when home is
+// shown (Show refreshes it otherwise).
 func (u *UI) afterSave() {
-	u.Home.Refresh()
+	if u.current == ScreenHome {
+		u.Home.Refresh()
+	}
 }
 
 // Start runs the background loop: it checks the server every CheckEvery and syncs by itself when
-// a connection comes back and changes wait. Stop ends it.
+// a connection comes back and changes wait, or when the device has never synced. Stop ends it.
 func (u *UI) Start() {
-	if u.cfg.CheckEvery < 0 || u.stop != nil {
+	if u.cfg.CheckEvery < 0 || u.started {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	u.stop = cancel
+	u.started = true
+	ctx := u.bg
+	u.loop.Add(1)
 	go func() {
+		defer u.loop.Done()
 		t := time.NewTicker(u.cfg.CheckEvery)
 		defer t.Stop()
 		for {
@@ -284,11 +315,26 @@ func (u *UI) Start() {
 	}()
 }
 
-// Stop ends the background loop.
+// stopWait bounds how long Stop waits for the background work to end.
+const stopWait = 30 * time.Second
+
+// Stop ends the background loop and the background work (a sync, an enrollment: their context is
+// cancelled) and waits for them, so the store can be closed after it. It starts nothing new.
 func (u *UI) Stop() {
-	if u.stop != nil {
-		u.stop()
-		u.stop = nil
+	u.taskMu.Lock()
+	u.stopped = true
+	u.taskMu.Unlock()
+	u.cancel()
+	done := make(chan struct{})
+	go func() {
+		u.loop.Wait()
+		u.tasks.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(stopWait):
+		u.log.Warn("background work still running at stop", "waited", stopWait)
 	}
 }
 
@@ -300,18 +346,29 @@ func (u *UI) checkConnection(ctx context.Context) {
 		return
 	}
 	ok := u.ping(ctx, e.ServerURL)
+	if ctx.Err() != nil {
+		return
+	}
 	var now int32 = 2
 	if ok {
 		now = 1
 	}
 	before := u.reachable.Swap(now)
 	pending, _, _ := u.cfg.Store.Counts(ctx)
-	fyne.Do(func() {
+	last, _ := u.cfg.Store.LastSync(ctx)
+	u.doAsync(func() {
 		if u.current == ScreenHome && !u.syncing.Load() {
 			u.Home.Refresh()
 		}
-		if ok && before != 1 && pending > 0 {
-			u.log.Info("connection back: syncing")
+		switch {
+		case !ok || before == 1:
+		case pending > 0:
+			u.log.Info("connection back: syncing", "pending", pending)
+			u.SyncNow()
+		case last.IsZero():
+			// A device enrolled at start (make run, --code) gets its units and its soum's
+			// records at once, not when the inspector first taps sync.
+			u.log.Info("never synced: first sync")
 			u.SyncNow()
 		}
 	})

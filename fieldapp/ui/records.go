@@ -186,11 +186,12 @@ func (s *RecordsScreen) Filter() localstore.Filter {
 // Refresh reads the list again with the current filters.
 func (s *RecordsScreen) Refresh() {
 	if len(s.Unit.codes) == 0 {
-		s.Unit.Options, s.Unit.codes = []string{s.u.T("ui.records.all_units")}, []string{""}
+		labels, codes := []string{s.u.T("ui.records.all_units")}, []string{""}
 		for _, x := range s.u.ownUnits() {
-			s.Unit.Options = append(s.Unit.Options, x.Name(s.u.lang))
-			s.Unit.codes = append(s.Unit.codes, string(x.Code))
+			labels = append(labels, x.Name(s.u.lang))
+			codes = append(codes, string(x.Code))
 		}
+		s.Unit.setOptions(labels, codes)
 	}
 	recs, total, err := s.u.cfg.Store.FindRecords(s.u.ctx(), s.Filter())
 	if err != nil {

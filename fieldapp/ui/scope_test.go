@@ -61,6 +61,7 @@ func TestReenrollWithPendingChanges(t *testing.T) {
 	fillEvent(t, e.ui.Event, "10", "2")
 	test.Tap(e.ui.Event.SaveButton)
 	e.ui.Show(ScreenHome)
+	e.ui.WaitIdle()
 	test.Tap(e.ui.Home.SyncButton)
 	e.ui.WaitIdle()
 	if pending, rejected, _ := e.db.Counts(ctx); pending+rejected != 0 {

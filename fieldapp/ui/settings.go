@@ -40,6 +40,11 @@ func newSettingsScreen(u *UI) *SettingsScreen {
 	s.Version = wrapLabel("")
 	s.DeviceID = wrapLabel("")
 	s.DeviceID.Selectable = true
+	if u.enrolling.Load() {
+		// Rebuilt (a language switch) while an enrollment runs: it reports to this screen.
+		s.EnrollButton.Disable()
+		s.EnrollMessage.SetText(u.T("ui.enroll.running"))
+	}
 	form := container.NewVBox(
 		heading(u.T("ui.nav.settings")),
 		heading(u.T("ui.settings.language")), s.Lang,
@@ -96,21 +101,27 @@ func (s *SettingsScreen) Reenroll() {
 	s.enroll(server, code, false)
 }
 
-// enroll enrolls with server in the background; force sends the pending changes to it.
+// enroll enrolls with server in the background; force sends the pending changes to it. The answer
+// goes to the settings screen shown then: a language switch meanwhile builds another one.
 func (s *SettingsScreen) enroll(server, code string, force bool) {
 	u := s.u
+	if !u.enrolling.CompareAndSwap(false, true) {
+		return
+	}
 	s.EnrollButton.Disable()
 	s.EnrollMessage.Importance = widget.MediumImportance
 	s.EnrollMessage.SetText(u.T("ui.enroll.running"))
 	u.goBackground(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(u.bg, 2*time.Minute)
 		defer cancel()
 		enroll := u.cfg.Client.Enroll
 		if force {
 			enroll = u.cfg.Client.EnrollForce
 		}
 		_, err := enroll(ctx, server, code, u.cfg.DeviceName, u.cfg.Platform)
-		fyne.DoAndWait(func() {
+		u.do(func() {
+			u.enrolling.Store(false)
+			s := u.Settings
 			s.EnrollButton.Enable()
 			if err != nil {
 				s.EnrollMessage.Importance = widget.DangerImportance

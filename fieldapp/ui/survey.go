@@ -2,6 +2,8 @@ package ui
 
 import (
 	"encoding/json"
+	"sort"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -19,6 +21,7 @@ type SurveyForm struct {
 	scroll  *container.Scroll
 
 	id     string                       // the response edited; "" for a new one
+	base   map[string]json.RawMessage   // what the form showed when the response was loaded
 	events map[string]localstore.Record // the events offered, by id
 	picked bool                         // an event was chosen once, by the inspector or for them
 
@@ -110,10 +113,16 @@ func newSurveyForm(u *UI) *SurveyForm {
 	return s
 }
 
-// refreshEvents offers the events of the last weeks as the survey's event, newest first.
+// refreshEvents offers the events of the last weeks as the survey's event, newest first, and the
+// event chosen now even when it is older: a response of an older event keeps its event.
 func (s *SurveyForm) refreshEvents() {
 	fillUnits(s.u, s.Unit)
-	cur := s.Event.code()
+	s.offerEvents(s.Event.code())
+}
+
+// offerEvents fills the event choice with the recent events and keep (when not ""), and chooses
+// keep; with nothing to keep, today's event is offered once.
+func (s *SurveyForm) offerEvents(keep string) {
 	from := s.u.cfg.Now().AddDate(0, 0, -60).Format("2006-01-02")
 	recs, _, err := s.u.cfg.Store.FindRecords(s.u.ctx(), localstore.Filter{Entity: record.EntityEvent, From: from, Limit: 50})
 	if err != nil {
@@ -122,20 +131,40 @@ func (s *SurveyForm) refreshEvents() {
 	labels, codes := []string{s.u.T("ui.survey.no_event")}, []string{""}
 	s.events = map[string]localstore.Record{}
 	for _, r := range recs {
-		labels = append(labels, r.Date+" · "+s.u.label("kind", r.Kind)+" · "+s.u.unitName(r.Unit))
+		labels = append(labels, s.eventLabel(r))
 		codes = append(codes, r.ID)
 		s.events[r.ID] = r
 	}
-	s.Event.Options, s.Event.codes = labels, codes
-	s.Event.Refresh()
+	if _, ok := s.events[keep]; keep != "" && !ok {
+		if r, err := s.u.cfg.Store.FindRecordByID(s.u.ctx(), keep); err == nil {
+			labels = append(labels, s.eventLabel(r))
+			s.events[r.ID] = r
+		} else {
+			s.u.log.Warn("survey's event not on this device", "event", keep, "err", err)
+			labels = append(labels, keep)
+		}
+		codes = append(codes, keep)
+	}
+	s.Event.setOptions(labels, codes)
 	switch {
-	case cur != "":
-		s.Event.setCode(cur)
+	case keep != "":
+		s.Event.setCode(keep)
 	case !s.picked && len(recs) > 0 && recs[0].Date == s.u.cfg.Now().Format("2006-01-02"):
 		// Surveys are mostly taken at today's event: offer it, once; "No event" stays a choice.
 		s.Event.setCode(recs[0].ID)
+	default:
+		s.Event.setCode("")
 	}
 	s.updateCount()
+}
+
+// eventLabel names an event in the choice: date, kind, soum and, when typed, the place.
+func (s *SurveyForm) eventLabel(r localstore.Record) string {
+	parts := []string{r.Date, s.u.label("kind", r.Kind), s.u.unitName(r.Unit)}
+	if p := jsonStr(r.Values["place"]); p != "" {
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // eventChosen takes the date and soum of the chosen event.
@@ -208,6 +237,7 @@ func (s *SurveyForm) errs() map[string]fieldError {
 // clearAnswers empties the respondent's answers and keeps event, date and soum.
 func (s *SurveyForm) clearAnswers() {
 	s.id = ""
+	s.base = nil
 	s.Title.SetText(s.u.T("ui.survey.new"))
 	s.TargetGroup.ClearSelected()
 	s.AgeBand.SetSelected("")
@@ -227,7 +257,7 @@ func (s *SurveyForm) save() bool {
 	for _, e := range s.errs() {
 		e.set("")
 	}
-	_, problems, err := saveDraft(s.u, record.EntitySurvey, s.id, s.Fields())
+	_, problems, err := saveDraft(s.u, record.EntitySurvey, s.id, s.Fields(), s.base)
 	if err != nil {
 		s.Status.Importance = widget.DangerImportance
 		s.Status.SetText(s.u.errText(err))
@@ -236,11 +266,17 @@ func (s *SurveyForm) save() bool {
 	if len(problems) > 0 {
 		errs := s.errs()
 		msg := s.u.T("ui.form.fix")
-		for name, text := range problemsByField(s.u.cfg.Catalog, s.u.lang, problems) {
+		by := problemsByField(s.u.cfg.Catalog, s.u.lang, problems)
+		names := make([]string, 0, len(by))
+		for name := range by {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
 			if e, ok := errs[name]; ok {
-				e.set(text)
+				e.set(by[name])
 			} else {
-				msg += "\n" + text
+				msg += "\n" + by[name]
 			}
 		}
 		s.Status.Importance = widget.DangerImportance
@@ -256,49 +292,64 @@ func (s *SurveyForm) SaveAndNext() {
 	if !s.save() {
 		return
 	}
+	if edited {
+		// The edited response is done with: the form is a new one again, not one of its event.
+		s.startNew()
+		s.u.afterSave()
+		s.u.Show(ScreenRecords)
+		return
+	}
 	s.clearAnswers()
 	s.updateCount()
 	s.Status.Importance = widget.SuccessImportance
 	s.Status.SetText(s.u.T("ui.survey.saved_next"))
 	s.scroll.ScrollToTop()
 	s.u.afterSave()
-	if edited {
-		s.u.Show(ScreenRecords)
-	}
 }
 
 // SaveAndClose saves the response and goes to the records list.
 func (s *SurveyForm) SaveAndClose() {
+	edited := s.id != ""
 	if !s.save() {
 		return
 	}
-	s.clearAnswers()
+	if edited {
+		s.startNew()
+	} else {
+		s.clearAnswers()
+	}
 	s.Status.SetText("")
 	s.u.afterSave()
 	s.u.Show(ScreenRecords)
 }
 
-// Load fills the form with a stored response for editing.
-func (s *SurveyForm) Load(r localstore.Record) {
-	s.refreshEvents()
+// startNew makes the form a new response: no answers, today's date and the inspector's soum, and
+// today's event offered again. The nav button opens it so after an edit left unsaved.
+func (s *SurveyForm) startNew() {
 	s.clearAnswers()
+	s.picked = false
+	s.Date.setTime(s.u.cfg.Now())
+	s.Unit.ClearSelected()
+	fillUnits(s.u, s.Unit)
+	s.offerEvents("")
+	s.Status.SetText("")
+	s.scroll.ScrollToTop()
+}
+
+// Load fills the form with a stored response for editing. Its event stays offered even when it is
+// older than the events of the last weeks.
+func (s *SurveyForm) Load(r localstore.Record) {
+	s.clearAnswers()
+	v := r.Values
+	fillUnits(s.u, s.Unit)
+	s.picked = true
+	s.offerEvents(jsonStr(v["event_id"]))
 	s.id = r.ID
 	s.Title.SetText(s.u.T("ui.survey.edit"))
-	v := r.Values
-	if ev := jsonStr(v["event_id"]); ev != "" {
-		if _, ok := s.events[ev]; !ok {
-			s.Event.Options = append(s.Event.Options, ev)
-			s.Event.codes = append(s.Event.codes, ev)
-		}
-		s.Event.setCode(ev)
-	} else {
-		s.Event.setCode("")
-	}
 	s.Date.entry.SetText(jsonStr(v["date"]))
 	s.Unit.setCode(jsonStr(v["unit"]))
 	if s.Unit.code() == "" && r.Unit != "" {
-		s.Unit.Options = append(s.Unit.Options, s.u.unitName(r.Unit))
-		s.Unit.codes = append(s.Unit.codes, r.Unit)
+		s.Unit.add(s.u.unitName(r.Unit), r.Unit)
 		s.Unit.setCode(r.Unit)
 	}
 	s.TargetGroup.setCode(jsonStr(v["target_group"]))
@@ -311,4 +362,5 @@ func (s *SurveyForm) Load(r localstore.Record) {
 	s.Suggestion.SetText(jsonStr(v["suggestion"]))
 	s.Status.SetText("")
 	s.updateCount()
+	s.base = loaded(s.Fields())
 }

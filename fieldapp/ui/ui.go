@@ -66,6 +66,9 @@ type Config struct {
 	// CheckEvery is how often the background loop checks the server and syncs when a connection
 	// comes back; 30 s when zero, never when negative (tests drive syncs by tapping).
 	CheckEvery time.Duration
+	// Context ends the background work (sync, enrollment, the home figures) when it is cancelled;
+	// Stop cancels it too and waits for that work. context.Background() when nil.
+	Context context.Context
 }
 
 // UI is the whole app inside one window.
@@ -95,9 +98,20 @@ type UI struct {
 	tree      *unit.Tree
 	reachable atomic.Int32 // 0 unknown, 1 reachable, 2 unreachable
 	syncing   atomic.Bool
-	tasks     sync.WaitGroup // background work, for WaitIdle
-	stop      context.CancelFunc
+	enrolling atomic.Bool // an enrollment runs (from the enrollment screen or settings)
 	lastSync  syncStatus
+
+	// summary is the store's Summary of the inspector's records (a field so tests can slow it).
+	summary func(ctx context.Context, year, month int) (localstore.Summary, error)
+
+	bg      context.Context // background work's context, cancelled by Stop
+	cancel  context.CancelFunc
+	uiMu    sync.Mutex // held by the callbacks of do and doAsync
+	taskMu  sync.Mutex
+	stopped bool
+	tasks   sync.WaitGroup // background work, for WaitIdle and Stop
+	loop    sync.WaitGroup // the connection check loop
+	started bool
 }
 
 // syncStatus is what the last sync left for the home screen.
@@ -127,7 +141,14 @@ func New(win fyne.Window, cfg Config) *UI {
 	if cfg.CheckEvery == 0 {
 		cfg.CheckEvery = 30 * time.Second
 	}
+	if cfg.Context == nil {
+		cfg.Context = context.Background()
+	}
 	u := &UI{cfg: cfg, win: win, lang: cfg.Lang, log: cfg.Logger.With("component", "ui")}
+	u.bg, u.cancel = context.WithCancel(cfg.Context)
+	u.summary = func(ctx context.Context, year, month int) (localstore.Summary, error) {
+		return cfg.Store.Summary(ctx, year, month, "")
+	}
 	cfg.Client.Progress = u.onProgress
 	u.loadUnits()
 	u.build()
@@ -158,6 +179,7 @@ func (u *UI) ctx() context.Context { return context.Background() }
 
 // build creates every screen in the current language and puts them in the window.
 func (u *UI) build() {
+	u.win.SetTitle(u.T("ui.window.title"))
 	u.Enroll = newEnrollScreen(u)
 	u.Home = newHomeScreen(u)
 	u.Event = newEventForm(u)
@@ -194,12 +216,28 @@ func (u *UI) buildNav() *fyne.Container {
 	narrow := container.NewGridWithColumns(len(items))
 	for _, it := range items {
 		screen := it.screen
-		b := widget.NewButtonWithIcon(u.T(it.key), it.icon, func() { u.Show(screen) })
+		b := widget.NewButtonWithIcon(u.T(it.key), it.icon, func() { u.navigate(screen) })
 		u.navBtns[screen] = b
 		wide.Add(b)
-		narrow.Add(widget.NewButtonWithIcon("", it.icon, func() { u.Show(screen) }))
+		narrow.Add(widget.NewButtonWithIcon("", it.icon, func() { u.navigate(screen) }))
 	}
 	return container.New(&adaptive{}, wide, narrow)
+}
+
+// navigate is a tap on a nav button: the event and survey buttons open a new record, never an
+// edit left unsaved; a record is edited only through openForm (records, rejected changes).
+func (u *UI) navigate(screen string) {
+	switch screen {
+	case ScreenEvent:
+		if u.Event.id != "" {
+			u.Event.startNew()
+		}
+	case ScreenSurvey:
+		if u.Survey.id != "" {
+			u.Survey.startNew()
+		}
+	}
+	u.Show(screen)
 }
 
 // Show switches to a screen, refreshing what it shows from the store.
@@ -209,12 +247,15 @@ func (u *UI) Show(screen string) {
 	case ScreenEnroll:
 		obj = u.Enroll.content
 	case ScreenHome:
-		u.Home.Refresh()
+		u.Home.refreshState() // the figures once the screen is laid out, below
 		obj = u.Home.content
 	case ScreenEvent:
 		obj = u.Event.content
 	case ScreenSurvey:
-		u.Survey.refreshEvents()
+		if u.Survey.id == "" {
+			// Not while editing: the response's event may be older than the events offered.
+			u.Survey.refreshEvents()
+		}
 		obj = u.Survey.content
 	case ScreenRecords:
 		u.Records.Refresh()
@@ -244,6 +285,9 @@ func (u *UI) Show(screen string) {
 	u.body.Objects = []fyne.CanvasObject{obj}
 	u.body.Refresh()
 	u.root.Refresh()
+	if screen == ScreenHome {
+		u.Home.refreshFigures()
+	}
 }
 
 // SetLang switches the interface language: the screens are built again in it, and the choice is
@@ -358,9 +402,35 @@ func (u *UI) inform(title, message string) {
 	d.Show()
 }
 
-// goBackground runs fn in a goroutine counted by WaitIdle.
+// do runs fn on the UI thread from a goroutine and waits for it (fyne.DoAndWait). The test driver,
+// and Fyne once its loop has ended, run fn on the calling goroutine instead: uiMu keeps two
+// background tasks from touching the widgets at once, as the main loop does.
+func (u *UI) do(fn func()) {
+	fyne.DoAndWait(func() {
+		u.uiMu.Lock()
+		defer u.uiMu.Unlock()
+		fn()
+	})
+}
+
+// doAsync is do without waiting (fyne.Do).
+func (u *UI) doAsync(fn func()) {
+	fyne.Do(func() {
+		u.uiMu.Lock()
+		defer u.uiMu.Unlock()
+		fn()
+	})
+}
+
+// goBackground runs fn in a goroutine counted by WaitIdle and Stop; after Stop it runs nothing.
 func (u *UI) goBackground(fn func()) {
+	u.taskMu.Lock()
+	if u.stopped {
+		u.taskMu.Unlock()
+		return
+	}
 	u.tasks.Add(1)
+	u.taskMu.Unlock()
 	go func() {
 		defer u.tasks.Done()
 		fn()

@@ -305,6 +305,7 @@ func TestEveryStringTranslated(t *testing.T) {
 
 func checkNoKeys(t *testing.T, e *env, screen string) {
 	t.Helper()
+	e.ui.WaitIdle()
 	all := texts(e.win)
 	if len(all) < 3 {
 		t.Fatalf("%s: only %q drawn", screen, all)
@@ -333,6 +334,7 @@ func seed(t *testing.T, e *env) {
 		t.Fatal(err, ps)
 	}
 	e.ui.Home.Refresh()
+	e.ui.WaitIdle()
 }
 
 // TestPhoneSizedWindow checks that no screen needs more than a phone's 360 pixels of width.
@@ -344,6 +346,7 @@ func TestPhoneSizedWindow(t *testing.T) {
 	seed(t, e)
 	for _, s := range []string{ScreenHome, ScreenEvent, ScreenSurvey, ScreenRecords, ScreenRejected, ScreenSettings} {
 		e.ui.Show(s)
+		e.ui.WaitIdle()
 		if w := e.win.Content().MinSize().Width; w > phone.Width {
 			t.Errorf("%s needs %.0f px of width, more than %v", s, w, phone.Width)
 		}
@@ -491,6 +494,7 @@ func TestRejectedChangesShowServerReason(t *testing.T) {
 		t.Fatal(err, ps)
 	}
 	e.ui.Show(ScreenHome)
+	e.ui.WaitIdle() // home adds up its figures in the background
 	test.Tap(e.ui.Home.SyncButton)
 	e.ui.WaitIdle()
 	if e.ui.Home.Rejected.Hidden {
@@ -525,6 +529,7 @@ func TestRejectedChangesShowServerReason(t *testing.T) {
 		t.Fatalf("%d rejected after discarding, %d shown", rejected, len(e.ui.Rejected.Items))
 	}
 	e.ui.Show(ScreenHome)
+	e.ui.WaitIdle() // home adds up its figures in the background
 	test.Tap(e.ui.Home.SyncButton)
 	e.ui.WaitIdle()
 	if pending, rejected, _ := e.db.Counts(ctx); pending+rejected != 0 {
@@ -563,6 +568,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	e.ui.Show(ScreenHome)
+	e.ui.WaitIdle() // home adds up its figures in the background
 	test.Tap(e.ui.Home.SyncButton)
 	e.ui.WaitIdle()
 	if got := e.ui.Home.SyncStatus.Text; !strings.Contains(got, catalog.T(i18n.MN, "fieldapp.sync.phase.done")) {
@@ -597,14 +603,16 @@ func TestRoundTrip(t *testing.T) {
 // answers again and changes wait, the background loop syncs by itself.
 func TestSyncsWhenConnectionReturns(t *testing.T) {
 	var up atomic.Bool
-	var pulls atomic.Int32
+	var checks, syncs atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/healthz") {
+			checks.Add(1)
+		} else {
+			syncs.Add(1) // counted up or down: a sync tried while down counts too
+		}
 		if !up.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
-		}
-		if strings.HasSuffix(r.URL.Path, "/pull") {
-			pulls.Add(1)
 		}
 		if strings.HasSuffix(r.URL.Path, "/healthz") {
 			w.Write([]byte(`{"status":"ok"}`))
@@ -625,6 +633,7 @@ func TestSyncsWhenConnectionReturns(t *testing.T) {
 	}
 	u := New(test.NewTempWindow(t, nil), Config{Store: db, Client: &syncclient.Client{Store: db, MaxAttempts: 1},
 		Catalog: catalog, CheckEvery: 20 * time.Millisecond})
+	u.WaitIdle()
 	u.loadUnits()
 	u.Event.ensureUnits()
 	u.Show(ScreenEvent)
@@ -632,22 +641,26 @@ func TestSyncsWhenConnectionReturns(t *testing.T) {
 	test.Tap(u.Event.SaveButton)
 	u.Start()
 	defer u.Stop()
-	time.Sleep(150 * time.Millisecond)
-	if pulls.Load() != 0 || u.reachable.Load() != 2 {
-		t.Fatalf("while down: %d pulls, reachable %d", pulls.Load(), u.reachable.Load())
+	// A second check means the first one has run to its end (found the server down, decided).
+	waitFor(t, "two checks while the server is down", func() bool { return checks.Load() >= 2 && u.reachable.Load() == 2 })
+	if n := syncs.Load(); n != 0 {
+		t.Fatalf("while down: %d sync requests, want none", n)
 	}
 	up.Store(true)
-	deadline := time.Now().Add(5 * time.Second)
-	for pulls.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "a sync after the connection came back", func() bool { return syncs.Load() > 0 && u.reachable.Load() == 1 })
 	u.Stop()
 	u.WaitIdle()
-	if pulls.Load() == 0 {
-		t.Fatal("no sync after the connection came back")
-	}
-	if u.reachable.Load() != 1 {
-		t.Fatalf("reachable = %d", u.reachable.Load())
+}
+
+// waitFor polls cond for up to 5 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 5 s for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -219,7 +219,7 @@ type dateField struct {
 
 func newDateField(u *UI, onChange func()) *dateField {
 	d := &dateField{entry: widget.NewEntry(), err: newFieldError(), now: u.cfg.Now}
-	d.entry.PlaceHolder = "YYYY-MM-DD"
+	d.entry.PlaceHolder = u.T("ui.date.placeholder")
 	d.entry.OnChanged = func(string) {
 		if onChange != nil {
 			onChange()
@@ -254,25 +254,109 @@ func (d *dateField) time() (time.Time, bool) {
 
 func (d *dateField) setTime(t time.Time) { d.entry.SetText(t.Format("2006-01-02")) }
 
-// codeSelect is a Select over codes of a list, showing their labels.
+// codeSelect is a Select over codes of a list, showing their labels. Fyne's Select knows its
+// choice only by its label (SelectedIndex is the first option with that text), so the select keeps
+// the index of the chosen option itself, and its labels are made unique (setOptions, add): two
+// events of the same day, kind and soum must stay two choices.
 type codeSelect struct {
 	*widget.Select
 	codes []string
+	idx   int // the chosen option, -1 for none
 }
 
 func newCodeSelect(labels, codes []string, placeholder string, onChange func()) *codeSelect {
-	s := &codeSelect{codes: codes}
-	s.Select = widget.NewSelect(labels, func(string) {
+	s := &codeSelect{idx: -1}
+	s.Select = widget.NewSelect(nil, func(text string) {
+		s.chosen(text)
 		if onChange != nil {
 			onChange()
 		}
 	})
 	s.PlaceHolder = placeholder
+	s.setOptions(labels, codes)
 	return s
 }
 
+// chosen follows the Select's OnChanged: the option already chosen when it carries this label (a
+// choice by index), otherwise the option with this label.
+func (s *codeSelect) chosen(text string) {
+	if text == "" {
+		s.idx = -1
+		return
+	}
+	if s.idx >= 0 && s.idx < len(s.Options) && s.Options[s.idx] == text {
+		return
+	}
+	s.idx = -1
+	for i, o := range s.Options {
+		if o == text {
+			s.idx = i
+			return
+		}
+	}
+}
+
+// setOptions replaces the options; the choice is dropped (callers choose again by code).
+func (s *codeSelect) setOptions(labels, codes []string) {
+	s.codes = append([]string(nil), codes...)
+	s.idx = -1
+	s.Options = uniqueLabels(labels)
+	s.Refresh()
+}
+
+// add appends one option.
+func (s *codeSelect) add(label, code string) {
+	labels := append(append([]string(nil), s.Options...), label)
+	idx, sel := s.idx, s.Selected
+	s.Options = uniqueLabels(labels)
+	s.codes = append(s.codes, code)
+	s.idx = idx
+	if idx >= 0 && idx < len(s.Options) && s.Options[idx] != sel {
+		s.idx = -1
+	}
+	s.Refresh()
+}
+
+// uniqueLabels numbers the repeats of a label: "2026-05-14 · Open day (2)".
+func uniqueLabels(labels []string) []string {
+	out := make([]string, len(labels))
+	taken := make(map[string]bool, len(labels))
+	for _, l := range labels {
+		taken[l] = true
+	}
+	seen := make(map[string]int, len(labels))
+	for i, l := range labels {
+		seen[l]++
+		if seen[l] == 1 {
+			out[i] = l
+			continue
+		}
+		for n := seen[l]; ; n++ {
+			c := l + " (" + strconv.Itoa(n) + ")"
+			if !taken[c] {
+				taken[c] = true
+				out[i] = c
+				break
+			}
+		}
+	}
+	return out
+}
+
+// SetSelectedIndex chooses the option at index i.
+func (s *codeSelect) SetSelectedIndex(i int) {
+	if i < 0 || i >= len(s.Options) {
+		return
+	}
+	s.idx = i
+	s.Select.SetSelectedIndex(i)
+}
+
 func (s *codeSelect) code() string {
-	i := s.SelectedIndex()
+	i := s.idx
+	if i < 0 || i >= len(s.Options) || s.Options[i] != s.Selected {
+		i = s.SelectedIndex()
+	}
 	if i < 0 || i >= len(s.codes) {
 		return ""
 	}
