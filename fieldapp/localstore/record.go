@@ -52,8 +52,8 @@ type Record struct {
 // its value differs from Base, not from what is stored now: a field another device changed by a
 // pull while the form was open, and that the inspector did not touch, keeps the pulled value
 // instead of being reverted to the one the form loaded. A field that differs from Base but already
-// equals the stored value is not sent either. Leave Base nil for a new record, or to compare with
-// the stored values as before.
+// equals the stored value is not sent either. Base is ignored for a new record; leave it nil to
+// compare with the stored values as before.
 type Draft struct {
 	Entity string // record.EntityEvent or record.EntitySurvey; may be empty for an existing record
 	ID     string // empty for a new record, which gets a UUIDv7
@@ -154,6 +154,9 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 		}
 		if !record.KnownEntity(entity) {
 			return ErrUnknownEntity
+		}
+		if !found {
+			base = nil // a new record: every field is the form's
 		}
 		values := cur.Values()
 		changed := map[string]json.RawMessage{}
