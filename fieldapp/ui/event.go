@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"sort"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -377,22 +376,14 @@ func (f *EventForm) errFor(name string) (fieldError, bool) {
 // showProblems puts each problem next to its field; those without a field go to the status line.
 func (f *EventForm) showProblems(ps []record.Problem) {
 	by := problemsByField(f.u.cfg.Catalog, f.u.lang, ps)
-	var rest []string
-	names := make([]string, 0, len(by))
-	for k := range by {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for name, text := range by {
 		if e, ok := f.errFor(name); ok {
-			e.set(by[name])
-		} else {
-			rest = append(rest, by[name])
+			e.set(text)
 		}
 	}
 	msg := f.u.T("ui.form.fix")
-	for _, r := range rest {
-		msg += "\n" + r
+	for _, text := range fieldless(by, func(name string) bool { _, ok := f.errFor(name); return ok }) {
+		msg += "\n" + text
 	}
 	f.Status.Importance = widget.DangerImportance
 	f.Status.SetText(msg)

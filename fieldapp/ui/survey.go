@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -265,19 +264,15 @@ func (s *SurveyForm) save() bool {
 	}
 	if len(problems) > 0 {
 		errs := s.errs()
-		msg := s.u.T("ui.form.fix")
 		by := problemsByField(s.u.cfg.Catalog, s.u.lang, problems)
-		names := make([]string, 0, len(by))
-		for name := range by {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
+		for name, text := range by {
 			if e, ok := errs[name]; ok {
-				e.set(by[name])
-			} else {
-				msg += "\n" + by[name]
+				e.set(text)
 			}
+		}
+		msg := s.u.T("ui.form.fix")
+		for _, text := range fieldless(by, func(name string) bool { _, ok := errs[name]; return ok }) {
+			msg += "\n" + text
 		}
 		s.Status.Importance = widget.DangerImportance
 		s.Status.SetText(msg)

@@ -367,11 +367,30 @@ func TestDeleteWithConfirmationAndUndo(t *testing.T) {
 	id := e.ui.Records.Items[0].ID
 	e.ui.Records.Open(id)
 	test.Tap(e.ui.Detail.DeleteButton)
-	// The confirmation carries our own labels.
+	// The confirmation carries our own labels; cancel deletes nothing.
 	if !hasText(e.win, "Delete record") {
 		t.Fatalf("no confirmation shown: %q", texts(e.win))
 	}
-	e.ui.Detail.DeleteNow(id)
+	cancel := dialogButton(e.win, "Cancel")
+	if cancel == nil {
+		t.Fatalf("no Cancel in the confirmation: %q", texts(e.win))
+	}
+	test.Tap(cancel)
+	if r, _ := e.db.FindRecordByID(context.Background(), id); r.Deleted || e.ui.Current() != ScreenDetail {
+		t.Fatalf("after cancel: deleted %v, screen %s", r.Deleted, e.ui.Current())
+	}
+	if ch, _ := e.db.Changes(context.Background(), localstore.StatePending); len(ch) != 2 {
+		t.Fatalf("after cancel: %d changes, want the 2 of the seed", len(ch))
+	}
+	test.Tap(e.ui.Detail.DeleteButton)
+	confirm := dialogButton(e.win, "Delete")
+	if confirm == nil {
+		t.Fatalf("no Delete in the confirmation: %q", texts(e.win))
+	}
+	test.Tap(confirm)
+	if r, _ := e.db.FindRecordByID(context.Background(), id); !r.Deleted {
+		t.Fatal("confirmed, but the record is not deleted")
+	}
 	if len(e.ui.Records.Items) != n-1 || e.ui.Records.UndoBar.Hidden {
 		t.Fatalf("after delete: %d items, undo hidden %v", len(e.ui.Records.Items), e.ui.Records.UndoBar.Hidden)
 	}
@@ -521,10 +540,20 @@ func TestRejectedChangesShowServerReason(t *testing.T) {
 	e.ui.Show(ScreenRejected)
 	it = e.ui.Rejected.Items[0]
 	test.Tap(it.Discard)
-	if !hasText(e.win, catalog.T(i18n.MN, "ui.action.cancel")) {
+	cancel := dialogButton(e.win, catalog.T(i18n.MN, "ui.action.cancel"))
+	if cancel == nil {
 		t.Fatalf("no confirmation: %q", texts(e.win))
 	}
-	e.ui.Rejected.DiscardChange(it.Change)
+	test.Tap(cancel)
+	if _, rejected, _ := e.db.Counts(ctx); rejected != 1 || len(e.ui.Rejected.Items) != 1 {
+		t.Fatalf("after cancel: %d rejected, %d shown; want 1", rejected, len(e.ui.Rejected.Items))
+	}
+	test.Tap(e.ui.Rejected.Items[0].Discard)
+	confirm := dialogButton(e.win, catalog.T(i18n.MN, "ui.rejected.discard"))
+	if confirm == nil {
+		t.Fatalf("no discard in the confirmation: %q", texts(e.win))
+	}
+	test.Tap(confirm)
 	if _, rejected, _ := e.db.Counts(ctx); rejected != 0 || len(e.ui.Rejected.Items) != 0 {
 		t.Fatalf("%d rejected after discarding, %d shown", rejected, len(e.ui.Rejected.Items))
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -516,6 +517,24 @@ func problemsByField(c *i18n.Catalog, lang string, ps []record.Problem) map[stri
 		} else {
 			out[p.Field] = msg
 		}
+	}
+	return out
+}
+
+// fieldless are the messages of the problems whose field has no place on the form (has reports
+// those that have one), in the order of their field names: the status line reads the same each
+// time.
+func fieldless(by map[string]string, has func(name string) bool) []string {
+	names := make([]string, 0, len(by))
+	for name := range by {
+		if !has(name) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, name := range names {
+		out[i] = by[name]
 	}
 	return out
 }
