@@ -93,6 +93,10 @@ func (s *RejectedScreen) Refresh() {
 				s.DiscardChange(c)
 			})
 		})
+		if c.Resent {
+			// State re-sent to a server that lost it cannot be thrown away, only fixed.
+			it.Discard.Hide()
+		}
 		s.Items = append(s.Items, it)
 		s.List.Add(card(it.Title, it.Reason, container.NewHBox(it.Fix, it.Discard)))
 		s.List.Add(widget.NewSeparator())
