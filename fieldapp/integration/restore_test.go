@@ -35,8 +35,7 @@ func (f *fleet) syncSome(t *testing.T, devs []*device) {
 }
 
 func newRand(t *testing.T) *rand.Rand {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := testSeed(t)
 	return rand.New(rand.NewPCG(seed, 11))
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,6 +19,21 @@ import (
 	"talbar/shared/record"
 	"talbar/syncproto"
 )
+
+// testSeed is the seed of a test's random choices: TALBAR_TEST_SEED when set (to replay a
+// failure), the clock otherwise. It is logged either way.
+func testSeed(t *testing.T) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("TALBAR_TEST_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("TALBAR_TEST_SEED: %v", err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d", seed)
+	return seed
+}
 
 func quietLogger() *slog.Logger {
 	if os.Getenv("TALBAR_TEST_LOGS") != "" {
@@ -45,8 +61,7 @@ type fleet struct {
 }
 
 func newFleet(t *testing.T, srv *server, url string, clocks []clockFunc) *fleet {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := testSeed(t)
 	f := &fleet{srv: srv, led: newLedger(), rng: rand.New(rand.NewPCG(seed, 7))}
 	specs := []struct{ name, unit, role string }{
 		{"insp-a1", soumA, "inspector"}, {"insp-a2", soumA, "inspector"}, {"insp-b", soumB, "inspector"}, {"officer", aimag, "officer"},

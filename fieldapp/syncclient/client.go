@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"talbar/shared/record"
 	"talbar/syncproto"
 )
 
@@ -421,7 +422,7 @@ func (s *session) push(ctx context.Context) error {
 		lost, sent := false, len(changes)
 		if probe != nil {
 			sent--
-			lost, err = s.checkProbe(ctx, probe.ID, resp)
+			lost, err = s.checkProbe(ctx, probe, resp)
 			if err != nil {
 				return err
 			}
@@ -464,27 +465,51 @@ func (s *session) push(ctx context.Context) error {
 }
 
 // checkProbe reads the answer to the probe. A server that answers it as accepted, not duplicate,
-// no longer holds a change it acknowledged: lost is true. Of the rejections only record_not_found
-// (an edit of a record the server lacks) shows that loss; any other (a role or scope that changed,
-// a stricter validation) proves nothing, and re-sending every record on its word would only pile
-// up changes refused the same way. A refused probe is dropped either way, so it is not asked
-// again; the next acknowledged change becomes the probe.
-func (s *session) checkProbe(ctx context.Context, id string, resp syncproto.PushResponse) (lost bool, err error) {
+// no longer holds a change it acknowledged: lost is true. Of the rejections only those that say
+// the server lacks the record show that loss: record_not_found (an edit or delete of a record it
+// lacks), and invalid with nothing but required fields missing that the probe does not carry,
+// which is how the server refuses a record's first upsert, cut to one field by the probe, when it
+// lost the record (a server holding the record merges one field without asking for the others).
+// Any other refusal (a role or scope that changed, a stricter validation) proves nothing, and
+// re-sending every record on its word would only pile up changes refused the same way. A refused
+// probe is dropped either way, so it is not asked again; the next acknowledged change becomes
+// the probe.
+func (s *session) checkProbe(ctx context.Context, probe *syncproto.Change, resp syncproto.PushResponse) (lost bool, err error) {
 	for _, a := range resp.Accepted {
-		if a == id {
+		if a == probe.ID {
 			return true, nil
 		}
 	}
 	for _, r := range resp.Rejected {
-		if r.ID == id {
-			s.c.logger().Info("probe refused", "code", r.Code, "server_lost_data", r.Code == syncproto.RejectNotFound)
+		if r.ID == probe.ID {
+			lost := recordMissing(probe, r)
+			s.c.logger().Info("probe refused", "code", r.Code, "server_lost_data", lost)
 			if err := s.c.Store.DropProbe(ctx); err != nil {
 				return false, fmt.Errorf("drop probe: %w", err)
 			}
-			return r.Code == syncproto.RejectNotFound, nil
+			return lost, nil
 		}
 	}
 	return false, nil
+}
+
+// recordMissing reports whether the refusal r of the probe says the server lacks its record.
+func recordMissing(probe *syncproto.Change, r syncproto.Rejection) bool {
+	switch r.Code {
+	case syncproto.RejectNotFound:
+		return true
+	case syncproto.RejectInvalid:
+		if probe.Op != syncproto.OpUpsert || len(r.Problems) == 0 {
+			return false
+		}
+		for _, p := range r.Problems {
+			if _, sent := probe.Fields[p.Field]; p.Code != record.ErrRequired || sent {
+				return false // a field the probe carries is refused: a stricter validation
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func (s *session) resend(ctx context.Context, epoch, why string) error {

@@ -21,19 +21,43 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// Only a probe refused as record_not_found shows that the server lost data; a probe refused for
-// another reason is dropped without re-sending every record. (The answers are crafted: the real
-// server looks a change's id up first, so it cannot be made to refuse a change it holds.)
+// Only a probe refused as record_not_found, or as invalid for nothing but required fields it does
+// not carry (the server's answer to a record's first upsert, cut to one field, when it lost the
+// record), shows that the server lost data; a probe refused for another reason is dropped without
+// re-sending every record. (The answers are crafted: the real server looks a change's id up
+// first, so it cannot be made to refuse a change it holds.)
 func TestProbeRejectionResendsOnlyOnNotFound(t *testing.T) {
+	// missing lists the required fields the probe lacks, as the server's completeness check does.
+	missing := func(c syncproto.Change) (ps []syncproto.Problem) {
+		for _, f := range record.Required(c.Entity) {
+			if _, ok := c.Fields[f]; !ok {
+				ps = append(ps, syncproto.Problem{Field: f, Code: record.ErrRequired, Message: "is required"})
+			}
+		}
+		return ps
+	}
 	for _, tc := range []struct {
-		code   string
-		resend bool
+		name     string
+		code     string
+		problems func(syncproto.Change) []syncproto.Problem
+		resend   bool
 	}{
-		{syncproto.RejectOutOfScope, false},
-		{syncproto.RejectForbidden, false},
-		{syncproto.RejectNotFound, true},
+		{syncproto.RejectOutOfScope, syncproto.RejectOutOfScope, nil, false},
+		{syncproto.RejectForbidden, syncproto.RejectForbidden, nil, false},
+		{syncproto.RejectNotFound, syncproto.RejectNotFound, nil, true},
+		{"invalid_required_missing", syncproto.RejectInvalid, missing, true},
+		{"invalid_without_problems", syncproto.RejectInvalid, nil, false},
+		{"invalid_field_sent", syncproto.RejectInvalid, func(c syncproto.Change) (ps []syncproto.Problem) {
+			for f := range c.Fields { // a stricter validation of the field the probe carries
+				ps = append(ps, syncproto.Problem{Field: f, Code: record.ErrRequired, Message: "is required and cannot be cleared"})
+			}
+			return append(ps, missing(c)...)
+		}, false},
+		{"invalid_other_code", syncproto.RejectInvalid, func(c syncproto.Change) []syncproto.Problem {
+			return append(missing(c), syncproto.Problem{Field: "date", Code: record.ErrTooEarly, Message: "too early"})
+		}, false},
 	} {
-		t.Run(tc.code, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			var probeID string
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +73,11 @@ func TestProbeRejectionResendsOnlyOnNotFound(t *testing.T) {
 				resp := syncproto.PushResponse{ServerEpoch: "e1", ServerHLC: now}
 				for _, c := range req.Changes {
 					if c.ID == probeID {
-						resp.Rejected = append(resp.Rejected, syncproto.Rejection{ID: c.ID, Code: tc.code})
+						rej := syncproto.Rejection{ID: c.ID, Code: tc.code}
+						if tc.problems != nil {
+							rej.Problems = tc.problems(c)
+						}
+						resp.Rejected = append(resp.Rejected, rej)
 					} else {
 						resp.Accepted = append(resp.Accepted, c.ID)
 					}
