@@ -160,7 +160,7 @@ const (
 	RejectOutOfScope     = "out_of_scope"     // the unit is outside the inspector's soum, district or aimag
 	RejectOwnedElsewhere = "owned_elsewhere"  // the record belongs to a unit outside the caller's scope
 	RejectEntityMismatch = "entity_mismatch"  // the record id exists as another entity
-	RejectNotFound       = "record_not_found" // a delete or partial upsert of a record the server never saw whole
+	RejectNotFound       = "record_not_found" // a delete of a record the server never received (a partial upsert of one is invalid: required)
 	RejectForbidden      = "forbidden"        // the caller's role may not push
 )
 
