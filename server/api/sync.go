@@ -60,18 +60,14 @@ func (a *API) push(c *fiber.Ctx) error {
 	}
 	req, err := syncproto.DecodePush(body, syncproto.MaxChanges)
 	switch {
-	case req.Protocol != 0 && req.Protocol != syncproto.Protocol:
-		// A newer client's body may not even decode as protocol 1: say why first.
+	case req.Protocol != syncproto.Protocol && (err == nil || req.Protocol != 0):
+		// Checked first: a newer client's body may not even decode as protocol 1.
 		return fail(c, fiber.StatusUpgradeRequired, syncproto.ErrProtocol,
 			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol 1")
 	case errors.Is(err, syncproto.ErrTooManyChanges):
 		return fail(c, fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "more than 5000 changes in one push")
 	case err != nil:
 		return fail(c, fiber.StatusBadRequest, syncproto.ErrMalformed, "malformed push: "+err.Error())
-	}
-	if req.Protocol != syncproto.Protocol {
-		return fail(c, fiber.StatusUpgradeRequired, syncproto.ErrProtocol,
-			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol 1")
 	}
 	p := principal(c)
 	if req.DeviceID != "" && req.DeviceID != p.DeviceID {
