@@ -201,13 +201,7 @@ func (f *EventForm) Load(r localstore.Record) {
 	f.Kind.setCode(jsonStr(v["kind"]))
 	f.Date.entry.SetText(jsonStr(v["date"]))
 	f.ensureUnits()
-	f.Unit.setCode(jsonStr(v["unit"]))
-	if f.Unit.code() == "" && r.Unit != "" {
-		// A unit outside the inspector's own (an officer's record moved, or reference data changed):
-		// offer it so the record can still be edited.
-		f.Unit.add(f.u.unitName(r.Unit), r.Unit)
-		f.Unit.setCode(r.Unit)
-	}
+	f.Unit.setCodeOffering(r.Unit, f.u.unitName(r.Unit))
 	f.Place.SetText(jsonStr(v["place"]))
 	f.Occasion.setCode(jsonStr(v["occasion"]))
 	f.Partners.setCodes(jsonStrs(v["partners"]))

@@ -342,11 +342,7 @@ func (s *SurveyForm) Load(r localstore.Record) {
 	s.id = r.ID
 	s.Title.SetText(s.u.T("ui.survey.edit"))
 	s.Date.entry.SetText(jsonStr(v["date"]))
-	s.Unit.setCode(jsonStr(v["unit"]))
-	if s.Unit.code() == "" && r.Unit != "" {
-		s.Unit.add(s.u.unitName(r.Unit), r.Unit)
-		s.Unit.setCode(r.Unit)
-	}
+	s.Unit.setCodeOffering(r.Unit, s.u.unitName(r.Unit))
 	s.TargetGroup.setCode(jsonStr(v["target_group"]))
 	s.AgeBand.setCode(jsonStr(v["age_band"]))
 	s.Sex.setCode(jsonStr(v["sex"]))

@@ -364,6 +364,17 @@ func (s *codeSelect) code() string {
 	return s.codes[i]
 }
 
+// setCodeOffering selects code, first adding it under label when it is not among the choices
+// (a record's soum outside the inspector's own: an officer's move, or changed reference data),
+// so the record can still be shown and edited.
+func (s *codeSelect) setCodeOffering(code, label string) {
+	s.setCode(code)
+	if s.code() == "" && code != "" {
+		s.add(label, code)
+		s.setCode(code)
+	}
+}
+
 func (s *codeSelect) setCode(code string) {
 	for i, c := range s.codes {
 		if c == code {

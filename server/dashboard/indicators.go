@@ -171,17 +171,11 @@ func (h *Handler) setTarget(c *fiber.Ctx) error {
 	if !ok || form.YearError != "" || form.TargetError != "" || form.ActualError != "" {
 		h.cfg.Logger.Info("target refused", "indicator", form.Indicator, "user", user(c).Name,
 			"year_ok", form.YearError == "", "target_ok", form.TargetError == "", "actual_ok", form.ActualError == "")
-		d, err := h.indicatorsFor(c, v, string(unit.Nation))
-		if err != nil {
-			return h.serverError(c, err)
-		}
-		d.Error = v.T("dash.target_invalid")
-		if ok {
-			d.Form = form
-		}
-		v.Title, v.Data = v.T("dash.nav.indicators"), d
-		c.Status(fiber.StatusBadRequest)
-		return h.render(c, "indicators", v)
+		return h.refuseFigures(c, v, "dash.target_invalid", func(d *indicatorsData) {
+			if ok {
+				d.Form = form
+			}
+		})
 	}
 	if in.Percent {
 		actual = nil
@@ -237,17 +231,11 @@ func (h *Handler) setBaseline(c *fiber.Ctx) error {
 	if !ok || form.YearError != "" || form.ValueError != "" {
 		h.cfg.Logger.Info("baseline refused", "indicator", form.Indicator, "user", user(c).Name,
 			"year_ok", form.YearError == "", "value_ok", form.ValueError == "")
-		d, err := h.indicatorsFor(c, v, string(unit.Nation))
-		if err != nil {
-			return h.serverError(c, err)
-		}
-		d.Error = v.T("dash.baseline_invalid")
-		if ok {
-			d.BaselineForm = form
-		}
-		v.Title, v.Data = v.T("dash.nav.indicators"), d
-		c.Status(fiber.StatusBadRequest)
-		return h.render(c, "indicators", v)
+		return h.refuseFigures(c, v, "dash.baseline_invalid", func(d *indicatorsData) {
+			if ok {
+				d.BaselineForm = form
+			}
+		})
 	}
 	err := h.cfg.Store.SetBaseline(c.UserContext(), store.Baseline{Indicator: in.ID, Year: year, Value: *value})
 	if errors.Is(err, store.ErrInvalid) {
@@ -305,4 +293,17 @@ func optionalNumber(s string) (*float64, error) {
 		return nil, fmt.Errorf("%q: %w", s, errNegative)
 	}
 	return &f, nil
+}
+
+// refuseFigures shows the national indicators page again with a refused form kept as typed.
+func (h *Handler) refuseFigures(c *fiber.Ctx, v *view, errKey string, keep func(*indicatorsData)) error {
+	d, err := h.indicatorsFor(c, v, string(unit.Nation))
+	if err != nil {
+		return h.serverError(c, err)
+	}
+	d.Error = v.T(errKey)
+	keep(&d)
+	v.Title, v.Data = v.T("dash.nav.indicators"), d
+	c.Status(fiber.StatusBadRequest)
+	return h.render(c, "indicators", v)
 }
