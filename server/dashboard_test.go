@@ -460,13 +460,30 @@ func TestDashboardDevices(t *testing.T) {
 	if !strings.Contains(body, `data-device="`+dev.device+`"`) {
 		t.Fatalf("devices page lacks the device: %.1000s", body)
 	}
-	if rej := body[strings.Index(body, `id="rejections-table"`):]; !strings.Contains(rej, "MN1101") || strings.Contains(rej, "reject.") {
+	if rej := body[strings.Index(body, `id="rejections-table"`):]; !strings.Contains(rej, "Сум, дүүрэг: Улаанбаатар / ") ||
+		!strings.Contains(rej, "Test MN6501") || strings.Contains(rej, "reject.") || strings.Contains(rej, "outside") {
 		t.Fatalf("rejection not shown with a translated reason: %.1500s", rej)
 	}
-	st, body := w.post("/dashboard/devices/inspectors", url.Values{"name": {"Бат"}, "role": {"inspector"}, "unit": {"MN1101"}})
+	// Post, redirect, get: the code is on the page the POST redirects to, once, never in a URL.
+	hreq, _ := http.NewRequest("POST", w.base+"/dashboard/devices/inspectors", strings.NewReader(url.Values{"csrf": {w.csrf},
+		"name": {"Бат"}, "role": {"inspector"}, "unit": {"MN1101"}}.Encode()))
+	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if hresp, _ := w.do(hreq); hresp.StatusCode != 303 || hresp.Header.Get("Location") != "/dashboard/devices" {
+		t.Fatalf("create inspector: %d, Location %q", hresp.StatusCode, hresp.Header.Get("Location"))
+	}
+	st, body := w.get("/dashboard/devices")
 	code := regexp.MustCompile(`id="new-code">([0-9A-Z-]+)<`).FindStringSubmatch(body)
 	if st != 200 || code == nil {
-		t.Fatalf("create inspector: %d %.500s", st, body)
+		t.Fatalf("page after create: %d %.500s", st, body)
+	}
+	if !strings.Contains(body, `id="code-server">`+w.base+`<`) || !strings.Contains(body, `id="code-qr" src="data:image/png;base64,`) {
+		t.Fatalf("code card lacks the server address or the QR code: %.2000s", body[strings.Index(body, `id="code-card"`):])
+	}
+	if _, again := w.get("/dashboard/devices"); strings.Contains(again, code[1]) || strings.Contains(again, `id="new-code"`) {
+		t.Fatal("the one-time code is shown a second time")
+	}
+	if ins, _ := m.Store.Inspectors(context.Background()); len(ins) != 2 {
+		t.Fatalf("%d inspectors after one create and two reloads, want 2", len(ins))
 	}
 	c := &client{tb: t, base: "http://" + m.Addr(), clock: dev.clock}
 	var er syncproto.EnrollResponse
@@ -474,12 +491,17 @@ func TestDashboardDevices(t *testing.T) {
 		t.Fatalf("enroll with the page's code: %d %+v", st, er)
 	}
 	ins, _ := m.Store.Inspectors(context.Background())
-	st, body = w.post("/dashboard/devices/code", url.Values{"inspector": {ins[0].ID}})
-	if st != 200 || !strings.Contains(body, `id="new-code"`) {
+	if st, _ = w.post("/dashboard/devices/code", url.Values{"inspector": {ins[0].ID}}); st != 303 {
 		t.Fatalf("issue code: %d", st)
 	}
-	if st, _ := w.post("/dashboard/devices/revoke", url.Values{"device": {dev.device}}); st != 200 {
+	if _, body = w.get("/dashboard/devices"); !strings.Contains(body, `id="new-code"`) {
+		t.Fatal("issued code not shown")
+	}
+	if st, _ := w.post("/dashboard/devices/revoke", url.Values{"device": {dev.device}}); st != 303 {
 		t.Fatalf("revoke: %d", st)
+	}
+	if _, body = w.get("/dashboard/devices?lang=en"); !strings.Contains(body, `role="status">The device was revoked`) && !strings.Contains(body, `class="ok"`) {
+		t.Fatalf("no revoked message after the redirect: %.600s", body)
 	}
 	var resp syncproto.ErrorBody
 	req := syncproto.PushRequest{Protocol: 1, DeviceID: dev.device, DeviceTime: time.Now().UTC().Format(time.RFC3339)}
@@ -840,7 +862,7 @@ func TestDashboardOfficerDevices(t *testing.T) {
 		}
 	}
 	rej := body[strings.Index(body, `id="rejections-table"`):]
-	if n := strings.Count(rej, "<code>"); n != 1 || !strings.Contains(rej, mine.device[len(mine.device)-8:]) {
+	if n := strings.Count(rej, "data-change="); n != 1 || !strings.Contains(rej, "Test MN6501") {
 		t.Errorf("%d rejections shown, want the own inspector's one: %.800s", n, rej)
 	}
 	ins := body[strings.Index(body, `id="inspectors-table"`):]

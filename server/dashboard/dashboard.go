@@ -67,6 +67,8 @@ type Handler struct {
 	limits *limiter
 	// hashKey keys the hash that stands for a typed user name in logs and in the limiter.
 	hashKey []byte
+	// flashes carries a new enrollment code from a form's POST to the page it redirects to.
+	flashes flashes
 }
 
 // New parses the templates and the aimag shapes.
@@ -93,6 +95,7 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 	}
 	funcs := template.FuncMap{
 		"int64":   func(n int) int64 { return int64(n) },
+		"list":    func(xs ...string) []string { return xs },
 		"timePtr": func(t time.Time) *time.Time { return &t },
 		"short": func(s string) string {
 			if len(s) > 8 {
@@ -132,6 +135,8 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 func (h *Handler) Mount(app *fiber.App) {
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(Prefix+"/", fiber.StatusFound) })
 	app.Get(Prefix+"/static/*", h.static)
+	// Browsers ask for /favicon.ico on their own; the icon is an SVG, which they all draw.
+	app.Get("/favicon.ico", h.favicon)
 	app.Get(Prefix+"/login", h.loginForm)
 	app.Post(Prefix+"/login", h.login)
 	g := app.Group(Prefix, h.session)
@@ -332,6 +337,17 @@ func (h *Handler) fail(c *fiber.Ctx, status int, key string) error {
 func (h *Handler) serverError(c *fiber.Ctx, err error) error {
 	h.cfg.Logger.Error("dashboard request failed", "path", c.Path(), "err", err)
 	return h.fail(c, fiber.StatusInternalServerError, "error.internal")
+}
+
+// favicon answers /favicon.ico with the dashboard's icon.
+func (h *Handler) favicon(c *fiber.Ctx) error {
+	b, err := staticFS.ReadFile("static/favicon.svg")
+	if err != nil {
+		return fmt.Errorf("favicon: %w", err)
+	}
+	c.Set(fiber.HeaderContentType, "image/svg+xml")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	return c.Send(b)
 }
 
 // static serves the dashboard's own files and the vendored libraries under static/vendor/.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/xuri/excelize/v2"
@@ -23,7 +25,20 @@ import (
 type table struct {
 	Sheet  string
 	Header []string
+	// Widths are the XLSX column widths in characters, by column; a missing or zero one is
+	// taken from the header.
+	Widths []float64
 	Rows   func(ctx context.Context, emit func([]any) error) error
+}
+
+// dateCell is a calendar date (YYYY-MM-DD): text in the CSV, a real date in the XLSX so a
+// spreadsheet sorts, filters and adds to it as a date.
+type dateCell string
+
+// xlsxDate is the day as excelize writes a date, or false for text that is not a date.
+func (d dateCell) xlsxDate() (time.Time, bool) {
+	t, err := time.Parse(time.DateOnly, string(d))
+	return t, err == nil
 }
 
 // writeCSV writes a UTF-8 CSV with a byte-order mark, which spreadsheet programs need to read
@@ -58,6 +73,8 @@ func cellText(x any) string {
 		return ""
 	case string:
 		return safeText(v)
+	case dateCell:
+		return safeText(string(v))
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case float64:
@@ -83,7 +100,9 @@ func safeText(s string) string {
 	return s
 }
 
-// writeXLSX writes one sheet through excelize's stream writer, which keeps memory flat.
+// writeXLSX writes one sheet through excelize's stream writer, which keeps memory flat: a bold
+// header row that stays in view (frozen) and carries an auto-filter, columns wide enough for
+// their header, and dates as dates.
 func writeXLSX(ctx context.Context, w io.Writer, t table) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -94,9 +113,32 @@ func writeXLSX(ctx context.Context, w io.Writer, t table) error {
 	if err != nil {
 		return fmt.Errorf("stream writer: %w", err)
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	if err != nil {
 		return fmt.Errorf("header style: %w", err)
+	}
+	dateFmt := "yyyy-mm-dd"
+	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	if err != nil {
+		return fmt.Errorf("date style: %w", err)
+	}
+	for i, hd := range t.Header {
+		wd := 0.0
+		if i < len(t.Widths) {
+			wd = t.Widths[i]
+		}
+		if wd == 0 {
+			// A long header wraps onto two or three lines rather than making a wide column.
+			wd = min(max(float64(utf8.RuneCountInString(hd))/2+2, 10), 24)
+		}
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return fmt.Errorf("column width: %w", err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+		return fmt.Errorf("freeze header: %w", err)
 	}
 	head := make([]any, len(t.Header))
 	for i, s := range t.Header {
@@ -118,6 +160,12 @@ func writeXLSX(ctx context.Context, w io.Writer, t table) error {
 				if v != nil {
 					cells[i] = *v
 				}
+			case dateCell:
+				if d, ok := v.xlsxDate(); ok {
+					cells[i] = excelize.Cell{StyleID: dateStyle, Value: d}
+				} else {
+					cells[i] = string(v)
+				}
 			default:
 				cells[i] = v
 			}
@@ -127,6 +175,11 @@ func writeXLSX(ctx context.Context, w io.Writer, t table) error {
 	})
 	if err != nil {
 		return fmt.Errorf("write rows: %w", err)
+	}
+	// The stream writer holds the sheet until Flush, which writes the filter set here.
+	last, _ := excelize.CoordinatesToCellName(max(len(t.Header), 1), n)
+	if err := f.AutoFilter(t.Sheet, "A1:"+last, nil); err != nil {
+		return fmt.Errorf("auto-filter: %w", err)
 	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("flush sheet: %w", err)
@@ -231,7 +284,7 @@ func (h *Handler) exportTotals(c *fiber.Ctx) error {
 		}
 	}
 	walk(unit.Code(code))
-	t := table{Sheet: v.T("dash.sheet.totals"), Header: header,
+	t := table{Sheet: v.T("dash.sheet.totals"), Header: header, Widths: []float64{10, 12, 10, 22},
 		Rows: func(_ context.Context, emit func([]any) error) error {
 			for _, x := range codes {
 				u, _ := h.cfg.Units.Get(x)
@@ -264,13 +317,21 @@ func (h *Handler) exportRecords(c *fiber.Ctx) error {
 	}
 	v := h.newView(c, "exports")
 	year := h.yearQuery(c)
-	cols := recordColumns(v, entity)
+	var events map[string]string
+	if entity == record.EntitySurvey {
+		var err error
+		if events, err = h.eventLabels(c.UserContext(), v, code); err != nil {
+			return h.serverError(c, err)
+		}
+	}
+	cols := recordColumns(v, entity, events)
 	header := make([]string, len(cols))
+	widths := make([]float64, len(cols))
 	for i, col := range cols {
-		header[i] = col.label
+		header[i], widths[i] = col.label, col.width
 	}
 	s := h.cfg.Store
-	t := table{Sheet: v.T("dash.sheet." + entity), Header: header,
+	t := table{Sheet: v.T("dash.sheet." + entity), Header: header, Widths: widths,
 		Rows: func(ctx context.Context, emit func([]any) error) error {
 			after := ""
 			for {
@@ -302,10 +363,45 @@ func (h *Handler) exportRecords(c *fiber.Ctx) error {
 type column struct {
 	label string
 	value func(store.Record) any
+	width float64 // XLSX width in characters; 0 from the header
 }
 
-// recordColumns lists an entity's export columns; code fields are written as their labels.
-func recordColumns(v *view, entity string) []column {
+// eventLabel names an event as a person recognises it: its date, kind and place.
+func eventLabel(v *view, r store.Record) string {
+	parts := []string{r.Date}
+	if k, _ := r.Values["kind"].(string); k != "" {
+		parts = append(parts, v.T("kind."+k))
+	}
+	if p, _ := r.Values["place"].(string); p != "" {
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// eventLabels names every event of a unit's scope by id, for the survey export: a survey points
+// at its event by id, which means nothing to a reader. Events of every year are read, since a
+// survey may be dated after its event's year ends.
+func (h *Handler) eventLabels(ctx context.Context, v *view, code string) (map[string]string, error) {
+	out := map[string]string{}
+	after := ""
+	for {
+		recs, err := h.cfg.Store.Records(ctx, store.RecordFilter{Entity: record.EntityEvent, Unit: code, Limit: 5000, After: after})
+		if err != nil {
+			return nil, fmt.Errorf("events for the survey export: %w", err)
+		}
+		for _, r := range recs {
+			out[r.ID] = eventLabel(v, r)
+		}
+		if len(recs) < 5000 {
+			return out, nil
+		}
+		after = recs[len(recs)-1].ID
+	}
+}
+
+// recordColumns lists an entity's export columns; code fields are written as their labels, and
+// a survey's event as its date, kind and place (events names them by id).
+func recordColumns(v *view, entity string, events map[string]string) []column {
 	str := func(k string) func(store.Record) any {
 		return func(r store.Record) any { s, _ := r.Values[k].(string); return s }
 	}
@@ -326,11 +422,11 @@ func recordColumns(v *view, entity string) []column {
 		}
 	}
 	cols := []column{
-		{"ID", func(r store.Record) any { return r.ID }},
-		{v.T("field.date"), func(r store.Record) any { return r.Date }},
-		{v.T("dash.col.code"), func(r store.Record) any { return r.Unit }},
-		{v.T("field.unit"), func(r store.Record) any { return v.UnitName(r.Unit) }},
-		{v.T("dash.col.division"), func(r store.Record) any { return v.UnitName(string(v.h.cfg.Units.Division(unit.Code(r.Unit)))) }},
+		{"ID", func(r store.Record) any { return r.ID }, 38},
+		{v.T("field.date"), func(r store.Record) any { return dateCell(r.Date) }, 12},
+		{v.T("dash.col.code"), func(r store.Record) any { return r.Unit }, 10},
+		{v.T("field.unit"), func(r store.Record) any { return v.UnitName(r.Unit) }, 18},
+		{v.T("dash.col.division"), func(r store.Record) any { return v.UnitName(string(v.h.cfg.Units.Division(unit.Code(r.Unit)))) }, 18},
 	}
 	list := func(k, listName string) func(store.Record) any {
 		return func(r store.Record) any {
@@ -346,10 +442,10 @@ func recordColumns(v *view, entity string) []column {
 	}
 	if entity == record.EntityEvent {
 		cols = append(cols,
-			column{v.T("field.kind"), lbl("kind", "kind")},
-			column{v.T("field.place"), str("place")},
-			column{v.T("field.occasion"), lbl("occasion", "occasion")},
-			column{v.T("field.partners"), list("partners", "partner")})
+			column{v.T("field.kind"), lbl("kind", "kind"), 18},
+			column{v.T("field.place"), str("place"), 24},
+			column{v.T("field.occasion"), lbl("occasion", "occasion"), 20},
+			column{v.T("field.partners"), list("partners", "partner"), 24})
 		counts := func(k, g string) func(store.Record) any {
 			return func(r store.Record) any {
 				m, _ := r.Values[k].(map[string]any)
@@ -360,16 +456,16 @@ func recordColumns(v *view, entity string) []column {
 			}
 		}
 		for _, g := range record.TargetGroups {
-			cols = append(cols, column{v.T("dash.m.reached") + ": " + v.T("target_group."+g.Code), counts("reached", g.Code)})
+			cols = append(cols, column{v.T("dash.m.reached") + ": " + v.T("target_group."+g.Code), counts("reached", g.Code), 0})
 		}
 		for _, g := range record.Materials {
-			cols = append(cols, column{v.T("dash.m.materials") + ": " + v.T("material."+g.Code), counts("materials", g.Code)})
+			cols = append(cols, column{v.T("dash.m.materials") + ": " + v.T("material."+g.Code), counts("materials", g.Code), 0})
 		}
 		cols = append(cols,
-			column{v.T("field.consultations"), num("consultations")},
-			column{v.T("field.contracts_signed"), num("contracts_signed")},
-			column{v.T("field.contributions_mnt"), num("contributions_mnt")},
-			column{v.T("field.notes"), str("notes")})
+			column{v.T("field.consultations"), num("consultations"), 0},
+			column{v.T("field.contracts_signed"), num("contracts_signed"), 0},
+			column{v.T("field.contributions_mnt"), num("contributions_mnt"), 14},
+			column{v.T("field.notes"), str("notes"), 40})
 		return cols
 	}
 	sat := func(r store.Record) any {
@@ -378,13 +474,21 @@ func recordColumns(v *view, entity string) []column {
 		}
 		return nil
 	}
+	event := func(r store.Record) any {
+		id, _ := r.Values["event_id"].(string)
+		if l, ok := events[id]; ok {
+			return l
+		}
+		return id // an event outside the scope or deleted: its id is all there is
+	}
 	return append(cols,
-		column{v.T("field.event_id"), str("event_id")},
-		column{v.T("field.target_group"), lbl("target_group", "target_group")},
-		column{v.T("field.age_band"), lbl("age_band", "age_band")},
-		column{v.T("field.sex"), lbl("sex", "sex")},
-		column{v.T("field.insurance_status"), lbl("insurance_status", "insurance_status")},
-		column{v.T("field.info_access"), lbl("info_access", "info_access")},
-		column{v.T("field.info_sources"), list("info_sources", "info_source")},
-		column{v.T("field.satisfaction"), sat})
+		column{v.T("field.event_id"), event, 40},
+		column{v.T("field.target_group"), lbl("target_group", "target_group"), 18},
+		column{v.T("field.age_band"), lbl("age_band", "age_band"), 0},
+		column{v.T("field.sex"), lbl("sex", "sex"), 0},
+		column{v.T("field.insurance_status"), lbl("insurance_status", "insurance_status"), 18},
+		column{v.T("field.info_access"), lbl("info_access", "info_access"), 18},
+		column{v.T("field.info_sources"), list("info_sources", "info_source"), 24},
+		column{v.T("field.satisfaction"), sat, 0},
+		column{v.T("dash.col.event_ref"), str("event_id"), 38})
 }

@@ -19,6 +19,8 @@ type aimagMap struct {
 type aimagPath struct {
 	Code string
 	D    string
+	// LX, LY is where the aimag's name is written: the centroid of its largest ring.
+	LX, LY string
 }
 
 type geoFeature struct {
@@ -81,7 +83,14 @@ func parseAimagMap(b []byte, width int) (*aimagMap, error) {
 	m := &aimagMap{Width: width, Height: int(math.Ceil((maxY - minY) * scale))}
 	for _, s := range shapes {
 		var d strings.Builder
+		var best float64
+		var lx, ly float64
 		for _, p := range s.polys {
+			if len(p) > 0 {
+				if a, cx, cy := ringCentroid(p[0]); math.Abs(a) > best {
+					best, lx, ly = math.Abs(a), cx, cy
+				}
+			}
 			for _, r := range p {
 				for i, pt := range r {
 					if i == 0 {
@@ -96,9 +105,26 @@ func parseAimagMap(b []byte, width int) (*aimagMap, error) {
 				d.WriteByte('Z')
 			}
 		}
-		m.Paths = append(m.Paths, aimagPath{Code: s.code, D: d.String()})
+		m.Paths = append(m.Paths, aimagPath{Code: s.code, D: d.String(),
+			LX: strconv.FormatFloat((lx-minX)*scale, 'f', 1, 64), LY: strconv.FormatFloat((ly-minY)*scale, 'f', 1, 64)})
 	}
 	return m, nil
+}
+
+// ringCentroid is a closed ring's signed area and centroid (the shoelace formula).
+func ringCentroid(r [][2]float64) (area, cx, cy float64) {
+	for i := range r {
+		a, b := r[i], r[(i+1)%len(r)]
+		cross := a[0]*b[1] - b[0]*a[1]
+		area += cross
+		cx += (a[0] + b[0]) * cross
+		cy += (a[1] + b[1]) * cross
+	}
+	if area == 0 {
+		return 0, r[0][0], r[0][1]
+	}
+	area /= 2
+	return area, cx / (6 * area), cy / (6 * area)
 }
 
 // shade is a colour on a light-to-dark blue ramp for share in [0, 1]; grey for no data.

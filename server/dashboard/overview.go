@@ -47,6 +47,8 @@ type overviewData struct {
 type chartData struct {
 	Labels []string      `json:"labels"`
 	Series []chartSeries `json:"series"`
+	// Axes titles the two y axes: counts on the left, people reached on the right.
+	Axes map[string]string `json:"axes,omitempty"`
 }
 
 type chartSeries struct {
@@ -135,7 +137,7 @@ func (h *Handler) overviewFor(ctx context.Context, v *view, code string, year in
 	d.Groups = labelled(v, all, groups, lbl)
 	d.Material = labelled(v, all, mats, lbl)
 	d.Survey = labelled(v, all, []string{"surveys", "info_yes", "info_partly", "info_no", "satisfied"}, lbl)
-	cd := chartData{}
+	cd := chartData{Axes: map[string]string{"y": v.T("dash.axis.count"), "y1": v.T("dash.axis.people")}}
 	for m := 1; m <= 12; m++ {
 		cd.Labels = append(cd.Labels, v.T("dash.month_short."+strconv.Itoa(m)))
 	}

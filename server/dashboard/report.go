@@ -155,7 +155,8 @@ func (h *Handler) report(c *fiber.Ctx) error {
 			ID:            x.ID, Name: v.T("indicator." + x.ID), Percent: indicator.All[i].Percent,
 			Baseline: x.Baseline, BaselineYear: x.BaselineYear})
 	}
-	// Which places worked: the units below with the most people reached, and reach per event.
+	// Which places worked: the units below that reached the most people per event (a unit with
+	// one large event is not hidden behind one with many small ones); ties by people reached.
 	leaves, err := h.leafTotals(ctx, year, p)
 	if err != nil {
 		return h.serverError(c, err)
@@ -177,12 +178,18 @@ func (h *Handler) report(c *fiber.Ctx) error {
 			sc = append(sc, scored{string(b), t})
 		}
 	}
-	sort.SliceStable(sc, func(i, j int) bool { return sc[i].t.Get("reached") > sc[j].t.Get("reached") })
+	perEvent := func(t tally.Vector) float64 { return float64(t.Get("reached")) / float64(t.Get("events")) }
+	sort.SliceStable(sc, func(i, j int) bool {
+		if a, b := perEvent(sc[i].t), perEvent(sc[j].t); a != b {
+			return a > b
+		}
+		return sc[i].t.Get("reached") > sc[j].t.Get("reached")
+	})
 	for i, s := range sc {
 		if i == 10 {
 			break
 		}
-		per := float64(s.t.Get("reached")) / float64(s.t.Get("events"))
+		per := perEvent(s.t)
 		d.Places = append(d.Places, placeRow{Name: v.UnitName(s.code), Events: v.N(s.t.Get("events")),
 			Reached: v.N(s.t.Get("reached")), PerEvent: v.N(int64(per + 0.5))})
 	}

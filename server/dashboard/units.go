@@ -27,6 +27,11 @@ type unitRow struct {
 
 type mapShape struct {
 	Code, D, Fill, Name, Text, Link string
+	// Label is whether the name is written on the map (not for the capital, too small to hold
+	// it); Dark writes it in white on a dark fill.
+	Label  bool
+	Dark   bool
+	LX, LY string
 }
 
 type unitsData struct {
@@ -195,8 +200,10 @@ func (h *Handler) colour(v *view, d *unitsData, leaves map[string]tally.Vector) 
 		if hi > 0 {
 			share = figValue(f) / hi
 		}
+		u, _ := h.cfg.Units.Get(unit.Code(p.Code))
 		d.Shapes = append(d.Shapes, mapShape{Code: p.Code, D: p.D, Fill: shade(share, has), Name: v.UnitName(p.Code),
-			Text: f.Text, Link: Prefix + "/units/" + p.Code + v.Q()})
+			Text: f.Text, Link: Prefix + "/units/" + p.Code + v.Q(),
+			Label: u.Level != unit.LevelCapital, Dark: has && share > 0.55, LX: p.LX, LY: p.LY})
 	}
 	zero := figure{}
 	if strings.HasSuffix(d.Metric, "_pct") {

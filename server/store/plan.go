@@ -168,7 +168,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 	resp.Accepted, resp.Duplicates, resp.Rejected, resp.Warnings = []string{}, []string{}, []syncproto.Rejection{}, []syncproto.Warning{}
 	reject := func(r syncproto.Rejection) {
 		resp.Rejected = append(resp.Rejected, r)
-		plan.Rejections = append(plan.Rejections, Rejection{ChangeID: r.ID, DeviceID: pr.DeviceID, Code: r.Code, Message: r.Message, At: p.Now})
+		plan.Rejections = append(plan.Rejections, Rejection{ChangeID: r.ID, DeviceID: pr.DeviceID, Code: r.Code, Message: r.Message, Problems: r.Problems, At: p.Now})
 	}
 
 	if dt, err := time.Parse(time.RFC3339Nano, req.DeviceTime); err == nil {
@@ -254,6 +254,8 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 			_ = json.Unmarshal(u, &code)
 			if !inScope(code) {
 				rej(syncproto.RejectOutOfScope, fmt.Sprintf("unit %s is outside %s", code, pr.Inspector.Unit))
+				// Kept for headquarters only (not sent back): which unit it was, by code.
+				plan.Rejections[len(plan.Rejections)-1].Problems = []syncproto.Problem{{Field: "unit", Code: syncproto.RejectOutOfScope, Message: code}}
 				continue
 			}
 		}

@@ -52,9 +52,11 @@ type Device struct {
 	Platform      string
 	EnrolledAt    time.Time
 	RevokedAt     *time.Time
-	LastSeen      *time.Time
+	LastSeen      *time.Time // last contact: a push or a pull
 	LastPush      *time.Time
 	SkewMillis    int64 // device_time minus server time at the last push
+	// OutboxPending is what the device still holds after its last push: the outbox it reported
+	// at the start of the push less the changes that push delivered (accepted or duplicates).
 	OutboxPending int
 	OutboxOldest  string
 	Accepted      int64
@@ -68,6 +70,9 @@ type Rejection struct {
 	DeviceID string
 	Code     string
 	Message  string
+	// Problems are the field problems of an invalid change, kept by code so the dashboard
+	// translates them instead of showing the server's English Message.
+	Problems []syncproto.Problem
 	At       time.Time
 }
 

@@ -14,6 +14,11 @@
   }
   var palette = ["#1f5fa8", "#e07b39", "#2e9c6a", "#9b59b6"];
 
+  function axisTitle(d, id) {
+    var t = d.axes && d.axes[id];
+    return t ? { display: true, text: t } : { display: false };
+  }
+
   function monthsChart(el, d) {
     var sets = d.series.map(function (s, i) {
       return {
@@ -26,8 +31,8 @@
       options: {
         animation: false, maintainAspectRatio: false,
         scales: {
-          y: { beginAtZero: true, ticks: { callback: function (v) { return fmt(v); } } },
-          y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return fmt(v); } } }
+          y: { beginAtZero: true, title: axisTitle(d, "y"), ticks: { callback: function (v) { return fmt(v); } } },
+          y1: { beginAtZero: true, position: "right", title: axisTitle(d, "y1"), grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return fmt(v); } } }
         },
         plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y); } } } }
       }
@@ -46,7 +51,11 @@
       options: {
         animation: false, maintainAspectRatio: false,
         scales: { y: { beginAtZero: d.percent, ticks: { callback: function (v) { return fmt(v, 0) + suffix; } } } },
-        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y, dec) + suffix; } } } }
+        plugins: {
+          // A dashed series is shown in the legend as a short dashed line, not a dashed box
+          // (whose border Chart.js draws as a zig-zag).
+          legend: { labels: { usePointStyle: true, pointStyle: "line", pointStyleWidth: 36 } },
+          tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y, dec) + suffix; } } } }
       }
     });
   }

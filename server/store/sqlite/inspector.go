@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -249,7 +250,7 @@ func (db *DB) Inspectors(ctx context.Context) ([]store.Inspector, error) {
 
 // RecentRejections implements store.Store.
 func (db *DB) RecentRejections(ctx context.Context, limit int) ([]store.Rejection, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT change_id, device_id, code, message, at FROM rejections ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT change_id, device_id, code, message, problems, at FROM rejections ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list rejections: %w", err)
 	}
@@ -257,9 +258,13 @@ func (db *DB) RecentRejections(ctx context.Context, limit int) ([]store.Rejectio
 	var out []store.Rejection
 	for rows.Next() {
 		var r store.Rejection
-		var at string
-		if err := rows.Scan(&r.ChangeID, &r.DeviceID, &r.Code, &r.Message, &at); err != nil {
+		var at, probs string
+		if err := rows.Scan(&r.ChangeID, &r.DeviceID, &r.Code, &r.Message, &probs, &at); err != nil {
 			return nil, fmt.Errorf("scan rejection: %w", err)
+		}
+		if probs != "" {
+			// A list that does not decode leaves the English message to stand alone.
+			_ = json.Unmarshal([]byte(probs), &r.Problems)
 		}
 		r.At, _ = time.Parse(time.RFC3339Nano, at)
 		out = append(out, r)

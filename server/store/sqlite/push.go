@@ -70,7 +70,7 @@ func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushReq
 	r := plan.Response
 	if _, err := tx.ExecContext(ctx, `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
 		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`,
-		stamp, stamp, plan.SkewMillis, req.Outbox.Pending, trim(req.Outbox.Oldest, 40),
+		stamp, stamp, plan.SkewMillis, pendingAfter(req.Outbox.Pending, len(r.Accepted)+len(r.Duplicates)), trim(req.Outbox.Oldest, 40),
 		len(r.Accepted), len(r.Duplicates), len(r.Rejected), p.DeviceID); err != nil {
 		return syncproto.PushResponse{}, fmt.Errorf("update device: %w", err)
 	}
@@ -90,6 +90,13 @@ func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushReq
 	r.ServerHLC = db.clock.Next().String()
 	r.ServerEpoch = db.Epoch()
 	return r, nil
+}
+
+// pendingAfter is what a device's outbox holds once a push is answered: the device counts its
+// outbox before sending, and every change accepted or already known leaves it. Done here rather
+// than by the device so every client version reports the same way.
+func pendingAfter(reported, delivered int) int {
+	return max(0, reported-delivered)
 }
 
 func placeholders(n int) string {
@@ -269,8 +276,17 @@ func writeRejections(ctx context.Context, tx *sql.Tx, rejs []store.Rejection, st
 		return nil
 	}
 	for _, r := range rejs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rejections (change_id, device_id, code, message, at) VALUES (?, ?, ?, ?, ?)`,
-			r.ChangeID, r.DeviceID, r.Code, trim(r.Message, 500), stamp); err != nil {
+		probs := ""
+		if len(r.Problems) > 0 {
+			// A record has a few dozen fields at most; keep the first 50 problems.
+			b, err := json.Marshal(r.Problems[:min(len(r.Problems), 50)])
+			if err != nil {
+				return fmt.Errorf("encode rejection problems: %w", err)
+			}
+			probs = string(b)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rejections (change_id, device_id, code, message, problems, at) VALUES (?, ?, ?, ?, ?, ?)`,
+			r.ChangeID, r.DeviceID, r.Code, trim(r.Message, 500), probs, stamp); err != nil {
 			return fmt.Errorf("keep rejection: %w", err)
 		}
 	}
