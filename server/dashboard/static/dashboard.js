@@ -39,6 +39,16 @@
     });
   }
 
+  function dashedLegend(chart) {
+    return Chart.defaults.plugins.legend.labels.generateLabels(chart).map(function (item) {
+      var ds = chart.data.datasets[item.datasetIndex];
+      item.lineDash = ds.borderDash || [];
+      item.lineWidth = 3;
+      item.strokeStyle = ds.borderColor;
+      return item;
+    });
+  }
+
   function indicatorChart(el, d) {
     var dec = d.percent ? 1 : 0, suffix = d.percent ? "%" : "";
     return new Chart(el, {
@@ -53,8 +63,9 @@
         scales: { y: { beginAtZero: d.percent, ticks: { callback: function (v) { return fmt(v, 0) + suffix; } } } },
         plugins: {
           // A dashed series is shown in the legend as a short dashed line, not a dashed box
-          // (whose border Chart.js draws as a zig-zag).
-          legend: { labels: { usePointStyle: true, pointStyle: "line", pointStyleWidth: 36 } },
+          // (whose border Chart.js draws as a zig-zag). With point styles the legend takes its
+          // style from the series' first point, so the line's dash and width are put back.
+          legend: { labels: { usePointStyle: true, pointStyle: "line", pointStyleWidth: 36, generateLabels: dashedLegend } },
           tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y, dec) + suffix; } } } }
       }
     });
