@@ -4,16 +4,22 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"talbar/assets"
 	"talbar/server/store"
+	"talbar/shared/i18n"
 	"talbar/shared/indicator"
 	"talbar/syncproto"
 )
@@ -488,6 +494,95 @@ func TestDashboardXLSXBrowser(t *testing.T) {
 	for id, n := range headers {
 		if len(n) != 2 || n[0] != n[1] {
 			t.Errorf("%s: columns in mn and en: %v", id, n)
+		}
+	}
+}
+
+// TestDashboardReportPrintBrowser prints the half-year report to PDF in Chromium and reads it
+// back with pdftotext: every page is numbered "n / total", section 2's write-in box is on the
+// page of its section, the signature block is there, the status badges stay on one line, and
+// the places are ordered by people reached per event as the heading says.
+func TestDashboardReportPrintBrowser(t *testing.T) {
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Fatal("pdftotext is not installed: run .ci/setup (poppler-utils)")
+	}
+	m := MustRunMain(t, tempDB(t))
+	seedBrowserDemo(t, m)
+	base := "http://" + m.Addr()
+	ctx := newBrowser(t, 1280, 900)
+	browserSignIn(t, ctx, base, "hq")
+	for _, lang := range []string{"mn", "en"} {
+		open(t, ctx, base+"/dashboard/report?half=1&lang="+lang)
+		per, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("tr[data-per-event]")).map(function (r) { return r.dataset.perEvent; })`))
+		if err != nil || len(per) < 2 {
+			t.Fatalf("%s places: %v %v", lang, per, err)
+		}
+		for i := 1; i < len(per); i++ {
+			a, _ := strconv.Atoi(strings.NewReplacer("\u00a0", "", ",", "").Replace(per[i-1]))
+			b, _ := strconv.Atoi(strings.NewReplacer("\u00a0", "", ",", "").Replace(per[i]))
+			if b > a {
+				t.Errorf("%s places not sorted by reach per event: %v", lang, per)
+			}
+		}
+		// In print, no badge wraps onto a second line.
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+			t.Fatal(err)
+		}
+		tall, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".report .status")).filter(function (b) {
+			return b.getClientRects().length > 1 || b.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(b).fontSize) + 4;
+		}).map(function (b) { return b.textContent; })`))
+		if err != nil || len(tall) > 0 {
+			t.Errorf("%s badges wrap in print: %q %v", lang, tall, err)
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+			t.Fatal(err)
+		}
+		prefer := true
+		res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69, PreferCSSPageSize: &prefer})
+		pdf := res.Data
+		if err != nil {
+			t.Fatalf("%s print: %v", lang, err)
+		}
+		path := filepath.Join(t.TempDir(), "report.pdf")
+		if d := os.Getenv("TALBAR_KEEP_PDF"); d != "" {
+			path = filepath.Join(d, "report-"+lang+".pdf")
+		}
+		if err := os.WriteFile(path, pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(pdftotext, "-layout", path, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		pages := strings.Split(strings.TrimRight(string(out), "\f\n "), "\f")
+		if len(pages) < 2 {
+			t.Fatalf("%s report prints on %d page", lang, len(pages))
+		}
+		cat, err := i18n.New(assets.Translations())
+		if err != nil {
+			t.Fatal(err)
+		}
+		write, q2, sign := cat.T(lang, "dash.report.write_here"), "2. "+cat.T(lang, "dash.report.q2"), cat.T(lang, "dash.report.sign.approved")
+		var q2Page, signPage = -1, -1
+		for i, p := range pages {
+			// pdftotext drops the spaces around the slash.
+			if want := fmt.Sprintf("%d/%d", i+1, len(pages)); !strings.Contains(strings.ReplaceAll(p, " ", ""), want) {
+				t.Errorf("%s page %d has no page number %q", lang, i+1, want)
+			}
+			if strings.Contains(p, q2) {
+				q2Page = i
+				after := p[strings.Index(p, q2):]
+				if !strings.Contains(after, write) {
+					t.Errorf("%s: section 2's write-in box is not on the page of its heading (page %d)", lang, i+1)
+				}
+			}
+			if strings.Contains(p, sign) {
+				signPage = i
+			}
+		}
+		if q2Page < 0 || signPage < 0 {
+			t.Errorf("%s: section 2 on page %d, signature block on page %d", lang, q2Page+1, signPage+1)
 		}
 	}
 }
