@@ -164,8 +164,10 @@ func TestDashboardBrowser(t *testing.T) {
 	}
 }
 
-// TestDashboardScreenshots renders the overview, the map and the indicators page with demo
-// data into docs/. It runs only when asked: TALBAR_SCREENSHOTS=1 go test -run DashboardScreenshots ./server
+// TestDashboardScreenshots renders the dashboard with demo data into docs/: the overview, the
+// map, the indicators page, the report and the devices page with a new code on a 1,400 px
+// laptop, and the overview, the unit table and the devices page on a 390 px phone. It runs only
+// when asked: TALBAR_SCREENSHOTS=1 go test -run DashboardScreenshots ./server
 func TestDashboardScreenshots(t *testing.T) {
 	if os.Getenv("TALBAR_SCREENSHOTS") == "" {
 		t.Skip("set TALBAR_SCREENSHOTS=1 to rewrite docs/dashboard-*.png")
@@ -191,31 +193,68 @@ func TestDashboardScreenshots(t *testing.T) {
 			}
 		}
 	}
+	// A device that pulled but never pushed, and one whose last push was refused in part.
+	puller := enrollDevice(t, m, "MN4101", syncproto.RoleInspector)
+	var pr syncproto.PullResponse
+	puller.do("GET", "/api/v1/pull?since=0", nil, &pr)
+	bad := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
+	bad.push(bad.change(newID(), "event", syncproto.OpUpsert, fmt.Sprintf(`{"kind":"open_day","date":%q,"unit":"MN1101"}`, demoDate(2, 2))),
+		bad.change(newID(), "event", syncproto.OpUpsert, `{"kind":"open_day","unit":"MN6501","reached":{"herders":-3}}`))
 	dashUser(t, m, "hq", store.WebAdmin, "")
 	base := "http://" + m.Addr()
 	ctx := newBrowser(t, 1400, 1000)
 	browserSignIn(t, ctx, base, "hq")
-	for _, shot := range []struct{ path, wait, file string }{
-		{"/dashboard/?lang=mn", "#months-chart", "dashboard-overview.png"},
-		{"/dashboard/units?metric=reached&lang=mn", "#aimag-map", "dashboard-map.png"},
-		{"/dashboard/indicators?lang=en", "#target-form", "dashboard-indicators.png"},
-		{"/dashboard/report?half=2&lang=mn", ".report", "dashboard-report.png"},
-	} {
-		png, err := chromedp.Run(ctx, chromedp.Steps(
-			chromedp.Navigate(base+shot.path),
-			chromedp.WaitVisible(chromedp.CSS(shot.wait)),
-			chromedp.Sleep(500*time.Millisecond),
-		))
-		_ = png
-		if err != nil {
-			t.Fatalf("%s: %v", shot.path, err)
+	shoot := func(path, wait, file string, full bool) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(wait)), chromedp.Sleep(500*time.Millisecond)); err != nil {
+			t.Fatalf("%s: %v", path, err)
 		}
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", shot.path, err)
+		var b []byte
+		var err error
+		if full {
+			b, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		} else {
+			b, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		}
-		if err := os.WriteFile(filepath.Join("..", "docs", shot.file), b, 0o644); err != nil {
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", path, err)
+		}
+		if err := os.WriteFile(filepath.Join("..", "docs", file), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	shoot("/dashboard/?lang=mn", "#months-chart", "dashboard-overview.png", true)
+	shoot("/dashboard/units?metric=reached&lang=mn", "#aimag-map", "dashboard-map.png", true)
+	shoot("/dashboard/indicators?lang=en", "#target-form", "dashboard-indicators.png", true)
+	shoot("/dashboard/report?half=2&lang=mn", ".report", "dashboard-report.png", true)
+	newCode := func() {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/dashboard/devices?lang=mn"), chromedp.WaitVisible(chromedp.ID("inspector-form")),
+			chromedp.SendKeys(`#inspector-form input[name="name"]`, "Дорж"),
+			chromedp.Click(`#inspector-form button[type="submit"]`), chromedp.WaitVisible(chromedp.ID("new-code"))); err != nil {
+			t.Fatalf("new inspector: %v", err)
+		}
+		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "dashboard-devices.png"
+		if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`)); w < 600 {
+			name = "dashboard-phone-devices.png"
+			b, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join("..", "docs", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newCode()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	shoot("/dashboard/?lang=mn", "#months-chart", "dashboard-phone-overview.png", false)
+	shoot("/dashboard/units?metric=reached&lang=mn", "#unit-table", "dashboard-phone-units.png", false)
+	newCode()
 }

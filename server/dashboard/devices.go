@@ -107,6 +107,9 @@ func FormatSkew(v *view, ms int64) string {
 		sign, ms = "−", -ms
 	}
 	d := time.Duration(ms) * time.Millisecond
+	if d < time.Second {
+		return v.T("dash.skew_s", 0)
+	}
 	switch {
 	case d < time.Minute:
 		return sign + v.T("dash.skew_s", int64(d/time.Second))

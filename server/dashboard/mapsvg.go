@@ -19,8 +19,10 @@ type aimagMap struct {
 type aimagPath struct {
 	Code string
 	D    string
-	// LX, LY is where the aimag's name is written: the centroid of its largest ring.
+	// LX, LY is where the aimag's name is written, inside its largest polygon; Small is for an
+	// aimag too small for the usual letters (Orkhon, Darkhan-Uul, Govisümber).
 	LX, LY string
+	Small  bool
 }
 
 type geoFeature struct {
@@ -87,8 +89,9 @@ func parseAimagMap(b []byte, width int) (*aimagMap, error) {
 		var lx, ly float64
 		for _, p := range s.polys {
 			if len(p) > 0 {
-				if a, cx, cy := ringCentroid(p[0]); math.Abs(a) > best {
-					best, lx, ly = math.Abs(a), cx, cy
+				if a, _, _ := ringCentroid(p[0]); math.Abs(a) > best {
+					best = math.Abs(a)
+					lx, ly = labelPoint(p)
 				}
 			}
 			for _, r := range p {
@@ -106,9 +109,76 @@ func parseAimagMap(b []byte, width int) (*aimagMap, error) {
 			}
 		}
 		m.Paths = append(m.Paths, aimagPath{Code: s.code, D: d.String(),
-			LX: strconv.FormatFloat((lx-minX)*scale, 'f', 1, 64), LY: strconv.FormatFloat((ly-minY)*scale, 'f', 1, 64)})
+			LX: strconv.FormatFloat((lx-minX)*scale, 'f', 1, 64), LY: strconv.FormatFloat((ly-minY)*scale, 'f', 1, 64),
+			Small: best*scale*scale < 2500})
 	}
 	return m, nil
+}
+
+// labelPoint is where a polygon's name reads best: the point inside it farthest from its edges
+// (a coarse grid search, then a finer one around the best point), so a name lands in the wide
+// part of a curved aimag and not on a neighbour enclosed by it. Done once at start-up.
+func labelPoint(poly [][][2]float64) (float64, float64) {
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, pt := range poly[0] {
+		minX, maxX = math.Min(minX, pt[0]), math.Max(maxX, pt[0])
+		minY, maxY = math.Min(minY, pt[1]), math.Max(maxY, pt[1])
+	}
+	_, bx, by := ringCentroid(poly[0])
+	bestD := -1.0
+	if inside(poly, bx, by) {
+		bestD = edgeDistance(poly, bx, by)
+	}
+	search := func(x0, y0, x1, y1 float64) {
+		const n = 24
+		for i := 0; i <= n; i++ {
+			for j := 0; j <= n; j++ {
+				x, y := x0+(x1-x0)*float64(i)/n, y0+(y1-y0)*float64(j)/n
+				if !inside(poly, x, y) {
+					continue
+				}
+				if d := edgeDistance(poly, x, y); d > bestD {
+					bestD, bx, by = d, x, y
+				}
+			}
+		}
+	}
+	search(minX, minY, maxX, maxY)
+	dx, dy := (maxX-minX)/24, (maxY-minY)/24
+	search(bx-dx, by-dy, bx+dx, by+dy)
+	return bx, by
+}
+
+// inside tells whether a point is inside a polygon with holes (even-odd over every ring).
+func inside(poly [][][2]float64, x, y float64) bool {
+	in := false
+	for _, r := range poly {
+		for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+			a, b := r[i], r[j]
+			if (a[1] > y) != (b[1] > y) && x < (b[0]-a[0])*(y-a[1])/(b[1]-a[1])+a[0] {
+				in = !in
+			}
+		}
+	}
+	return in
+}
+
+// edgeDistance is a point's distance to the nearest edge of a polygon's rings.
+func edgeDistance(poly [][][2]float64, x, y float64) float64 {
+	d := math.Inf(1)
+	for _, r := range poly {
+		for i := 1; i < len(r); i++ {
+			a, b := r[i-1], r[i]
+			vx, vy := b[0]-a[0], b[1]-a[1]
+			t := 0.0
+			if l := vx*vx + vy*vy; l > 0 {
+				t = math.Max(0, math.Min(1, ((x-a[0])*vx+(y-a[1])*vy)/l))
+			}
+			px, py := a[0]+t*vx-x, a[1]+t*vy-y
+			d = math.Min(d, px*px+py*py)
+		}
+	}
+	return math.Sqrt(d)
 }
 
 // ringCentroid is a closed ring's signed area and centroid (the shoelace formula).

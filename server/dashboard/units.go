@@ -31,6 +31,7 @@ type mapShape struct {
 	// it); Dark writes it in white on a dark fill.
 	Label  bool
 	Dark   bool
+	Small  bool
 	LX, LY string
 }
 
@@ -203,7 +204,7 @@ func (h *Handler) colour(v *view, d *unitsData, leaves map[string]tally.Vector) 
 		u, _ := h.cfg.Units.Get(unit.Code(p.Code))
 		d.Shapes = append(d.Shapes, mapShape{Code: p.Code, D: p.D, Fill: shade(share, has), Name: v.UnitName(p.Code),
 			Text: f.Text, Link: Prefix + "/units/" + p.Code + v.Q(),
-			Label: u.Level != unit.LevelCapital, Dark: has && share > 0.55, LX: p.LX, LY: p.LY})
+			Label: u.Level != unit.LevelCapital, Dark: has && share > 0.55, Small: p.Small, LX: p.LX, LY: p.LY})
 	}
 	zero := figure{}
 	if strings.HasSuffix(d.Metric, "_pct") {
