@@ -155,6 +155,14 @@ func TestDashboardEveryPageBrowser(t *testing.T) {
 			check(base + p + "?lang=" + lang)
 		}
 	}
+	// An aimag officer's pages, which differ (their aimag's soums, read-only devices).
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("sign-in"))); err != nil {
+		t.Fatal(err)
+	}
+	browserSignIn(t, ctx, base, "arkhangai")
+	for _, p := range []string{"/dashboard/", "/dashboard/units", "/dashboard/devices", "/dashboard/report"} {
+		check(base + p + "?lang=mn")
+	}
 	// The favicon is there, so no page logs a 404 for it.
 	if st, _ := newWeb(t, m).get("/favicon.ico"); st != 200 {
 		t.Errorf("/favicon.ico: %d", st)
@@ -206,6 +214,15 @@ func TestDashboardLayoutBrowser(t *testing.T) {
 		})`))
 		if err != nil || len(legend) != 4 || legend[0] != "line:6,4" {
 			t.Errorf("%s target legend: %q %v, want line:6,4", lang, legend, err)
+		}
+		// Years sit at their real distance and 2022 is not joined to this year across the
+		// years without figures.
+		axis, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(function () {
+			var ch = Chart.getChart(document.querySelector("canvas[data-kind=indicator]")), t = ch.data.datasets[1].data;
+			return [ch.scales.x.type, String(t.some(function (p) { return p.y === null; }))];
+		})()`))
+		if err != nil || axis[0] != "linear" || axis[1] != "true" {
+			t.Errorf("%s indicator chart x axis %q, break in the target line %v", lang, axis, err)
 		}
 		if w, win := pageWidth(t, ctx); w > win {
 			t.Errorf("%s indicators: page %d px in %d", lang, w, win)
@@ -262,6 +279,10 @@ func TestDashboardLayoutBrowser(t *testing.T) {
 		return [c.y.title.display ? c.y.title.text : "", c.y1.title.display ? c.y1.title.text : ""]; })()`))
 	if err != nil || titles[0] != "Events and survey responses" || titles[1] != "People reached" {
 		t.Errorf("month chart axis titles %q, %v", titles, err)
+	}
+	// The chart's figures are also a table (for a screen reader, or to read exact numbers).
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#months-table tbody tr").length`)); err != nil || n != 12 {
+		t.Errorf("month table: %d rows, %v", n, err)
 	}
 
 	// An officer sees their own aimag: no link back to a national table they cannot open.
@@ -363,6 +384,20 @@ func TestDashboardDevicesBrowser(t *testing.T) {
 	}
 	if w, win := pageWidth(t, ctx); w > win || win != 390 {
 		t.Errorf("devices page with the code card: %d px in %d", w, win)
+	}
+	// Printed, the page is the slip alone: the card shown, everything else and its own
+	// buttons hidden.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("main > *, #print-slip, #code-qr, #new-code, #code-server")).filter(function (e) {
+		return e.offsetParent !== null || getComputedStyle(e).display !== "none" && e.getClientRects().length > 0;
+	}).map(function (e) { return e.id || e.tagName; })`))
+	if err != nil || strings.Join(shown, ",") != "code-card,code-server,new-code,code-qr" {
+		t.Errorf("printed devices page shows %q, want the slip only %v", shown, err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("devices-table"))); err != nil {
 		t.Fatal(err)

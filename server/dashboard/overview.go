@@ -38,9 +38,11 @@ type overviewData struct {
 	Material []figure
 	Survey   []figure
 	Chart    string // JSON for the month-by-month chart
-	Refresh  string // URL of the JSON the page refreshes from
-	Every    int64  // milliseconds between refreshes
-	AsOf     string
+	// Months is the chart's data, also shown as a table for those who cannot see the chart.
+	Months  chartData
+	Refresh string // URL of the JSON the page refreshes from
+	Every   int64  // milliseconds between refreshes
+	AsOf    string
 }
 
 // chartData is the month-by-month chart's JSON: labels and one series per metric.
@@ -153,6 +155,7 @@ func (h *Handler) overviewFor(ctx context.Context, v *view, code string, year in
 	}
 	b, _ := json.Marshal(cd)
 	d.Chart = string(b)
+	d.Months = cd
 	q := url.Values{"unit": {code}, "year": {strconv.Itoa(year)}, "period": {p.Code}, "lang": {v.Lang}}
 	d.Refresh = Prefix + "/api/overview?" + q.Encode()
 	return d, nil

@@ -49,24 +49,50 @@
     });
   }
 
+  // yearPoints places a series on a year axis: years apart by their real distance, and a line
+  // only between figures of consecutive years, so 2022 and 2026 are not joined as if the years
+  // between them had figures.
+  function yearPoints(labels, data) {
+    var pts = [];
+    labels.forEach(function (l, i) {
+      var x = Number(l);
+      if (data[i] === null || data[i] === undefined) return;
+      if (pts.length && x - pts[pts.length - 1].x > 1) pts.push({ x: x - 0.5, y: null });
+      pts.push({ x: x, y: data[i] });
+    });
+    return pts;
+  }
+
   function indicatorChart(el, d) {
     var dec = d.percent ? 1 : 0, suffix = d.percent ? "%" : "";
+    var years = d.labels.map(Number);
     return new Chart(el, {
       type: "line",
       data: {
-        labels: d.labels, datasets: d.series.map(function (s, i) {
-          return { label: s.label, data: s.data, borderColor: palette[i], backgroundColor: palette[i], spanGaps: true, borderDash: i ? [6, 4] : [] };
+        datasets: d.series.map(function (s, i) {
+          return { label: s.label, data: yearPoints(d.labels, s.data), borderColor: palette[i], backgroundColor: palette[i], spanGaps: false, borderDash: i ? [6, 4] : [] };
         })
       },
       options: {
         animation: false, maintainAspectRatio: false,
-        scales: { y: { beginAtZero: d.percent, ticks: { callback: function (v) { return fmt(v, 0) + suffix; } } } },
+        scales: {
+          x: { type: "linear", min: Math.min.apply(null, years) - 0.4, max: Math.max.apply(null, years) + 0.4,
+            afterBuildTicks: function (ax) {
+              var t = [];
+              for (var y = Math.min.apply(null, years); y <= Math.max.apply(null, years); y++) t.push({ value: y });
+              ax.ticks = t;
+            },
+            ticks: { callback: function (v) { return String(v); } } },
+          y: { beginAtZero: d.percent, ticks: { callback: function (v) { return fmt(v, 0) + suffix; } } }
+        },
         plugins: {
           // A dashed series is shown in the legend as a short dashed line, not a dashed box
           // (whose border Chart.js draws as a zig-zag). With point styles the legend takes its
           // style from the series' first point, so the line's dash and width are put back.
           legend: { labels: { usePointStyle: true, pointStyle: "line", pointStyleWidth: 36, generateLabels: dashedLegend } },
-          tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y, dec) + suffix; } } } }
+          tooltip: { callbacks: {
+            title: function (items) { return items.length ? String(items[0].parsed.x) : ""; },
+            label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y, dec) + suffix; } } } }
       }
     });
   }
@@ -105,6 +131,12 @@
         if (ch && j.chart) {
           j.chart.series.forEach(function (s, i) { ch.data.datasets[i].data = s.data; });
           ch.update("none");
+        }
+        if (j.chart) {
+          document.querySelectorAll("#months-table [data-month]").forEach(function (td) {
+            var s = j.chart.series[Number(td.getAttribute("data-series"))];
+            if (s) td.textContent = fmt(s.data[Number(td.getAttribute("data-month"))]);
+          });
         }
       }).catch(function () { /* offline for a moment: the next tick retries */ });
     }
