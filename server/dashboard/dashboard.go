@@ -97,12 +97,6 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 		"int64":   func(n int) int64 { return int64(n) },
 		"list":    func(xs ...string) []string { return xs },
 		"timePtr": func(t time.Time) *time.Time { return &t },
-		"short": func(s string) string {
-			if len(s) > 8 {
-				return s[len(s)-8:]
-			}
-			return s
-		},
 		"parentOf": func(c string) string {
 			u, _ := cfg.Units.Get(unit.Code(c))
 			return string(u.Parent)
