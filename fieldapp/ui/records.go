@@ -423,7 +423,7 @@ func (d *DetailScreen) Delete() {
 		return
 	}
 	id := d.Record.ID
-	d.u.confirm(d.u.T("ui.delete.title"), d.u.T("ui.delete.question"), d.u.T("ui.action.delete"), func() {
+	d.u.confirmDanger(d.u.T("ui.delete.title"), d.u.T("ui.delete.question"), d.u.T("ui.action.delete"), func() {
 		d.DeleteNow(id)
 	})
 }

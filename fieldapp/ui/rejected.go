@@ -89,7 +89,7 @@ func (s *RejectedScreen) Refresh() {
 		it.Fix = widget.NewButtonWithIcon(u.T("ui.rejected.fix"), theme.DocumentCreateIcon(), func() { s.FixChange(c) })
 		it.Fix.Importance = widget.HighImportance
 		it.Discard = widget.NewButtonWithIcon(u.T("ui.rejected.discard"), theme.DeleteIcon(), func() {
-			u.confirm(u.T("ui.rejected.discard"), u.T("ui.rejected.discard_question"), u.T("ui.rejected.discard"), func() {
+			u.confirmDanger(u.T("ui.rejected.discard"), u.T("ui.rejected.discard_question"), u.T("ui.rejected.discard"), func() {
 				s.DiscardChange(c)
 			})
 		})

@@ -91,8 +91,11 @@ type UI struct {
 	Rejected *RejectedScreen
 	Settings *SettingsScreen
 	navBtns  map[string]*widget.Button
+	navTabs  map[string]*navTab // the phone-width nav
 
 	current string
+	narrow   bool   // the window was phone-width at start (FitWindow)
+	themeSet string // the theme mode chosen in settings this run
 
 	mu        sync.Mutex
 	tree      *unit.Tree
@@ -146,6 +149,7 @@ func New(win fyne.Window, cfg Config) *UI {
 	}
 	u := &UI{cfg: cfg, win: win, lang: cfg.Lang, log: cfg.Logger.With("component", "ui")}
 	u.bg, u.cancel = context.WithCancel(cfg.Context)
+	u.applyTheme()
 	u.summary = func(ctx context.Context, year, month int) (localstore.Summary, error) {
 		return cfg.Store.Summary(ctx, year, month, "")
 	}
@@ -171,6 +175,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 
 // T translates key into the interface language.
 func (u *UI) T(key string, args ...any) string { return u.cfg.Catalog.T(u.lang, key, args...) }
+
+// N translates a text counting n ("1 record", "2 records"): see i18n.Catalog.N.
+func (u *UI) N(key string, n int, args ...any) string { return u.cfg.Catalog.N(u.lang, key, n, args...) }
 
 // label is the translated label of a code of one of shared/record's lists.
 func (u *UI) label(list, code string) string { return u.T(list + "." + code) }
@@ -198,8 +205,8 @@ func (u *UI) build() {
 	u.win.SetContent(u.root)
 }
 
-// buildNav is the row of screen buttons: with their names where the window is wide enough,
-// icons only on a phone-sized window.
+// buildNav is the row of screen buttons: with their names beside the icons where the window is
+// wide enough, under them on a phone-sized window (icons alone do not say what "+" opens).
 func (u *UI) buildNav() *fyne.Container {
 	items := []struct {
 		screen, key string
@@ -212,6 +219,7 @@ func (u *UI) buildNav() *fyne.Container {
 		{ScreenSettings, "ui.nav.settings", theme.SettingsIcon()},
 	}
 	u.navBtns = map[string]*widget.Button{}
+	u.navTabs = map[string]*navTab{}
 	wide := container.NewGridWithColumns(len(items))
 	narrow := container.NewGridWithColumns(len(items))
 	for _, it := range items {
@@ -219,23 +227,46 @@ func (u *UI) buildNav() *fyne.Container {
 		b := widget.NewButtonWithIcon(u.T(it.key), it.icon, func() { u.navigate(screen) })
 		u.navBtns[screen] = b
 		wide.Add(b)
-		narrow.Add(widget.NewButtonWithIcon("", it.icon, func() { u.navigate(screen) }))
+		t := newNavTab(u.T(it.key), it.icon, func() { u.navigate(screen) })
+		u.navTabs[screen] = t
+		narrow.Add(t)
 	}
 	return container.New(&adaptive{}, wide, narrow)
 }
 
-// navigate is a tap on a nav button: the event and survey buttons open a new record, never an
-// edit left unsaved; a record is edited only through openForm (records, rejected changes).
-func (u *UI) navigate(screen string) {
+// formOf is the form a screen shows, nil for the other screens.
+func (u *UI) formOf(screen string) form {
 	switch screen {
 	case ScreenEvent:
-		if u.Event.id != "" {
-			u.Event.startNew()
-		}
+		return u.Event
 	case ScreenSurvey:
-		if u.Survey.id != "" {
-			u.Survey.startNew()
-		}
+		return u.Survey
+	}
+	return nil
+}
+
+// form is what navigation asks of the event and survey forms.
+type form interface {
+	Dirty() bool
+	Editing() bool
+	startNew()
+}
+
+// navigate is a tap on a nav button: the event and survey buttons open a new record, never an
+// edit left unsaved; a record is edited only through openForm (records, rejected changes). Leaving
+// a form with unsaved changes asks first; discarding them empties the form.
+func (u *UI) navigate(screen string) {
+	f := u.formOf(u.current)
+	leaving := f != nil && (screen != u.current || f.Editing())
+	if leaving && f.Dirty() {
+		u.confirmDanger(u.T("ui.discard.title"), u.T("ui.discard.question"), u.T("ui.discard.confirm"), func() {
+			f.startNew()
+			u.navigate(screen)
+		})
+		return
+	}
+	if g := u.formOf(screen); g != nil && g.Editing() {
+		g.startNew()
 	}
 	u.Show(screen)
 }
@@ -274,14 +305,7 @@ func (u *UI) Show(screen string) {
 	}
 	u.current = screen
 	u.nav.Hidden = screen == ScreenEnroll
-	for s, b := range u.navBtns {
-		if s == screen {
-			b.Importance = widget.HighImportance
-		} else {
-			b.Importance = widget.MediumImportance
-		}
-		b.Refresh()
-	}
+	u.refreshNav()
 	u.body.Objects = []fyne.CanvasObject{obj}
 	u.body.Refresh()
 	u.root.Refresh()
@@ -290,8 +314,35 @@ func (u *UI) Show(screen string) {
 	}
 }
 
+// refreshNav highlights the shown screen's button. While a record is edited the event or survey
+// button says "Editing" with a pencil instead of offering a new one.
+func (u *UI) refreshNav() {
+	for s, b := range u.navBtns {
+		text, icon := u.T(navKeys[s]), navIcons[s]
+		if f := u.formOf(s); f != nil && f.Editing() {
+			text, icon = u.T("ui.nav.editing"), theme.DocumentCreateIcon()
+		}
+		b.SetText(text)
+		b.SetIcon(icon)
+		u.navTabs[s].set(text, icon, s == u.current)
+		if s == u.current {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.MediumImportance
+		}
+		b.Refresh()
+	}
+}
+
+var navKeys = map[string]string{ScreenHome: "ui.nav.home", ScreenEvent: "ui.nav.event", ScreenSurvey: "ui.nav.survey",
+	ScreenRecords: "ui.nav.records", ScreenSettings: "ui.nav.settings"}
+
+var navIcons = map[string]fyne.Resource{ScreenHome: theme.HomeIcon(), ScreenEvent: theme.ContentAddIcon(),
+	ScreenSurvey: theme.DocumentCreateIcon(), ScreenRecords: theme.ListIcon(), ScreenSettings: theme.SettingsIcon()}
+
 // SetLang switches the interface language: the screens are built again in it, and the choice is
-// kept in the preferences. Whatever a form held unsaved is lost, as on any screen change.
+// kept in the preferences. It is chosen on the enrollment or settings screen, so no form is open
+// (leaving one asked about its unsaved changes).
 func (u *UI) SetLang(lang string) {
 	if lang == u.lang {
 		return
@@ -301,7 +352,12 @@ func (u *UI) SetLang(lang string) {
 		u.cfg.Prefs.SetString(PrefLang, lang)
 	}
 	cur := u.current
+	// What was typed on the enrollment and settings screens survives the rebuild.
+	typed := []string{u.Enroll.Server.Text, u.Enroll.Code.Text, u.Settings.Server.Text, u.Settings.Code.Text}
 	u.build()
+	for i, e := range []*widget.Entry{u.Enroll.Server, u.Enroll.Code, u.Settings.Server, u.Settings.Code} {
+		e.SetText(typed[i])
+	}
 	if cur == ScreenDetail {
 		cur = ScreenRecords
 	}
@@ -381,7 +437,14 @@ func (u *UI) errText(err error) string {
 }
 
 // confirm asks a yes/no question with our own button labels (Fyne's have no Mongolian).
-func (u *UI) confirm(title, message, yes string, fn func()) {
+func (u *UI) confirm(title, message, yes string, fn func()) { u.ask(title, message, yes, widget.HighImportance, fn) }
+
+// confirmDanger is confirm for what destroys something (delete, discard): its button is red.
+func (u *UI) confirmDanger(title, message, yes string, fn func()) {
+	u.ask(title, message, yes, widget.DangerImportance, fn)
+}
+
+func (u *UI) ask(title, message, yes string, imp widget.Importance, fn func()) {
 	msg := widget.NewLabel(message)
 	msg.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(title, yes, u.T("ui.action.cancel"), msg, func(ok bool) {
@@ -389,6 +452,7 @@ func (u *UI) confirm(title, message, yes string, fn func()) {
 			fn()
 		}
 	}, u.win)
+	d.SetConfirmImportance(imp)
 	d.Resize(fyne.NewSize(320, 0))
 	d.Show()
 }

@@ -130,7 +130,8 @@ func TestEventForm_NegativeCountShowsMessageAndSavesNothing(t *testing.T) {
 	f.Kind.setCode(record.KindOpenDay)
 	test.Type(f.Reached["herders"].entry, "-5")
 
-	want := catalog.Problem(i18n.MN, record.Problem{Field: "reached.herders", Code: record.ErrNegative})
+	// The message alone: the field's label is right beside it, the section above.
+	want := catalog.ProblemText(i18n.MN, record.Problem{Field: "reached.herders", Code: record.ErrNegative})
 	msg := f.Reached["herders"].err
 	if msg.Hidden || msg.Text != want {
 		t.Fatalf("message next to the field = %q (hidden %v), want %q", msg.Text, msg.Hidden, want)
@@ -142,7 +143,7 @@ func TestEventForm_NegativeCountShowsMessageAndSavesNothing(t *testing.T) {
 	if ch, _ := e.db.Changes(context.Background(), ""); len(ch) != 0 {
 		t.Fatalf("%d changes in the outbox, want none", len(ch))
 	}
-	if !strings.Contains(f.Status.Text, catalog.T(i18n.MN, "ui.form.fix")) {
+	if !strings.Contains(f.Status.Text, catalog.N(i18n.MN, "ui.form.fix_count", 1, 1)) {
 		t.Fatalf("status = %q", f.Status.Text)
 	}
 	// Correcting it clears the message as it is typed.

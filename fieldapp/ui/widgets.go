@@ -115,15 +115,21 @@ func heading(s string) *widget.Label {
 	return l
 }
 
-// fieldError is the message under a field; hidden while the field is fine.
-type fieldError struct{ *widget.Label }
+// fieldError is the message under a field; hidden while the field is fine. Its line is kept
+// free even then (box reserves one caption line), so a message appearing while the inspector types
+// does not push the fields below out from under the finger.
+type fieldError struct {
+	*widget.Label
+	box *fyne.Container // what goes in a layout
+}
 
 func newFieldError() fieldError {
 	l := widget.NewLabel("")
 	l.Wrapping = fyne.TextWrapWord
 	l.Importance = widget.DangerImportance
+	l.SizeName = theme.SizeNameCaptionText
 	l.Hide()
-	return fieldError{l}
+	return fieldError{Label: l, box: container.New(reserveLine{}, l)}
 }
 
 func (e fieldError) set(msg string) {
@@ -135,10 +141,34 @@ func (e fieldError) set(msg string) {
 	}
 }
 
+// reserveLine gives its single object the height of one caption line even while it is hidden,
+// and more only when the object needs it (a message that wraps on a phone).
+type reserveLine struct{}
+
+func (reserveLine) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	line := fyne.MeasureText("Ag", theme.Size(theme.SizeNameCaptionText), fyne.TextStyle{}).Height + theme.Padding()
+	s := fyne.NewSize(0, line)
+	if objs[0].Visible() {
+		m := objs[0].MinSize()
+		s.Width = m.Width
+		// The label's own padding is more than a caption line needs: only a second line grows it.
+		if extra := m.Height - 2*theme.InnerPadding(); extra > line {
+			s.Height = extra
+		}
+	}
+	return s
+}
+
+func (reserveLine) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.InnerPadding()
+	objs[0].Move(fyne.NewPos(0, -pad))
+	objs[0].Resize(fyne.NewSize(size.Width, size.Height+2*pad))
+}
+
 // field stacks a label, its input and its error message; stacking rather than a two-column form
 // keeps it readable from a 360-pixel phone to a laptop.
 func field(label string, input fyne.CanvasObject, err fieldError) *fyne.Container {
-	return container.NewVBox(heading(label), input, err.Label)
+	return container.NewVBox(heading(label), input, err.box)
 }
 
 // numField is a whole-number entry for one wire field ("consultations") or one entry of a counts
@@ -151,13 +181,14 @@ type numField struct {
 }
 
 // newNumField builds a row: the label (wrapping) on the left, a narrow entry on the right, the
-// message below. check validates the text typed so far.
+// message below. check validates the text typed so far. The entry keeps its own height when the
+// label wraps to several lines (it sits at the top of its column), and shows no placeholder: a
+// grey "0" reads as a value already typed.
 func newNumField(path, label string, check func(*numField)) *numField {
 	f := &numField{path: path, entry: widget.NewEntry(), err: newFieldError()}
-	f.entry.PlaceHolder = "0"
 	f.entry.OnChanged = func(string) { check(f) }
-	box := container.New(&fixedWidth{w: 120}, f.entry)
-	f.row = container.NewBorder(nil, f.err.Label, nil, box, wrapLabel(label))
+	box := container.New(&fixedWidth{w: 120}, container.NewVBox(f.entry))
+	f.row = container.NewBorder(nil, f.err.box, nil, box, wrapLabel(label))
 	return f
 }
 
@@ -518,11 +549,12 @@ func nullable(v json.RawMessage) json.RawMessage {
 	return v
 }
 
-// problemsByField translates problems and groups them by field ("reached.herders" stays whole).
+// problemsByField translates problems for the lines under their fields, grouped by field
+// ("reached.herders" stays whole): the message alone, as the field's own label is right above.
 func problemsByField(c *i18n.Catalog, lang string, ps []record.Problem) map[string]string {
 	out := map[string]string{}
 	for _, p := range ps {
-		msg := c.Problem(lang, p)
+		msg := c.ProblemText(lang, p)
 		if out[p.Field] != "" {
 			out[p.Field] += "\n" + msg
 		} else {
@@ -532,20 +564,20 @@ func problemsByField(c *i18n.Catalog, lang string, ps []record.Problem) map[stri
 	return out
 }
 
-// fieldless are the messages of the problems whose field has no place on the form (has reports
-// those that have one), in the order of their field names: the status line reads the same each
-// time.
-func fieldless(by map[string]string, has func(name string) bool) []string {
-	names := make([]string, 0, len(by))
-	for name := range by {
-		if !has(name) {
-			names = append(names, name)
+// fieldless are the messages, with their field's name, of the problems whose field has no place
+// on the form (has reports those that have one), in the order of their field names: the status
+// line reads the same each time.
+func fieldless(c *i18n.Catalog, lang string, ps []record.Problem, has func(name string) bool) []string {
+	var sorted []record.Problem
+	for _, p := range ps {
+		if !has(p.Field) {
+			sorted = append(sorted, p)
 		}
 	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, name := range names {
-		out[i] = by[name]
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Field < sorted[j].Field })
+	out := make([]string, len(sorted))
+	for i, p := range sorted {
+		out[i] = c.Problem(lang, p)
 	}
 	return out
 }

@@ -170,3 +170,17 @@ func (c *Catalog) ProblemText(lang string, p record.Problem) string {
 		"{example}", numfmt.Float(lang, example),
 	).Replace(c.T(lang, key))
 }
+
+// N translates a text that depends on a count n: "<key>.one" for exactly one and "<key>.other"
+// otherwise, the way English needs ("1 record", "2 records"); Mongolian has no plural and keeps the
+// same text under both keys. A key with no count forms is used as it is.
+func (c *Catalog) N(lang, key string, n int, args ...any) string {
+	form := key + ".other"
+	if n == 1 {
+		form = key + ".one"
+	}
+	if c.Has(lang, form) || c.Has(Default, form) {
+		return c.T(lang, form, args...)
+	}
+	return c.T(lang, key, args...)
+}

@@ -101,3 +101,25 @@ func TestProblemTextHelpful(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	c, err := i18n.New(map[string][][]byte{
+		"en": {[]byte(`{"n.one":"%d record","n.other":"%d records","plain":"%d x"}`)},
+		"mn": {[]byte(`{"n.one":"%d бүртгэл","n.other":"%d бүртгэл","plain":"%d x"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{{"en", 1, "1 record"}, {"en", 2, "2 records"}, {"en", 0, "0 records"}, {"mn", 1, "1 бүртгэл"}, {"mn", 5, "5 бүртгэл"}} {
+		if got := c.N(tc.lang, "n", tc.n, tc.n); got != tc.want {
+			t.Errorf("%s %d: %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	if got := c.N("en", "plain", 1, 1); got != "1 x" {
+		t.Errorf("plain = %q", got)
+	}
+}
