@@ -93,7 +93,7 @@ type UI struct {
 	navBtns  map[string]*widget.Button
 	navTabs  map[string]*navTab // the phone-width nav
 
-	current string
+	current  string
 	narrow   bool   // the window was phone-width at start (FitWindow)
 	themeSet string // the theme mode chosen in settings this run
 
@@ -177,7 +177,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 func (u *UI) T(key string, args ...any) string { return u.cfg.Catalog.T(u.lang, key, args...) }
 
 // N translates a text counting n ("1 record", "2 records"): see i18n.Catalog.N.
-func (u *UI) N(key string, n int, args ...any) string { return u.cfg.Catalog.N(u.lang, key, n, args...) }
+func (u *UI) N(key string, n int, args ...any) string {
+	return u.cfg.Catalog.N(u.lang, key, n, args...)
+}
 
 // label is the translated label of a code of one of shared/record's lists.
 func (u *UI) label(list, code string) string { return u.T(list + "." + code) }
@@ -437,7 +439,9 @@ func (u *UI) errText(err error) string {
 }
 
 // confirm asks a yes/no question with our own button labels (Fyne's have no Mongolian).
-func (u *UI) confirm(title, message, yes string, fn func()) { u.ask(title, message, yes, widget.HighImportance, fn) }
+func (u *UI) confirm(title, message, yes string, fn func()) {
+	u.ask(title, message, yes, widget.HighImportance, fn)
+}
 
 // confirmDanger is confirm for what destroys something (delete, discard): its button is red.
 func (u *UI) confirmDanger(title, message, yes string, fn func()) {
