@@ -240,41 +240,46 @@ func (fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 // dateField is a date typed as YYYY-MM-DD, the form of the records, with buttons for today and
-// a calendar. Fyne's DateEntry types dates in the system locale's order
-// (02/01/2006), which would differ from the records and from the inspector's paper forms.
+// a calendar (our own: in the interface language, weeks from Monday, no day after tomorrow).
+// Fyne's DateEntry types dates in the system locale's order (02/01/2006), which would differ from
+// the records and from the inspector's paper forms.
 type dateField struct {
-	entry *widget.Entry
-	err   fieldError
-	box   fyne.CanvasObject
-	now   func() time.Time
+	u         *UI
+	entry     *widget.Entry
+	err       fieldError
+	box       fyne.CanvasObject
+	CalButton *widget.Button
+	Calendar  *calendar // the calendar open, nil when none
+	pop       *widget.PopUp
 }
 
 func newDateField(u *UI, onChange func()) *dateField {
-	d := &dateField{entry: widget.NewEntry(), err: newFieldError(), now: u.cfg.Now}
+	d := &dateField{u: u, entry: widget.NewEntry(), err: newFieldError()}
 	d.entry.PlaceHolder = u.T("ui.date.placeholder")
 	d.entry.OnChanged = func(string) {
 		if onChange != nil {
 			onChange()
+		} else {
+			d.check()
 		}
 	}
-	today := widget.NewButton(u.T("ui.date.today"), func() { d.setTime(d.now()) })
-	var cal *widget.Button
-	cal = widget.NewButtonWithIcon("", theme.CalendarIcon(), func() {
-		t, ok := d.time()
-		if !ok {
-			t = d.now()
-		}
-		var pop *widget.PopUp
-		c := widget.NewCalendar(t, func(t time.Time) {
-			d.setTime(t)
-			pop.Hide()
-		})
-		pop = widget.NewPopUp(c, u.win.Canvas())
-		pop.ShowAtRelativePosition(fyne.NewPos(0, cal.Size().Height), cal)
-	})
-	d.box = container.NewBorder(nil, nil, nil, container.NewHBox(today, cal), d.entry)
-	d.setTime(d.now())
+	today := widget.NewButton(u.T("ui.date.today"), func() { d.setTime(u.cfg.Now()) })
+	d.CalButton = widget.NewButtonWithIcon("", theme.CalendarIcon(), nil)
+	d.CalButton.OnTapped = func() { d.showCalendar(d.CalButton) }
+	d.box = container.NewBorder(nil, nil, nil, container.NewHBox(today, d.CalButton), d.entry)
+	d.setTime(u.cfg.Now())
 	return d
+}
+
+// check shows the date's problem as it is typed (a form that validates its fields itself passes
+// onChange instead).
+func (d *dateField) check() {
+	var msg string
+	if v := textJSON(d.text()); v != nil {
+		ps, _ := record.Validate(record.EntitySurvey, map[string]json.RawMessage{"date": v}, d.u.validateOptions(false))
+		msg = problemsByField(d.u.cfg.Catalog, d.u.lang, ps)["date"]
+	}
+	d.err.set(msg)
 }
 
 func (d *dateField) text() string { return strings.TrimSpace(d.entry.Text) }
