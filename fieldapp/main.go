@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,32 @@ import (
 
 // version is set at build time: -ldflags "-X main.version=…".
 var version = "dev"
+
+// versionString is the version to show: the one set at build time, else the commit the binary
+// was built from (go build records it), so a build without -ldflags does not say "dev".
+func versionString(v string, info *debug.BuildInfo) string {
+	if v != "dev" || info == nil {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 7:
+			rev = s.Value[:7]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return v
+	}
+	return rev + dirty
+}
+
+func readBuildInfo() *debug.BuildInfo {
+	info, _ := debug.ReadBuildInfo()
+	return info
+}
 
 // AppID is the app's identity for the OS (preferences, storage).
 const AppID = "mn.ndaatgal.talbar"
@@ -109,7 +136,7 @@ func run(args []string) error {
 	a := app.NewWithID(AppID)
 	w := a.NewWindow("") // ui.New titles it in the interface language
 	u := ui.New(w, ui.Config{
-		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: version,
+		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
 		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(),
 		Logger: logger, CheckEvery: *checkEvery, Context: ctx,
 	})
@@ -127,6 +154,7 @@ func run(args []string) error {
 		width, height = float32(wv), float32(hv)
 	}
 	w.Resize(fyne.NewSize(width, height))
+	u.FitWindow(width) // a phone-width window starts in the bright theme
 	// The background loop's first check syncs a device that has never synced (one enrolled just
 	// above), so home shows its units and its soum's records without a tap.
 	u.Start()
