@@ -34,6 +34,7 @@ type HomeScreen struct {
 	Reachable    *widget.Label
 	Skew         *widget.Label
 	SyncButton   *widget.Button
+	StopButton   *widget.Button // shown while a sync runs: a sync that waits for a lost connection can be ended
 	Progress     *widget.ProgressBar
 	SyncStatus   *widget.Label
 	MonthHeading *widget.Label
@@ -57,6 +58,8 @@ func newHomeScreen(u *UI) *HomeScreen {
 	h.Skew.Importance = widget.WarningImportance
 	h.SyncButton = widget.NewButtonWithIcon(u.T("ui.sync.button"), theme.ViewRefreshIcon(), u.SyncNow)
 	h.SyncButton.Importance = widget.HighImportance
+	h.StopButton = widget.NewButtonWithIcon(u.T("ui.sync.stop"), theme.MediaStopIcon(), u.StopSync)
+	h.StopButton.Hide()
 	h.Progress = widget.NewProgressBar()
 	h.SyncStatus = wrapLabel("")
 
@@ -64,7 +67,7 @@ func newHomeScreen(u *UI) *HomeScreen {
 	figures := container.New(columns{minCol: 300}, card(h.MonthHeading, h.Month), card(h.YearHeading, h.Year))
 	syncBox := card(heading(u.T("ui.home.sync_state")),
 		h.Pending, h.Rejected, h.LastSync, h.Reachable, h.Skew,
-		container.New(minHeight{64}, h.SyncButton), h.Progress, h.SyncStatus)
+		container.New(minHeight{64}, container.NewBorder(nil, nil, nil, h.StopButton, h.SyncButton)), h.Progress, h.SyncStatus)
 	body := container.NewVBox(h.Who, syncBox, figures)
 	h.content = container.NewVScroll(container.NewPadded(body))
 	return h
@@ -88,13 +91,17 @@ func (h *HomeScreen) refreshState() {
 	if err != nil {
 		u.log.Error("count outbox", "err", err)
 	}
-	if pending == 0 {
+	switch {
+	case pending > 0:
+		h.Pending.SetText(u.N("ui.home.pending", pending, pending))
+	case rejected > 0:
+		// Not "every change sent" beside "1 change refused".
+		h.Pending.SetText(u.T("ui.home.none_waiting"))
+	default:
 		h.Pending.SetText(u.T("ui.home.all_sent"))
-	} else {
-		h.Pending.SetText(u.T("fieldapp.sync.pending", pending))
 	}
 	if rejected > 0 {
-		h.Rejected.SetText(u.T("fieldapp.sync.rejected_count", rejected))
+		h.Rejected.SetText(u.N("ui.home.rejected", rejected, rejected))
 		h.Rejected.Show()
 	} else {
 		h.Rejected.Hide()
@@ -104,12 +111,13 @@ func (h *HomeScreen) refreshState() {
 	} else {
 		h.LastSync.SetText(u.T("fieldapp.sync.never"))
 	}
+	checked := u.checkedAt().Local().Format("15:04")
 	switch u.reachable.Load() {
 	case 1:
-		h.Reachable.SetText(u.T("ui.home.reachable"))
+		h.Reachable.SetText(u.T("ui.home.reachable", checked))
 		h.Reachable.Importance = widget.SuccessImportance
 	case 2:
-		h.Reachable.SetText(u.T("ui.home.unreachable"))
+		h.Reachable.SetText(u.T("ui.home.unreachable", checked))
 		h.Reachable.Importance = widget.WarningImportance
 	default:
 		h.Reachable.SetText(u.T("ui.home.reach_unknown"))
@@ -124,8 +132,10 @@ func (h *HomeScreen) refreshState() {
 	}
 	if u.syncing.Load() {
 		h.SyncButton.Disable()
+		h.StopButton.Show()
 		h.Progress.Show()
 	} else {
+		h.StopButton.Hide()
 		// The bar shows the last sync's end; before any sync a "0%" bar would only puzzle.
 		h.Progress.Hidden = u.lastSync.text == ""
 		h.SyncButton.Enable()
@@ -207,37 +217,64 @@ func (u *UI) SyncNow() {
 		return
 	}
 	u.Home.SyncButton.Disable()
+	u.Home.StopButton.Show()
 	u.Home.Progress.SetValue(0)
 	u.Home.Progress.Show()
 	u.Home.SyncStatus.Importance = widget.MediumImportance
 	u.Home.SyncStatus.SetText(u.T("ui.sync.running"))
+	ctx, cancel := context.WithTimeout(u.bg, 10*time.Minute)
+	u.mu.Lock()
+	u.stopSync = cancel // before the goroutine starts: Stop may come at once
+	u.mu.Unlock()
 	u.goBackground(func() {
-		ctx, cancel := context.WithTimeout(u.bg, 10*time.Minute)
 		defer cancel()
 		res, err := u.cfg.Client.Sync(ctx)
 		u.do(func() { u.syncFinished(res, err) })
 	})
 }
 
+// StopSync ends the sync under way (the Stop button): what was sent stays sent, the rest waits
+// for the next sync.
+func (u *UI) StopSync() {
+	u.mu.Lock()
+	stop := u.stopSync
+	u.mu.Unlock()
+	if stop != nil && u.syncing.Load() {
+		u.log.Info("sync stopped by the inspector")
+		stop()
+	}
+}
+
 func (u *UI) syncFinished(res syncclient.Result, err error) {
 	u.syncing.Store(false)
+	u.mu.Lock()
+	u.stopSync = nil
+	u.mu.Unlock()
+	u.Home.StopButton.Hide()
 	switch {
 	case err == nil:
-		u.reachable.Store(1)
+		u.setReachable(true)
+		// With refusals the red line above says how many; this one must not say "sent".
 		msg := u.T("fieldapp.sync.phase.done")
 		if res.Rejected > 0 {
-			msg += "\n" + u.T("fieldapp.sync.rejected_count", res.Rejected)
+			msg = u.T("ui.sync.finished")
 		}
 		u.lastSync = syncStatus{text: msg}
 		u.Home.Progress.SetValue(1)
+	case errors.Is(err, context.Canceled) && u.bg.Err() == nil:
+		u.lastSync = syncStatus{text: u.T("ui.sync.stopped")}
 	case errors.Is(err, syncclient.ErrSyncInProgress):
 		u.lastSync = syncStatus{}
 	default:
-		if errors.Is(err, syncclient.ErrUnreachable) {
-			u.reachable.Store(2)
+		offline := errors.Is(err, syncclient.ErrUnreachable)
+		if offline {
+			u.setReachable(false)
 		}
 		u.log.Warn("sync failed", "err", err)
-		u.lastSync = syncStatus{text: u.errText(err), isErr: true}
+		u.lastSync = syncStatus{text: u.errText(err), isErr: true, offline: offline}
+	}
+	if u.syncAgain.Swap(false) {
+		u.scheduleSync() // saved while this sync ran
 	}
 	u.loadUnits()
 	u.Event.ensureUnits()
@@ -284,11 +321,82 @@ func (u *UI) onProgress(p syncclient.Progress) {
 }
 
 // afterSave updates what depends on the store after a local change: home's figures, when home is
-// shown (Show refreshes it otherwise).
+// shown (Show refreshes it otherwise), and a sync a few seconds later (scheduleSync).
 func (u *UI) afterSave() {
 	if u.current == ScreenHome {
 		u.Home.Refresh()
 	}
+	u.scheduleSync()
+}
+
+// scheduleSync sends what was saved by itself when the server answers: SyncDelay after the last
+// of a run of saves (the survey's "save and next" saves one respondent after another), it asks the
+// server and syncs. Offline it does nothing; the connection check syncs when the server is back.
+func (u *UI) scheduleSync() {
+	delay := u.cfg.SyncDelay
+	if delay < 0 {
+		return
+	}
+	if delay == 0 {
+		delay = 3 * time.Second
+	}
+	gen := u.syncGen.Add(1)
+	u.goBackground(func() {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-u.bg.Done():
+			return
+		case <-t.C:
+		}
+		if u.syncGen.Load() != gen {
+			return // a later save waits its own delay
+		}
+		e, err := u.cfg.Store.Enrollment(u.bg)
+		if err != nil {
+			return
+		}
+		ok := u.ping(u.bg, e.ServerURL)
+		if u.bg.Err() != nil {
+			return
+		}
+		u.do(func() {
+			u.setReachable(ok)
+			switch {
+			case !ok:
+				u.log.Info("saved while offline: sent when the server answers")
+				u.refreshCurrent()
+			case u.syncing.Load():
+				u.syncAgain.Store(true)
+			default:
+				u.log.Info("saved while online: syncing")
+				u.SyncNow()
+			}
+		})
+	})
+}
+
+// setReachable records the answer of the server's last check (a ping or a sync) and its time.
+// When the server answers again, a "no connection" left by the last sync is no longer true.
+func (u *UI) setReachable(ok bool) {
+	now := int32(2)
+	if ok {
+		now = 1
+	}
+	u.reachable.Store(now)
+	u.mu.Lock()
+	u.checked = u.cfg.Now()
+	u.mu.Unlock()
+	if ok && u.lastSync.offline && !u.syncing.Load() {
+		u.lastSync = syncStatus{}
+	}
+}
+
+// checkedAt is when the server was last asked.
+func (u *UI) checkedAt() time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.checked
 }
 
 // Start runs the background loop: it checks the server every CheckEvery and syncs by itself when
@@ -349,14 +457,11 @@ func (u *UI) checkConnection(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	var now int32 = 2
-	if ok {
-		now = 1
-	}
-	before := u.reachable.Swap(now)
+	before := u.reachable.Load()
 	pending, _, _ := u.cfg.Store.Counts(ctx)
 	last, _ := u.cfg.Store.LastSync(ctx)
 	u.doAsync(func() {
+		u.setReachable(ok)
 		if u.current == ScreenHome && !u.syncing.Load() {
 			u.Home.Refresh()
 		}

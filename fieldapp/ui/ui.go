@@ -66,6 +66,9 @@ type Config struct {
 	// CheckEvery is how often the background loop checks the server and syncs when a connection
 	// comes back; 30 s when zero, never when negative (tests drive syncs by tapping).
 	CheckEvery time.Duration
+	// SyncDelay is how long after a save the app checks the server and syncs by itself; 3 s when
+	// zero, never when negative (tests that count the outbox).
+	SyncDelay time.Duration
 	// Context ends the background work (sync, enrollment, the home figures) when it is cancelled;
 	// Stop cancels it too and waits for that work. context.Background() when nil.
 	Context context.Context
@@ -103,6 +106,10 @@ type UI struct {
 	syncing   atomic.Bool
 	enrolling atomic.Bool // an enrollment runs (from the enrollment screen or settings)
 	lastSync  syncStatus
+	checked   time.Time          // when the server was last asked (ping or sync), under mu
+	stopSync  context.CancelFunc // ends the sync under way, under mu
+	syncGen   atomic.Uint64      // the latest scheduleSync; an older one's wait ends in nothing
+	syncAgain atomic.Bool        // a save came while a sync ran: schedule another after it
 
 	// summary is the store's Summary of the inspector's records (a field so tests can slow it).
 	summary func(ctx context.Context, year, month int) (localstore.Summary, error)
@@ -119,8 +126,9 @@ type UI struct {
 
 // syncStatus is what the last sync left for the home screen.
 type syncStatus struct {
-	text  string
-	isErr bool
+	text    string
+	isErr   bool
+	offline bool // the sync found no connection: cleared when the server answers again
 }
 
 // New builds the screens into win. It shows enrollment when the device is not enrolled, home
