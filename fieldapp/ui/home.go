@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -26,8 +25,11 @@ type HomeScreen struct {
 	content fyne.CanvasObject
 
 	Who          *widget.Label
-	Month        *widget.Label
+	Scope        *widget.Label // whose records the figures count
+	Month        *widget.Label // the events of each kind, under the month's figures
 	Year         *widget.Label
+	MonthCard    *figureCard
+	YearCard     *figureCard
 	Pending      *widget.Label
 	Rejected     *widget.Button
 	LastSync     *widget.Label
@@ -48,6 +50,9 @@ func newHomeScreen(u *UI) *HomeScreen {
 	h.Who = wrapLabel("")
 	h.Month, h.Year = wrapLabel(""), wrapLabel("")
 	h.MonthHeading, h.YearHeading = heading(u.T("term.this_month")), heading(u.T("term.this_year"))
+	h.MonthHeading.SizeName, h.YearHeading.SizeName = theme.SizeNameSubHeadingText, theme.SizeNameSubHeadingText
+	h.MonthCard, h.YearCard = newFigureCard(u, h.Month), newFigureCard(u, h.Year)
+	h.Scope = wrapLabel("")
 	h.Pending = wrapLabel("")
 	h.Rejected = widget.NewButtonWithIcon("", theme.WarningIcon(), func() { u.Show(ScreenRejected) })
 	h.Rejected.Importance = widget.DangerImportance
@@ -64,11 +69,11 @@ func newHomeScreen(u *UI) *HomeScreen {
 	h.SyncStatus = wrapLabel("")
 
 	// Figures side by side on a laptop, one above the other on a phone.
-	figures := container.New(columns{minCol: 300}, card(h.MonthHeading, h.Month), card(h.YearHeading, h.Year))
+	figures := container.New(columns{minCol: 320}, card(h.MonthHeading, h.MonthCard.box), card(h.YearHeading, h.YearCard.box))
 	syncBox := card(heading(u.T("ui.home.sync_state")),
 		h.Pending, h.Rejected, h.LastSync, h.Reachable, h.Skew,
 		container.New(minHeight{64}, container.NewBorder(nil, nil, nil, h.StopButton, h.SyncButton)), h.Progress, h.SyncStatus)
-	body := container.NewVBox(h.Who, syncBox, figures)
+	body := container.NewVBox(h.Who, syncBox, h.Scope, figures)
 	h.content = container.NewVScroll(container.NewPadded(body))
 	return h
 }
@@ -86,6 +91,7 @@ func (h *HomeScreen) refreshState() {
 	ctx := u.ctx()
 	if e, err := u.cfg.Store.Enrollment(ctx); err == nil {
 		h.Who.SetText(strings.TrimSpace(e.Inspector.Name + " · " + u.T("role."+e.Inspector.Role) + " · " + u.unitName(e.Inspector.UnitCode)))
+		h.Scope.SetText(u.T("ui.home.scope", u.unitName(e.Inspector.UnitCode)))
 	}
 	pending, rejected, err := u.cfg.Store.Counts(ctx)
 	if err != nil {
@@ -163,12 +169,12 @@ func (h *HomeScreen) refreshFigures() {
 				return
 			}
 			if errMonth == nil {
-				h.Month.SetText(h.figures(month))
+				h.MonthCard.set(month)
 			} else {
 				u.log.Error("month summary", "err", errMonth)
 			}
 			if errYear == nil {
-				h.Year.SetText(h.figures(year))
+				h.YearCard.set(year)
 			} else {
 				u.log.Error("year summary", "err", errYear)
 			}
@@ -176,38 +182,49 @@ func (h *HomeScreen) refreshFigures() {
 	})
 }
 
-// figures is the text of one period's card.
-func (h *HomeScreen) figures(s localstore.Summary) string {
-	u := h.u
-	t := s.Totals
-	lines := []string{u.T("ui.home.events", t.Events["total"])}
-	for _, k := range record.EventKinds {
-		lines = append(lines, "   "+u.label("kind", k.Code)+": "+fmt.Sprint(t.Events[k.Code]))
-	}
-	lines = append(lines,
-		u.T("ui.home.reached", t.Reached["total"]),
-		u.T("ui.home.contracts", t.ContractsSigned),
-		u.T("ui.home.contributions", groupThousands(t.ContributionsMNT)),
-		u.T("ui.home.surveys", t.Surveys.Responses))
-	return strings.Join(lines, "\n")
+// figureCard shows one period's figures large enough to read at arm's length: events, people
+// reached, contracts, contributions and survey responses, each a number over its name, and the
+// events of each kind below.
+type figureCard struct {
+	u                                                  *UI
+	box                                                fyne.CanvasObject
+	Events, Reached, Contracts, Contributions, Surveys *widget.Label
+	Kinds                                              *widget.Label
 }
 
-// groupThousands writes 1234567 as "1 234 567", as Mongolian tögrög amounts are written.
-func groupThousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
+func newFigureCard(u *UI, kinds *widget.Label) *figureCard {
+	c := &figureCard{u: u, Kinds: kinds}
+	tile := func(key string) (*widget.Label, fyne.CanvasObject) {
+		n := widget.NewLabelWithStyle("0", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		n.SizeName = theme.SizeNameHeadingText
+		name := wrapLabel(u.T(key))
+		name.SizeName = theme.SizeNameCaptionText
+		return n, container.NewVBox(n, name)
 	}
-	if neg {
-		return "-" + b.String()
+	var tiles [5]fyne.CanvasObject
+	c.Events, tiles[0] = tile("ui.home.fig.events")
+	c.Reached, tiles[1] = tile("ui.home.fig.reached")
+	c.Contracts, tiles[2] = tile("ui.home.fig.contracts")
+	c.Contributions, tiles[3] = tile("ui.home.fig.contributions")
+	c.Surveys, tiles[4] = tile("ui.home.fig.surveys")
+	c.box = container.NewVBox(container.NewGridWrap(fyne.NewSize(150, 92), tiles[:]...), kinds)
+	return c
+}
+
+// set shows a period's summary, numbers in the interface language's style.
+func (c *figureCard) set(s localstore.Summary) {
+	u := c.u
+	t := s.Totals
+	c.Events.SetText(u.num(t.Events["total"]))
+	c.Reached.SetText(u.num(t.Reached["total"]))
+	c.Contracts.SetText(u.num(t.ContractsSigned))
+	c.Contributions.SetText(u.num(t.ContributionsMNT) + " ₮")
+	c.Surveys.SetText(u.num(t.Surveys.Responses))
+	var lines []string
+	for _, k := range record.EventKinds {
+		lines = append(lines, u.label("kind", k.Code)+": "+u.num(t.Events[k.Code]))
 	}
-	return b.String()
+	c.Kinds.SetText(strings.Join(lines, "\n"))
 }
 
 // SyncNow starts a sync in the background unless one runs; the screens stay usable meanwhile and

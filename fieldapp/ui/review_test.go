@@ -339,7 +339,7 @@ func TestHomeFiguresInBackground(t *testing.T) {
 	if n := calls.Load(); n != 2 {
 		t.Fatalf("%d summaries for home, want the month's and the year's", n)
 	}
-	if got := e.ui.Home.Year.Text; !strings.Contains(got, "50") {
+	if got := e.ui.Home.YearCard.Reached.Text; got != "50" {
 		t.Fatalf("home's year figures = %q, want 50 people reached", got)
 	}
 	// Another screen's save leaves them; showing home again adds them up again.
