@@ -118,9 +118,8 @@ func (s *SettingsScreen) Reenroll() {
 		s.EnrollMessage.SetText(u.T("ui.enroll.missing"))
 		return
 	}
-	if !strings.Contains(server, "://") {
-		server = "https://" + server
-	}
+	server = serverURL(server)
+	s.Server.SetText(server)
 	s.enroll(server, code, false)
 }
 

@@ -481,7 +481,7 @@ func TestEnrollmentMessages(t *testing.T) {
 	if got, want := try(srv.URL, "WRONG-CODE"), catalog.T(i18n.MN, "fieldapp.sync.code_unknown"); got != want {
 		t.Fatalf("wrong code: %q, want %q", got, want)
 	}
-	if got, want := try("http://"+servertest.FreeAddr(t), "X"), catalog.T(i18n.MN, "fieldapp.sync.unreachable"); got != want {
+	if got, want := try("http://"+servertest.FreeAddr(t), "X"), catalog.T(i18n.MN, "ui.enroll.unreachable"); got != want {
 		t.Fatalf("no connection: %q, want %q", got, want)
 	}
 	code := srv.AddNamedInspector("Болд", "MN6501", "inspector")
