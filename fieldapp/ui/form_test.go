@@ -173,3 +173,47 @@ func TestLeavingEditedFormAsks(t *testing.T) {
 		})
 	}
 }
+
+// TestPhoneLayout: at 360 px the nav names its buttons under the icons, Save is in view without
+// scrolling the long event form, and a label that wraps does not stretch its number box.
+func TestPhoneLayout(t *testing.T) {
+	phone := fyne.NewSize(360, 740)
+	e := newEnv(t, i18n.MN, phone)
+	enrollOffline(t, e.db, "MN6501")
+	e.ui.loadUnits()
+	e.ui.Event.ensureUnits()
+	e.ui.Show(ScreenEvent)
+	for s, tab := range e.ui.navTabs {
+		if !tab.Visible() || tab.text != catalog.T(i18n.MN, navKeys[s]) {
+			t.Errorf("phone nav %s: shown %v, text %q", s, tab.Visible(), tab.text)
+		}
+		if absY(tab)+tab.Size().Height > phone.Height || tab.Size().Width*5 > phone.Width+1 {
+			t.Errorf("tab %s at %v, size %v: outside the window", s, absY(tab), tab.Size())
+		}
+	}
+	if e.ui.nav.Objects[0].Visible() {
+		t.Error("the wide nav is shown at 360 px")
+	}
+	f := e.ui.Event
+	if h := f.scroll.Content.MinSize().Height; h < 2*phone.Height {
+		t.Fatalf("the form is %v px high; the test wants one longer than the screen", h)
+	}
+	for _, b := range []*widget.Button{f.SaveButton, f.NewButton} {
+		if y := absY(b); y < 0 || y+b.Size().Height > phone.Height || !b.Visible() {
+			t.Errorf("%q at y=%v (height %v) is not within the %v-px window", b.Text, y, b.Size().Height, phone.Height)
+		}
+	}
+	// Tapping "+" (the phone's event tab) works as the wide button does.
+	test.Tap(e.ui.navTabs[ScreenHome])
+	if e.ui.Current() != ScreenHome {
+		t.Fatalf("the home tab opened %s", e.ui.Current())
+	}
+	e.ui.Show(ScreenEvent)
+	n := f.Reached["near_pension"]
+	if got, want := n.entry.Size().Height, n.entry.MinSize().Height; got != want {
+		t.Errorf("number box beside a wrapped label is %v px high, want its own %v", got, want)
+	}
+	if n.row.Size().Height <= n.entry.MinSize().Height+1 {
+		t.Errorf("the label did not wrap (row %v px): the test checks nothing", n.row.Size().Height)
+	}
+}
