@@ -135,14 +135,6 @@ func run(args []string) error {
 
 	a := app.NewWithID(AppID)
 	w := a.NewWindow("") // ui.New titles it in the interface language
-	u := ui.New(w, ui.Config{
-		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
-		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(),
-		Logger: logger, CheckEvery: *checkEvery, Context: ctx,
-	})
-	if *screen != "" && u.Current() != ui.ScreenEnroll {
-		u.Show(*screen)
-	}
 	width, height := float32(1024), float32(720)
 	if *size != "" {
 		ws, hs, ok := strings.Cut(*size, "x")
@@ -153,8 +145,15 @@ func run(args []string) error {
 		}
 		width, height = float32(wv), float32(hv)
 	}
+	u := ui.New(w, ui.Config{
+		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
+		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(),
+		Logger: logger, CheckEvery: *checkEvery, Context: ctx, Width: width,
+	})
+	if *screen != "" && u.Current() != ui.ScreenEnroll {
+		u.Show(*screen)
+	}
 	w.Resize(fyne.NewSize(width, height))
-	u.FitWindow(width) // a phone-width window starts in the bright theme
 	// The background loop's first check syncs a device that has never synced (one enrolled just
 	// above), so home shows its units and its soum's records without a tap.
 	u.Start()

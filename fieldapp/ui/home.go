@@ -37,6 +37,7 @@ type HomeScreen struct {
 	Skew         *widget.Label
 	SyncButton   *widget.Button
 	StopButton   *widget.Button // shown while a sync runs: a sync that waits for a lost connection can be ended
+	syncRow      *fyne.Container
 	Progress     *widget.ProgressBar
 	SyncStatus   *widget.Label
 	MonthHeading *widget.Label
@@ -65,6 +66,7 @@ func newHomeScreen(u *UI) *HomeScreen {
 	h.SyncButton.Importance = widget.HighImportance
 	h.StopButton = widget.NewButtonWithIcon(u.T("ui.sync.stop"), theme.MediaStopIcon(), u.StopSync)
 	h.StopButton.Hide()
+	h.syncRow = container.NewBorder(nil, nil, nil, h.StopButton, h.SyncButton)
 	h.Progress = widget.NewProgressBar()
 	h.SyncStatus = wrapLabel("")
 
@@ -72,7 +74,7 @@ func newHomeScreen(u *UI) *HomeScreen {
 	figures := container.New(columns{minCol: 320}, card(h.MonthHeading, h.MonthCard.box), card(h.YearHeading, h.YearCard.box))
 	syncBox := card(heading(u.T("ui.home.sync_state")),
 		h.Pending, h.Rejected, h.LastSync, h.Reachable, h.Skew,
-		container.New(minHeight{64}, container.NewBorder(nil, nil, nil, h.StopButton, h.SyncButton)), h.Progress, h.SyncStatus)
+		container.New(minHeight{64}, h.syncRow), h.Progress, h.SyncStatus)
 	body := container.NewVBox(h.Who, syncBox, h.Scope, figures)
 	h.content = container.NewVScroll(container.NewPadded(body))
 	return h
@@ -142,6 +144,9 @@ func (h *HomeScreen) refreshState() {
 		h.Progress.Show()
 	} else {
 		h.StopButton.Hide()
+	}
+	h.syncRow.Refresh()
+	if !u.syncing.Load() {
 		// The bar shows the last sync's end; before any sync a "0%" bar would only puzzle.
 		h.Progress.Hidden = u.lastSync.text == ""
 		h.SyncButton.Enable()
@@ -235,6 +240,7 @@ func (u *UI) SyncNow() {
 	}
 	u.Home.SyncButton.Disable()
 	u.Home.StopButton.Show()
+	u.Home.syncRow.Refresh()
 	u.Home.Progress.SetValue(0)
 	u.Home.Progress.Show()
 	u.Home.SyncStatus.Importance = widget.MediumImportance
@@ -268,6 +274,7 @@ func (u *UI) syncFinished(res syncclient.Result, err error) {
 	u.stopSync = nil
 	u.mu.Unlock()
 	u.Home.StopButton.Hide()
+	u.Home.syncRow.Refresh()
 	switch {
 	case err == nil:
 		u.setReachable(true)

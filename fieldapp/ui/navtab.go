@@ -42,7 +42,7 @@ func (t *navTab) CreateRenderer() fyne.WidgetRenderer {
 		icon: widget.NewIcon(t.icon), label: widget.NewLabel(t.text)}
 	r.label.SizeName = theme.SizeNameCaptionText
 	r.label.Alignment = fyne.TextAlignCenter
-	r.label.Truncation = fyne.TextTruncateEllipsis
+	r.label.Wrapping = fyne.TextWrapWord // "Арга хэмжээ" on two lines rather than "Арга х…"
 	r.bg.CornerRadius = theme.Size(theme.SizeNameInputRadius)
 	r.box = container.NewStack(r.bg, container.NewBorder(container.NewCenter(r.icon), nil, nil, nil, r.label))
 	r.Refresh()
@@ -67,7 +67,6 @@ func (r *navTabRenderer) Refresh() {
 	r.label.SetText(r.t.text)
 	r.label.TextStyle.Bold = r.t.selected
 	if r.t.selected {
-		r.bg.FillColor = theme.Color(theme.ColorNamePrimary)
 		r.label.Importance = widget.HighImportance
 		r.bg.FillColor = withAlpha(theme.Color(theme.ColorNamePrimary), 0x40)
 	} else {

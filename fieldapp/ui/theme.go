@@ -158,11 +158,17 @@ func (u *UI) SetTheme(mode string) {
 	}
 	u.themeSet = mode
 	u.applyTheme()
+	u.rebuild() // backgrounds drawn in the old theme's colours are made again
 }
 
-// FitWindow tells the UI the window's width at start: a phone-width window gets the bright theme
-// unless another was chosen.
+// FitWindow tells the UI the window's width: a phone-width window gets the bright theme unless
+// another was chosen. (Config.Width does this at start.)
 func (u *UI) FitWindow(width float32) {
-	u.narrow = width < 600
+	narrow := width < 600
+	if narrow == u.narrow {
+		return
+	}
+	u.narrow = narrow
 	u.applyTheme()
+	u.rebuild()
 }

@@ -53,6 +53,9 @@ type Config struct {
 	Lang string
 	// Version and Platform are shown in settings and sent at enrollment.
 	Version, Platform, DeviceName string
+	// Width is the window's width at start: a phone-width window (under 600) starts in the bright
+	// theme unless another was chosen in settings.
+	Width float32
 	// DefaultServer fills the server address of the enrollment screen.
 	DefaultServer string
 	// Prefs, when set, keeps the language chosen in settings.
@@ -157,7 +160,8 @@ func New(win fyne.Window, cfg Config) *UI {
 	}
 	u := &UI{cfg: cfg, win: win, lang: cfg.Lang, log: cfg.Logger.With("component", "ui")}
 	u.bg, u.cancel = context.WithCancel(cfg.Context)
-	u.applyTheme()
+	u.narrow = cfg.Width > 0 && cfg.Width < 600
+	u.applyTheme() // before the screens are built: their backgrounds take the theme's colours
 	u.summary = func(ctx context.Context, year, month int) (localstore.Summary, error) {
 		return cfg.Store.Summary(ctx, year, month, "")
 	}
@@ -361,6 +365,11 @@ func (u *UI) SetLang(lang string) {
 	if u.cfg.Prefs != nil {
 		u.cfg.Prefs.SetString(PrefLang, lang)
 	}
+	u.rebuild()
+}
+
+// rebuild builds the screens again (another language or theme) and shows the same one.
+func (u *UI) rebuild() {
 	cur := u.current
 	// What was typed on the enrollment and settings screens survives the rebuild.
 	typed := []string{u.Enroll.Server.Text, u.Enroll.Code.Text, u.Settings.Server.Text, u.Settings.Code.Text}

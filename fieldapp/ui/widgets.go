@@ -589,7 +589,7 @@ func fieldless(c *i18n.Catalog, lang string, ps []record.Problem, has func(name 
 
 // card is a titled block with a light background, used for the figures on the home screen.
 func card(title fyne.CanvasObject, objs ...fyne.CanvasObject) fyne.CanvasObject {
-	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 	bg.CornerRadius = theme.Size(theme.SizeNameInputRadius)
 	inner := container.NewVBox(append([]fyne.CanvasObject{title}, objs...)...)
 	return container.NewStack(bg, container.NewPadded(inner))
