@@ -1,15 +1,18 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
 // navTab is a phone nav button: its icon with its name underneath in small type, so a "+" says
-// "New event" on a 360-pixel screen where a button with the name beside it does not fit.
+// "New event" on a 360-pixel screen where a button with the name beside it does not fit. A name of
+// two words goes on two lines ("Арга / хэмжээ"); the text has no padding of its own, so five tabs
+// fit 360 pixels.
 type navTab struct {
 	widget.BaseWidget
 	text     string
@@ -38,13 +41,12 @@ func (t *navTab) Tapped(*fyne.PointEvent) {
 }
 
 func (t *navTab) CreateRenderer() fyne.WidgetRenderer {
-	r := &navTabRenderer{t: t, bg: canvas.NewRectangle(theme.Color(theme.ColorNameButton)),
-		icon: widget.NewIcon(t.icon), label: widget.NewLabel(t.text)}
-	r.label.SizeName = theme.SizeNameCaptionText
-	r.label.Alignment = fyne.TextAlignCenter
-	r.label.Wrapping = fyne.TextWrapWord // "Арга хэмжээ" on two lines rather than "Арга х…"
+	r := &navTabRenderer{t: t, bg: canvas.NewRectangle(theme.Color(theme.ColorNameButton)), icon: widget.NewIcon(t.icon),
+		lines: []*canvas.Text{canvas.NewText("", nil), canvas.NewText("", nil)}}
 	r.bg.CornerRadius = theme.Size(theme.SizeNameInputRadius)
-	r.box = container.NewStack(r.bg, container.NewBorder(container.NewCenter(r.icon), nil, nil, nil, r.label))
+	for _, l := range r.lines {
+		l.Alignment = fyne.TextAlignCenter
+	}
 	r.Refresh()
 	return r
 }
@@ -53,26 +55,63 @@ type navTabRenderer struct {
 	t     *navTab
 	bg    *canvas.Rectangle
 	icon  *widget.Icon
-	label *widget.Label
-	box   *fyne.Container
+	lines []*canvas.Text
 }
 
-func (r *navTabRenderer) Layout(s fyne.Size)           { r.box.Resize(s) }
-func (r *navTabRenderer) MinSize() fyne.Size           { return r.box.MinSize() }
-func (r *navTabRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.box} }
-func (r *navTabRenderer) Destroy()                     {}
+func (r *navTabRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.bg, r.icon, r.lines[0], r.lines[1]}
+}
+
+func (r *navTabRenderer) Destroy() {}
+
+func (r *navTabRenderer) lineHeight() float32 {
+	return fyne.MeasureText("Ag", theme.Size(theme.SizeNameCaptionText), fyne.TextStyle{Bold: true}).Height
+}
+
+func (r *navTabRenderer) MinSize() fyne.Size {
+	pad := theme.Padding()
+	var w float32
+	for _, l := range r.lines {
+		w = max(w, l.MinSize().Width)
+	}
+	icon := theme.Size(theme.SizeNameInlineIcon)
+	return fyne.NewSize(max(w, icon)+pad, pad+icon+pad/2+2*r.lineHeight()+pad)
+}
+
+func (r *navTabRenderer) Layout(s fyne.Size) {
+	pad := theme.Padding()
+	r.bg.Resize(s)
+	icon := theme.Size(theme.SizeNameInlineIcon)
+	r.icon.Move(fyne.NewPos((s.Width-icon)/2, pad))
+	r.icon.Resize(fyne.NewSize(icon, icon))
+	lh := r.lineHeight()
+	y := pad + icon + pad/2
+	if r.lines[1].Text == "" {
+		y += lh / 2 // one line: centred in the space of two
+	}
+	for _, l := range r.lines {
+		l.Move(fyne.NewPos(0, y))
+		l.Resize(fyne.NewSize(s.Width, lh))
+		y += lh
+	}
+}
 
 func (r *navTabRenderer) Refresh() {
 	r.icon.SetResource(r.t.icon)
-	r.label.SetText(r.t.text)
-	r.label.TextStyle.Bold = r.t.selected
+	first, second, _ := strings.Cut(r.t.text, " ")
+	r.lines[0].Text, r.lines[1].Text = first, second
+	fg := theme.Color(theme.ColorNameForeground)
+	r.bg.FillColor = theme.Color(theme.ColorNameButton)
 	if r.t.selected {
-		r.label.Importance = widget.HighImportance
+		fg = theme.Color(theme.ColorNamePrimary)
 		r.bg.FillColor = withAlpha(theme.Color(theme.ColorNamePrimary), 0x40)
-	} else {
-		r.bg.FillColor = theme.Color(theme.ColorNameButton)
-		r.label.Importance = widget.MediumImportance
 	}
-	r.label.Refresh()
+	for _, l := range r.lines {
+		l.Color = fg
+		l.TextSize = theme.Size(theme.SizeNameCaptionText)
+		l.TextStyle.Bold = r.t.selected
+		l.Refresh()
+	}
 	r.bg.Refresh()
+	r.Layout(r.t.Size())
 }

@@ -332,7 +332,7 @@ func (u *UI) Show(screen string) {
 // button says "Editing" with a pencil instead of offering a new one.
 func (u *UI) refreshNav() {
 	for s, b := range u.navBtns {
-		text, icon := u.T(navKeys[s]), navIcons[s]
+		text, icon := u.T(navKeys[s]), navIcon(s)
 		if f := u.formOf(s); f != nil && f.Editing() {
 			text, icon = u.T("ui.nav.editing"), theme.DocumentCreateIcon()
 		}
@@ -351,8 +351,11 @@ func (u *UI) refreshNav() {
 var navKeys = map[string]string{ScreenHome: "ui.nav.home", ScreenEvent: "ui.nav.event", ScreenSurvey: "ui.nav.survey",
 	ScreenRecords: "ui.nav.records", ScreenSettings: "ui.nav.settings"}
 
-var navIcons = map[string]fyne.Resource{ScreenHome: theme.HomeIcon(), ScreenEvent: theme.ContentAddIcon(),
-	ScreenSurvey: theme.DocumentCreateIcon(), ScreenRecords: theme.ListIcon(), ScreenSettings: theme.SettingsIcon()}
+// navIcon is a nav button's icon; a function, as the theme's icons exist only once the app does.
+func navIcon(screen string) fyne.Resource {
+	return map[string]func() fyne.Resource{ScreenHome: theme.HomeIcon, ScreenEvent: theme.ContentAddIcon,
+		ScreenSurvey: theme.DocumentCreateIcon, ScreenRecords: theme.ListIcon, ScreenSettings: theme.SettingsIcon}[screen]()
+}
 
 // SetLang switches the interface language: the screens are built again in it, and the choice is
 // kept in the preferences. It is chosen on the enrollment or settings screen, so no form is open

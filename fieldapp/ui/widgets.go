@@ -63,7 +63,11 @@ func (c columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if n == 0 {
 		return
 	}
-	if size.Width >= float32(n)*c.minCol+float32(n-1)*pad {
+	col := c.minCol
+	for _, o := range objs {
+		col = max(col, o.MinSize().Width) // side by side only when every one fits its column
+	}
+	if size.Width >= float32(n)*col+float32(n-1)*pad {
 		w := (size.Width - float32(n-1)*pad) / float32(n)
 		var h float32
 		for _, o := range objs {
