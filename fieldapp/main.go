@@ -86,6 +86,9 @@ func run(args []string) error {
 	demo := fs.Int("demo", 0, "add this many made-up events (with surveys) to an empty store, for demonstrations")
 	checkEvery := fs.Duration("check-every", 30*time.Second, "how often to check the server and sync when a connection comes back")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flags were printed; asking for them is no failure
+		}
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -25,3 +25,10 @@ func TestVersionString(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpIsNoError: --help prints the flags and exits 0, not "talbar: flag: help requested".
+func TestHelpIsNoError(t *testing.T) {
+	if err := run([]string{"--help"}); err != nil {
+		t.Fatalf("--help: %v", err)
+	}
+}
