@@ -150,7 +150,7 @@ func run(args []string) error {
 	}
 	u := ui.New(w, ui.Config{
 		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
-		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(),
+		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(), PrefScope: *data,
 		Logger: logger, CheckEvery: *checkEvery, Context: ctx, Width: width,
 	})
 	if *screen != "" && u.Current() != ui.ScreenEnroll {

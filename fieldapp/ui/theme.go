@@ -134,7 +134,7 @@ func (u *UI) themeMode() string {
 		return u.themeSet
 	}
 	if u.cfg.Prefs != nil {
-		if m := u.cfg.Prefs.String(PrefTheme); m != "" {
+		if m := u.cfg.Prefs.String(prefKey(u.cfg, PrefTheme)); m != "" {
 			return m
 		}
 	}
@@ -154,7 +154,7 @@ func (u *UI) applyTheme() {
 // SetTheme keeps a mode chosen in settings and applies it.
 func (u *UI) SetTheme(mode string) {
 	if u.cfg.Prefs != nil {
-		u.cfg.Prefs.SetString(PrefTheme, mode)
+		u.cfg.Prefs.SetString(prefKey(u.cfg, PrefTheme), mode)
 	}
 	u.themeSet = mode
 	u.applyTheme()

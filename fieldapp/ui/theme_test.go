@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"talbar/shared/i18n"
@@ -73,5 +74,26 @@ func TestThemeDefaultAndSetting(t *testing.T) {
 	e.ui.FitWindow(360) // a choice made in settings wins over the window's width
 	if got := e.ui.themeMode(); got != ThemeDark {
 		t.Fatalf("the chosen theme was overridden by the width: %q", got)
+	}
+}
+
+// TestPreferencesPerDataFolder: two devices' data folders on one machine keep their own language
+// and theme (Fyne's preferences are one file for the whole app).
+func TestPreferencesPerDataFolder(t *testing.T) {
+	e := newEnv(t, i18n.MN, laptop)
+	prefs := fyne.CurrentApp().Preferences()
+	mk := func(scope string) *UI {
+		return New(test.NewTempWindow(t, nil), Config{Store: e.db, Client: e.ui.cfg.Client, Catalog: catalog,
+			Prefs: prefs, PrefScope: scope, CheckEvery: -1, SyncDelay: -1})
+	}
+	a := mk("/data/a")
+	a.SetLang(i18n.EN)
+	a.SetTheme(ThemeDark)
+	a.WaitIdle()
+	if b := mk("/data/b"); b.Lang() != i18n.MN || b.themeMode() == ThemeDark {
+		t.Fatalf("the other folder's device: lang %s, theme %s", b.Lang(), b.themeMode())
+	}
+	if again := mk("/data/a"); again.Lang() != i18n.EN || again.themeMode() != ThemeDark {
+		t.Fatalf("the same folder again: lang %s, theme %s", again.Lang(), again.themeMode())
 	}
 }

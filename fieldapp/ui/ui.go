@@ -58,8 +58,11 @@ type Config struct {
 	Width float32
 	// DefaultServer fills the server address of the enrollment screen.
 	DefaultServer string
-	// Prefs, when set, keeps the language chosen in settings.
+	// Prefs, when set, keeps the language and theme chosen in settings.
 	Prefs fyne.Preferences
+	// PrefScope, when set, keeps those choices apart per data folder (the app's preferences are
+	// one file for every --data directory): a device switched to English leaves the others.
+	PrefScope string
 	// Now is the wall clock for "today" and "this month"; time.Now when nil.
 	Now func() time.Time
 	// Logger receives screen events; slog.Default() when nil.
@@ -138,7 +141,7 @@ type syncStatus struct {
 // otherwise; call Start to run the background connection check.
 func New(win fyne.Window, cfg Config) *UI {
 	if cfg.Prefs != nil && cfg.Lang == "" {
-		cfg.Lang = cfg.Prefs.StringWithFallback(PrefLang, i18n.MN)
+		cfg.Lang = cfg.Prefs.StringWithFallback(prefKey(cfg, PrefLang), i18n.MN)
 	}
 	if cfg.Lang != i18n.EN {
 		cfg.Lang = i18n.MN
@@ -174,6 +177,14 @@ func New(win fyne.Window, cfg Config) *UI {
 		u.Show(ScreenEnroll)
 	}
 	return u
+}
+
+// prefKey is a preference's key in the configuration's scope.
+func prefKey(cfg Config, key string) string {
+	if cfg.PrefScope == "" {
+		return key
+	}
+	return key + "@" + cfg.PrefScope
 }
 
 // Lang is the interface language.
@@ -366,7 +377,7 @@ func (u *UI) SetLang(lang string) {
 	}
 	u.lang = lang
 	if u.cfg.Prefs != nil {
-		u.cfg.Prefs.SetString(PrefLang, lang)
+		u.cfg.Prefs.SetString(prefKey(u.cfg, PrefLang), lang)
 	}
 	u.rebuild()
 }
