@@ -129,6 +129,7 @@ func TestLeavingEditedFormAsks(t *testing.T) {
 				"date": "2026-01-05", "unit": "MN6501", "place": "Төв талбай"})
 			e.ui.Show(ScreenEvent)
 			test.Tap(e.ui.navBtns[ScreenHome]) // untouched new form: no question
+			e.ui.WaitIdle()                    // home adds up its figures in the background
 			if e.ui.Current() != ScreenHome || len(e.win.Canvas().Overlays().List()) != 0 {
 				t.Fatalf("leaving an untouched form: screen %s, %d dialogs", e.ui.Current(), len(e.win.Canvas().Overlays().List()))
 			}
@@ -167,6 +168,7 @@ func TestLeavingEditedFormAsks(t *testing.T) {
 			answerSurvey(e.ui.Survey)
 			test.Tap(e.ui.navBtns[ScreenHome])
 			tapDiscard(t, e)
+			e.ui.WaitIdle()
 			if e.ui.Current() != ScreenHome || e.ui.Survey.Dirty() {
 				t.Fatalf("after discarding the survey: screen %s, dirty %v", e.ui.Current(), e.ui.Survey.Dirty())
 			}
@@ -205,6 +207,7 @@ func TestPhoneLayout(t *testing.T) {
 	}
 	// Tapping "+" (the phone's event tab) works as the wide button does.
 	test.Tap(e.ui.navTabs[ScreenHome])
+	e.ui.WaitIdle()
 	if e.ui.Current() != ScreenHome {
 		t.Fatalf("the home tab opened %s", e.ui.Current())
 	}

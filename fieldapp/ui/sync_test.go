@@ -42,7 +42,7 @@ func TestSavedRecordSyncsByItself(t *testing.T) {
 	}
 	year := time.Now().Year()
 	before := srv.Totals(t, enr.Token, year, "MN")
-	e.ui.cfg.SyncDelay = 300 * time.Millisecond
+	e.ui.cfg.SyncDelay = 2 * time.Second // longer than typing two events takes on a loaded machine: the tap-driven test goroutine and the sync must not touch widgets at once
 
 	e.ui.Show(ScreenEvent)
 	f := e.ui.Event
