@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,32 @@ import (
 
 // version is set at build time: -ldflags "-X main.version=…".
 var version = "dev"
+
+// versionString is the version to show: the one set at build time, else the commit the binary
+// was built from (go build records it), so a build without -ldflags does not say "dev".
+func versionString(v string, info *debug.BuildInfo) string {
+	if v != "dev" || info == nil {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 7:
+			rev = s.Value[:7]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return v
+	}
+	return rev + dirty
+}
+
+func readBuildInfo() *debug.BuildInfo {
+	info, _ := debug.ReadBuildInfo()
+	return info
+}
 
 // AppID is the app's identity for the OS (preferences, storage).
 const AppID = "mn.ndaatgal.talbar"
@@ -59,6 +86,9 @@ func run(args []string) error {
 	demo := fs.Int("demo", 0, "add this many made-up events (with surveys) to an empty store, for demonstrations")
 	checkEvery := fs.Duration("check-every", 30*time.Second, "how often to check the server and sync when a connection comes back")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flags were printed; asking for them is no failure
+		}
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -108,14 +138,6 @@ func run(args []string) error {
 
 	a := app.NewWithID(AppID)
 	w := a.NewWindow("") // ui.New titles it in the interface language
-	u := ui.New(w, ui.Config{
-		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: version,
-		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(),
-		Logger: logger, CheckEvery: *checkEvery, Context: ctx,
-	})
-	if *screen != "" && u.Current() != ui.ScreenEnroll {
-		u.Show(*screen)
-	}
 	width, height := float32(1024), float32(720)
 	if *size != "" {
 		ws, hs, ok := strings.Cut(*size, "x")
@@ -125,6 +147,14 @@ func run(args []string) error {
 			return fmt.Errorf("--size %q: want WIDTHxHEIGHT", *size)
 		}
 		width, height = float32(wv), float32(hv)
+	}
+	u := ui.New(w, ui.Config{
+		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
+		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(), PrefScope: *data,
+		Logger: logger, CheckEvery: *checkEvery, Context: ctx, Width: width,
+	})
+	if *screen != "" && u.Current() != ui.ScreenEnroll {
+		u.Show(*screen)
 	}
 	w.Resize(fyne.NewSize(width, height))
 	// The background loop's first check syncs a device that has never synced (one enrolled just

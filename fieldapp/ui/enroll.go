@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"net"
 	"strings"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"talbar/fieldapp/syncclient"
 	"talbar/shared/i18n"
 )
 
@@ -91,9 +94,8 @@ func (s *EnrollScreen) Submit() {
 		s.showMessage(s.u.T("ui.enroll.missing"), true)
 		return
 	}
-	if !strings.Contains(server, "://") {
-		server = "https://" + server
-	}
+	server = serverURL(server)
+	s.Server.SetText(server) // the inspector sees the address used
 	u := s.u
 	if !u.enrolling.CompareAndSwap(false, true) {
 		return
@@ -114,7 +116,7 @@ func (s *EnrollScreen) Submit() {
 			s.Button.Enable()
 			if err != nil {
 				u.log.Warn("enroll failed", "err", err)
-				s.showMessage(u.errText(err), true)
+				s.showMessage(u.enrollErrText(err), true)
 				return
 			}
 			s.Code.SetText("")
@@ -122,6 +124,48 @@ func (s *EnrollScreen) Submit() {
 			u.enrolledNow()
 		})
 	})
+}
+
+// enrollErrText is errText for an enrollment: nothing is recorded yet, so the message speaks of
+// the address and the connection, not of records kept for later.
+func (u *UI) enrollErrText(err error) string {
+	switch {
+	case errors.Is(err, syncclient.ErrUnreachable):
+		return u.T("ui.enroll.unreachable")
+	case errors.Is(err, syncclient.ErrUnavailable), errors.Is(err, &syncclient.Error{Code: syncclient.CodeBusy}):
+		return u.T("ui.enroll.unavailable")
+	}
+	if msg := u.errText(err); msg != u.T("ui.error.generic") {
+		return msg
+	}
+	return u.T("ui.enroll.failed")
+}
+
+// serverURL completes an address typed without a scheme. A server on this machine or the local
+// network (loopback or private address, a name without dots, .local or .lan) speaks plain HTTP,
+// so it gets http://; https:// for the others. Guessing https for a local server would wait for a
+// TLS answer that never comes.
+func serverURL(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.Contains(s, "://") {
+		return s
+	}
+	host := s
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	local := host == "localhost" || !strings.Contains(host, ".") || strings.HasSuffix(host, ".local") || strings.HasSuffix(host, ".lan")
+	if ip := net.ParseIP(host); ip != nil {
+		local = ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast()
+	}
+	if local {
+		return "http://" + s
+	}
+	return "https://" + s
 }
 
 func (s *EnrollScreen) showMessage(msg string, isErr bool) {

@@ -18,8 +18,12 @@ type EventForm struct {
 	content fyne.CanvasObject
 	scroll  *container.Scroll
 
-	id   string                     // the record edited; "" for a new one
-	base map[string]json.RawMessage // what the form showed when the record was loaded
+	id     string                       // the record edited; "" for a new one
+	base   map[string]json.RawMessage   // what the form showed when the record was loaded
+	clean  map[string]json.RawMessage   // Fields when the form was last emptied or loaded: Dirty
+	rows   map[string]fyne.CanvasObject // each field's block, for scrolling to the first problem
+	order  []string                     // the fields in the order of the form
+	banner *banner
 
 	Title         *widget.Label
 	Kind          *codeSelect
@@ -50,7 +54,7 @@ type EventForm struct {
 }
 
 func newEventForm(u *UI) *EventForm {
-	f := &EventForm{u: u, Reached: map[string]*numField{}, Materials: map[string]*numField{}}
+	f := &EventForm{u: u, Reached: map[string]*numField{}, Materials: map[string]*numField{}, rows: map[string]fyne.CanvasObject{}}
 	f.Title = heading(u.T("ui.event.new"))
 	var kl, kc []string
 	for _, k := range record.EventKinds {
@@ -77,6 +81,7 @@ func newEventForm(u *UI) *EventForm {
 	for _, g := range record.TargetGroups {
 		n := newNumField("reached."+g.Code, u.label("target_group", g.Code), check)
 		f.Reached[g.Code] = n
+		f.rows[n.path] = n.row
 		f.nums = append(f.nums, n)
 		reached.Add(n.row)
 	}
@@ -85,6 +90,7 @@ func newEventForm(u *UI) *EventForm {
 	for _, m := range record.Materials {
 		n := newNumField("materials."+m.Code, u.label("material", m.Code), check)
 		f.Materials[m.Code] = n
+		f.rows[n.path] = n.row
 		f.nums = append(f.nums, n)
 		materials.Add(n.row)
 	}
@@ -92,9 +98,13 @@ func newEventForm(u *UI) *EventForm {
 	f.Contracts = newNumField("contracts_signed", u.T("field.contracts_signed"), check)
 	f.Contributions = newNumField("contributions_mnt", u.T("field.contributions_mnt"), check)
 	f.nums = append(f.nums, f.Consultations, f.Contracts, f.Contributions)
+	for _, n := range []*numField{f.Consultations, f.Contracts, f.Contributions} {
+		f.rows[n.path] = n.row
+	}
 
 	f.Lat, f.Lon = widget.NewEntry(), widget.NewEntry()
-	f.Lat.PlaceHolder, f.Lon.PlaceHolder = "47.9", "106.9"
+	// A hint, not a bare number an inspector could take for a position filled in by itself.
+	f.Lat.PlaceHolder, f.Lon.PlaceHolder = u.T("ui.event.lat_hint"), u.T("ui.event.lon_hint")
 	f.LatErr, f.LonErr = newFieldError(), newFieldError()
 	f.Lat.OnChanged = func(string) { f.checkField("lat") }
 	f.Lon.OnChanged = func(string) { f.checkField("lon") }
@@ -105,16 +115,23 @@ func newEventForm(u *UI) *EventForm {
 	f.NotesErr = newFieldError()
 
 	f.Status = wrapLabel("")
+	f.banner = newBanner(f.Status)
 	f.SaveButton = widget.NewButton(u.T("ui.action.save"), f.Save)
 	f.SaveButton.Importance = widget.HighImportance
 	f.NewButton = widget.NewButton(u.T("ui.event.another"), func() { f.Reset() })
 
+	row := func(name string, obj fyne.CanvasObject) fyne.CanvasObject {
+		f.rows[name] = obj
+		return obj
+	}
+	latBox := container.NewVBox(widget.NewLabel(u.T("field.lat")), f.Lat, f.LatErr.box)
+	lonBox := container.NewVBox(widget.NewLabel(u.T("field.lon")), f.Lon, f.LonErr.box)
 	form := container.NewVBox(
 		f.Title,
-		field(u.T("field.kind"), f.Kind, f.KindErr),
-		field(u.T("field.date"), f.Date.box, f.Date.err),
-		field(u.T("field.unit"), f.Unit, f.UnitErr),
-		field(u.T("field.place"), f.Place, f.PlaceErr),
+		row("kind", field(u.T("field.kind"), f.Kind, f.KindErr)),
+		row("date", field(u.T("field.date"), f.Date.box, f.Date.err)),
+		row("unit", field(u.T("field.unit"), f.Unit, f.UnitErr)),
+		row("place", field(u.T("field.place"), f.Place, f.PlaceErr)),
 		container.NewVBox(heading(u.T("field.occasion")), f.Occasion),
 		container.NewVBox(heading(u.T("field.partners")), f.Partners.Box),
 		widget.NewSeparator(),
@@ -126,17 +143,19 @@ func newEventForm(u *UI) *EventForm {
 		widget.NewSeparator(),
 		heading(u.T("ui.event.position")),
 		wrapLabel(u.T("ui.event.position_hint")),
-		container.NewGridWithColumns(2,
-			container.NewVBox(widget.NewLabel(u.T("field.lat")), f.Lat, f.LatErr.Label),
-			container.NewVBox(widget.NewLabel(u.T("field.lon")), f.Lon, f.LonErr.Label)),
-		field(u.T("field.notes"), f.Notes, f.NotesErr),
-		f.Status,
-		container.NewHBox(f.SaveButton, f.NewButton),
+		container.NewGridWithColumns(2, row("lat", latBox), row("lon", lonBox)),
+		row("notes", field(u.T("field.notes"), f.Notes, f.NotesErr)),
 	)
+	f.order = []string{"kind", "date", "unit", "place"}
+	for _, n := range f.nums {
+		f.order = append(f.order, n.path)
+	}
+	f.order = append(f.order, "lat", "lon", "notes")
 	f.scroll = container.NewVScroll(container.NewPadded(form))
-	f.content = f.scroll
+	f.content = formFrame(f.banner, f.scroll, f.SaveButton, f.NewButton)
 	f.ready = true
 	f.updateTotal()
+	f.markClean()
 	return f
 }
 
@@ -188,9 +207,19 @@ func (f *EventForm) Reset() {
 	for _, e := range []fieldError{f.KindErr, f.Date.err, f.UnitErr, f.PlaceErr, f.LatErr, f.LonErr, f.NotesErr} {
 		e.set("")
 	}
-	f.Status.SetText("")
+	f.banner.set("", widget.MediumImportance)
 	f.scroll.ScrollToTop()
+	f.markClean()
 }
+
+// markClean takes what the form shows now as its unedited state.
+func (f *EventForm) markClean() { f.clean = copyFields(f.Fields()) }
+
+// Dirty reports whether the form holds something typed and not saved.
+func (f *EventForm) Dirty() bool { return dirtyFields(f.Fields(), f.clean, f.id == "", "date", "unit") }
+
+// Editing reports whether the form edits a stored record.
+func (f *EventForm) Editing() bool { return f.id != "" }
 
 // Load fills the form with a stored event for editing.
 func (f *EventForm) Load(r localstore.Record) {
@@ -218,15 +247,13 @@ func (f *EventForm) Load(r localstore.Record) {
 	f.Consultations.setValue(v["consultations"])
 	f.Contracts.setValue(v["contracts_signed"])
 	f.Contributions.setValue(v["contributions_mnt"])
-	if raw, ok := v["lat"]; ok {
-		f.Lat.SetText(string(raw))
-	}
-	if raw, ok := v["lon"]; ok {
-		f.Lon.SetText(string(raw))
-	}
+	// Coordinates as the inspector types them: "47,9" in Mongolian.
+	f.Lat.SetText(coordText(f.u.lang, v["lat"]))
+	f.Lon.SetText(coordText(f.u.lang, v["lon"]))
 	f.Notes.SetText(jsonStr(v["notes"]))
-	f.Status.SetText("")
+	f.banner.set("", widget.MediumImportance)
 	f.base = loaded(f.Fields())
+	f.markClean()
 }
 
 // startNew makes the form a new event: empty, dated today, in the inspector's soum when they have
@@ -240,6 +267,7 @@ func (f *EventForm) startNew() {
 	for _, e := range []fieldError{f.KindErr, f.Date.err, f.UnitErr} {
 		e.set("")
 	}
+	f.markClean()
 }
 
 // loaded is what a form shows right after loading a record, as saveDraft sends it: the Base of the
@@ -295,7 +323,7 @@ func (f *EventForm) checkField(name string) {
 	v := f.Fields()[name]
 	var msg string
 	if v != nil {
-		ps, _ := record.Validate(record.EntityEvent, map[string]json.RawMessage{name: v}, record.Options{})
+		ps, _ := record.Validate(record.EntityEvent, map[string]json.RawMessage{name: v}, f.u.validateOptions(false))
 		msg = problemsByField(f.u.cfg.Catalog, f.u.lang, ps)[name]
 	}
 	if e, ok := f.errFor(name); ok {
@@ -314,7 +342,7 @@ func (f *EventForm) checkNum(n *numField) {
 		if isMap {
 			fields[name] = json.RawMessage(`{"` + code + `":` + string(v) + `}`)
 		}
-		ps, _ := record.Validate(record.EntityEvent, fields, record.Options{})
+		ps, _ := record.Validate(record.EntityEvent, fields, f.u.validateOptions(false))
 		msg = problemsByField(f.u.cfg.Catalog, f.u.lang, ps)[n.path]
 	}
 	n.err.set(msg)
@@ -331,15 +359,16 @@ func cutPath(p string) (name, code string, isMap bool) {
 }
 
 // updateTotal shows the people reached in all, the figure headquarters looks at first.
+// Only valid entries count: a mistyped 100000001 must not show up in the total as if it were kept.
 func (f *EventForm) updateTotal() {
 	var total int64
 	for _, n := range f.Reached {
 		var v int64
-		if json.Unmarshal(n.value(), &v) == nil && v > 0 {
+		if json.Unmarshal(n.value(), &v) == nil && v > 0 && v <= record.MaxCount {
 			total += v
 		}
 	}
-	f.ReachedTotal.SetText(f.u.T("ui.event.reached_total", total))
+	f.ReachedTotal.SetText(f.u.T("ui.event.reached_total", f.u.num(total)))
 }
 
 func (f *EventForm) errFor(name string) (fieldError, bool) {
@@ -367,7 +396,8 @@ func (f *EventForm) errFor(name string) (fieldError, bool) {
 	return fieldError{}, false
 }
 
-// showProblems puts each problem next to its field; those without a field go to the status line.
+// showProblems puts each problem next to its field, says in the banner how many fields need
+// attention (those without a field on the form are listed there) and scrolls to the first.
 func (f *EventForm) showProblems(ps []record.Problem) {
 	by := problemsByField(f.u.cfg.Catalog, f.u.lang, ps)
 	for name, text := range by {
@@ -375,21 +405,23 @@ func (f *EventForm) showProblems(ps []record.Problem) {
 			e.set(text)
 		}
 	}
-	msg := f.u.T("ui.form.fix")
-	for _, text := range fieldless(by, func(name string) bool { _, ok := f.errFor(name); return ok }) {
-		msg += "\n" + text
+	has := func(name string) bool { _, ok := f.errFor(name); return ok }
+	f.banner.set(fixMessage(f.u, by, ps, has), widget.DangerImportance)
+	for _, name := range f.order {
+		if _, bad := by[name]; bad {
+			scrollToShow(f.scroll, f.rows[name])
+			break
+		}
 	}
-	f.Status.Importance = widget.DangerImportance
-	f.Status.SetText(msg)
 }
 
 // Save validates the form and writes the event and its change in one transaction; nothing is
-// written while a field has a problem.
+// written while a field has a problem. After a save the banner says so and what happens next, and
+// a sync follows by itself within seconds when the server answers.
 func (f *EventForm) Save() {
 	_, problems, err := saveDraft(f.u, record.EntityEvent, f.id, f.Fields(), f.base)
 	if err != nil {
-		f.Status.Importance = widget.DangerImportance
-		f.Status.SetText(f.u.errText(err))
+		f.banner.set(f.u.errText(err), widget.DangerImportance)
 		return
 	}
 	if len(problems) > 0 {
@@ -402,8 +434,7 @@ func (f *EventForm) Save() {
 	} else {
 		f.Reset()
 	}
-	f.Status.Importance = widget.SuccessImportance
-	f.Status.SetText(f.u.T("ui.form.saved"))
+	f.banner.set(f.u.T("ui.form.saved"), widget.SuccessImportance)
 	f.u.afterSave()
 	if edited {
 		f.u.Show(ScreenRecords)
@@ -423,7 +454,8 @@ func saveDraft(u *UI, entity, id string, fields, base map[string]json.RawMessage
 		d.Fields[k] = nullable(v)
 		check[k] = nullable(v)
 	}
-	if ps, _ := record.Validate(entity, check, record.Options{Create: id == ""}); len(ps) > 0 {
+	opt := u.validateOptions(id == "")
+	if ps, _ := record.Validate(entity, check, opt); len(ps) > 0 {
 		return "", ps, nil
 	}
 	newID, ps, err := u.cfg.Store.Save(u.ctx(), d)

@@ -59,7 +59,7 @@ func newEnvWithStore(tb testing.TB, db *localstore.DB, lang string, size fyne.Si
 	win := test.NewTempWindow(tb, nil)
 	client := &syncclient.Client{Store: db, MaxAttempts: 1}
 	u := New(win, Config{Store: db, Client: client, Catalog: catalog, Lang: lang, Version: "test",
-		Platform: "test", DeviceName: "test", CheckEvery: -1})
+		Platform: "test", DeviceName: "test", CheckEvery: -1, SyncDelay: -1})
 	win.Resize(size)
 	u.WaitIdle() // home's figures, when the device is enrolled
 	tb.Cleanup(u.WaitIdle)

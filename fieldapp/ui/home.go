@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -26,14 +25,19 @@ type HomeScreen struct {
 	content fyne.CanvasObject
 
 	Who          *widget.Label
-	Month        *widget.Label
+	Scope        *widget.Label // whose records the figures count
+	Month        *widget.Label // the events of each kind, under the month's figures
 	Year         *widget.Label
+	MonthCard    *figureCard
+	YearCard     *figureCard
 	Pending      *widget.Label
 	Rejected     *widget.Button
 	LastSync     *widget.Label
 	Reachable    *widget.Label
 	Skew         *widget.Label
 	SyncButton   *widget.Button
+	StopButton   *widget.Button // shown while a sync runs: a sync that waits for a lost connection can be ended
+	syncRow      *fyne.Container
 	Progress     *widget.ProgressBar
 	SyncStatus   *widget.Label
 	MonthHeading *widget.Label
@@ -47,6 +51,9 @@ func newHomeScreen(u *UI) *HomeScreen {
 	h.Who = wrapLabel("")
 	h.Month, h.Year = wrapLabel(""), wrapLabel("")
 	h.MonthHeading, h.YearHeading = heading(u.T("term.this_month")), heading(u.T("term.this_year"))
+	h.MonthHeading.SizeName, h.YearHeading.SizeName = theme.SizeNameSubHeadingText, theme.SizeNameSubHeadingText
+	h.MonthCard, h.YearCard = newFigureCard(u, h.Month), newFigureCard(u, h.Year)
+	h.Scope = wrapLabel("")
 	h.Pending = wrapLabel("")
 	h.Rejected = widget.NewButtonWithIcon("", theme.WarningIcon(), func() { u.Show(ScreenRejected) })
 	h.Rejected.Importance = widget.DangerImportance
@@ -57,15 +64,18 @@ func newHomeScreen(u *UI) *HomeScreen {
 	h.Skew.Importance = widget.WarningImportance
 	h.SyncButton = widget.NewButtonWithIcon(u.T("ui.sync.button"), theme.ViewRefreshIcon(), u.SyncNow)
 	h.SyncButton.Importance = widget.HighImportance
+	h.StopButton = widget.NewButtonWithIcon(u.T("ui.sync.stop"), theme.MediaStopIcon(), u.StopSync)
+	h.StopButton.Hide()
+	h.syncRow = container.NewBorder(nil, nil, nil, h.StopButton, h.SyncButton)
 	h.Progress = widget.NewProgressBar()
 	h.SyncStatus = wrapLabel("")
 
 	// Figures side by side on a laptop, one above the other on a phone.
-	figures := container.New(columns{minCol: 300}, card(h.MonthHeading, h.Month), card(h.YearHeading, h.Year))
+	figures := container.New(columns{minCol: 320}, card(h.MonthHeading, h.MonthCard.box), card(h.YearHeading, h.YearCard.box))
 	syncBox := card(heading(u.T("ui.home.sync_state")),
 		h.Pending, h.Rejected, h.LastSync, h.Reachable, h.Skew,
-		container.New(minHeight{64}, h.SyncButton), h.Progress, h.SyncStatus)
-	body := container.NewVBox(h.Who, syncBox, figures)
+		container.New(minHeight{64}, h.syncRow), h.Progress, h.SyncStatus)
+	body := container.NewVBox(h.Who, syncBox, h.Scope, figures)
 	h.content = container.NewVScroll(container.NewPadded(body))
 	return h
 }
@@ -83,18 +93,23 @@ func (h *HomeScreen) refreshState() {
 	ctx := u.ctx()
 	if e, err := u.cfg.Store.Enrollment(ctx); err == nil {
 		h.Who.SetText(strings.TrimSpace(e.Inspector.Name + " · " + u.T("role."+e.Inspector.Role) + " · " + u.unitName(e.Inspector.UnitCode)))
+		h.Scope.SetText(u.T("ui.home.scope", u.unitName(e.Inspector.UnitCode)))
 	}
 	pending, rejected, err := u.cfg.Store.Counts(ctx)
 	if err != nil {
 		u.log.Error("count outbox", "err", err)
 	}
-	if pending == 0 {
+	switch {
+	case pending > 0:
+		h.Pending.SetText(u.N("ui.home.pending", pending, pending))
+	case rejected > 0:
+		// Not "every change sent" beside "1 change refused".
+		h.Pending.SetText(u.T("ui.home.none_waiting"))
+	default:
 		h.Pending.SetText(u.T("ui.home.all_sent"))
-	} else {
-		h.Pending.SetText(u.T("fieldapp.sync.pending", pending))
 	}
 	if rejected > 0 {
-		h.Rejected.SetText(u.T("fieldapp.sync.rejected_count", rejected))
+		h.Rejected.SetText(u.N("ui.home.rejected", rejected, rejected))
 		h.Rejected.Show()
 	} else {
 		h.Rejected.Hide()
@@ -104,12 +119,13 @@ func (h *HomeScreen) refreshState() {
 	} else {
 		h.LastSync.SetText(u.T("fieldapp.sync.never"))
 	}
+	checked := u.checkedAt().Local().Format("15:04")
 	switch u.reachable.Load() {
 	case 1:
-		h.Reachable.SetText(u.T("ui.home.reachable"))
+		h.Reachable.SetText(u.T("ui.home.reachable", checked))
 		h.Reachable.Importance = widget.SuccessImportance
 	case 2:
-		h.Reachable.SetText(u.T("ui.home.unreachable"))
+		h.Reachable.SetText(u.T("ui.home.unreachable", checked))
 		h.Reachable.Importance = widget.WarningImportance
 	default:
 		h.Reachable.SetText(u.T("ui.home.reach_unknown"))
@@ -124,8 +140,13 @@ func (h *HomeScreen) refreshState() {
 	}
 	if u.syncing.Load() {
 		h.SyncButton.Disable()
+		h.StopButton.Show()
 		h.Progress.Show()
 	} else {
+		h.StopButton.Hide()
+	}
+	h.syncRow.Refresh()
+	if !u.syncing.Load() {
 		// The bar shows the last sync's end; before any sync a "0%" bar would only puzzle.
 		h.Progress.Hidden = u.lastSync.text == ""
 		h.SyncButton.Enable()
@@ -153,12 +174,12 @@ func (h *HomeScreen) refreshFigures() {
 				return
 			}
 			if errMonth == nil {
-				h.Month.SetText(h.figures(month))
+				h.MonthCard.set(month)
 			} else {
 				u.log.Error("month summary", "err", errMonth)
 			}
 			if errYear == nil {
-				h.Year.SetText(h.figures(year))
+				h.YearCard.set(year)
 			} else {
 				u.log.Error("year summary", "err", errYear)
 			}
@@ -166,38 +187,49 @@ func (h *HomeScreen) refreshFigures() {
 	})
 }
 
-// figures is the text of one period's card.
-func (h *HomeScreen) figures(s localstore.Summary) string {
-	u := h.u
-	t := s.Totals
-	lines := []string{u.T("ui.home.events", t.Events["total"])}
-	for _, k := range record.EventKinds {
-		lines = append(lines, "   "+u.label("kind", k.Code)+": "+fmt.Sprint(t.Events[k.Code]))
-	}
-	lines = append(lines,
-		u.T("ui.home.reached", t.Reached["total"]),
-		u.T("ui.home.contracts", t.ContractsSigned),
-		u.T("ui.home.contributions", groupThousands(t.ContributionsMNT)),
-		u.T("ui.home.surveys", t.Surveys.Responses))
-	return strings.Join(lines, "\n")
+// figureCard shows one period's figures large enough to read at arm's length: events, people
+// reached, contracts, contributions and survey responses, each a number over its name, and the
+// events of each kind below.
+type figureCard struct {
+	u                                                  *UI
+	box                                                fyne.CanvasObject
+	Events, Reached, Contracts, Contributions, Surveys *widget.Label
+	Kinds                                              *widget.Label
 }
 
-// groupThousands writes 1234567 as "1 234 567", as Mongolian tögrög amounts are written.
-func groupThousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
+func newFigureCard(u *UI, kinds *widget.Label) *figureCard {
+	c := &figureCard{u: u, Kinds: kinds}
+	tile := func(key string) (*widget.Label, fyne.CanvasObject) {
+		n := widget.NewLabelWithStyle("0", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		n.SizeName = theme.SizeNameHeadingText
+		name := wrapLabel(u.T(key))
+		name.SizeName = theme.SizeNameCaptionText
+		return n, container.NewVBox(n, name)
 	}
-	if neg {
-		return "-" + b.String()
+	var tiles [5]fyne.CanvasObject
+	c.Events, tiles[0] = tile("ui.home.fig.events")
+	c.Reached, tiles[1] = tile("ui.home.fig.reached")
+	c.Contracts, tiles[2] = tile("ui.home.fig.contracts")
+	c.Contributions, tiles[3] = tile("ui.home.fig.contributions")
+	c.Surveys, tiles[4] = tile("ui.home.fig.surveys")
+	c.box = container.NewVBox(container.NewGridWrap(fyne.NewSize(150, 92), tiles[:]...), kinds)
+	return c
+}
+
+// set shows a period's summary, numbers in the interface language's style.
+func (c *figureCard) set(s localstore.Summary) {
+	u := c.u
+	t := s.Totals
+	c.Events.SetText(u.num(t.Events["total"]))
+	c.Reached.SetText(u.num(t.Reached["total"]))
+	c.Contracts.SetText(u.num(t.ContractsSigned))
+	c.Contributions.SetText(u.num(t.ContributionsMNT) + " ₮")
+	c.Surveys.SetText(u.num(t.Surveys.Responses))
+	var lines []string
+	for _, k := range record.EventKinds {
+		lines = append(lines, u.label("kind", k.Code)+": "+u.num(t.Events[k.Code]))
 	}
-	return b.String()
+	c.Kinds.SetText(strings.Join(lines, "\n"))
 }
 
 // SyncNow starts a sync in the background unless one runs; the screens stay usable meanwhile and
@@ -207,37 +239,66 @@ func (u *UI) SyncNow() {
 		return
 	}
 	u.Home.SyncButton.Disable()
+	u.Home.StopButton.Show()
+	u.Home.syncRow.Refresh()
 	u.Home.Progress.SetValue(0)
 	u.Home.Progress.Show()
 	u.Home.SyncStatus.Importance = widget.MediumImportance
 	u.Home.SyncStatus.SetText(u.T("ui.sync.running"))
+	ctx, cancel := context.WithTimeout(u.bg, 10*time.Minute)
+	u.mu.Lock()
+	u.stopSync = cancel // before the goroutine starts: Stop may come at once
+	u.mu.Unlock()
 	u.goBackground(func() {
-		ctx, cancel := context.WithTimeout(u.bg, 10*time.Minute)
 		defer cancel()
 		res, err := u.cfg.Client.Sync(ctx)
 		u.do(func() { u.syncFinished(res, err) })
 	})
 }
 
+// StopSync ends the sync under way (the Stop button): what was sent stays sent, the rest waits
+// for the next sync.
+func (u *UI) StopSync() {
+	u.mu.Lock()
+	stop := u.stopSync
+	u.mu.Unlock()
+	if stop != nil && u.syncing.Load() {
+		u.log.Info("sync stopped by the inspector")
+		stop()
+	}
+}
+
 func (u *UI) syncFinished(res syncclient.Result, err error) {
 	u.syncing.Store(false)
+	u.mu.Lock()
+	u.stopSync = nil
+	u.mu.Unlock()
+	u.Home.StopButton.Hide()
+	u.Home.syncRow.Refresh()
 	switch {
 	case err == nil:
-		u.reachable.Store(1)
+		u.setReachable(true)
+		// With refusals the red line above says how many; this one must not say "sent".
 		msg := u.T("fieldapp.sync.phase.done")
 		if res.Rejected > 0 {
-			msg += "\n" + u.T("fieldapp.sync.rejected_count", res.Rejected)
+			msg = u.T("ui.sync.finished")
 		}
 		u.lastSync = syncStatus{text: msg}
 		u.Home.Progress.SetValue(1)
+	case errors.Is(err, context.Canceled) && u.bg.Err() == nil:
+		u.lastSync = syncStatus{text: u.T("ui.sync.stopped")}
 	case errors.Is(err, syncclient.ErrSyncInProgress):
 		u.lastSync = syncStatus{}
 	default:
-		if errors.Is(err, syncclient.ErrUnreachable) {
-			u.reachable.Store(2)
+		offline := errors.Is(err, syncclient.ErrUnreachable)
+		if offline {
+			u.setReachable(false)
 		}
 		u.log.Warn("sync failed", "err", err)
-		u.lastSync = syncStatus{text: u.errText(err), isErr: true}
+		u.lastSync = syncStatus{text: u.errText(err), isErr: true, offline: offline}
+	}
+	if u.syncAgain.Swap(false) {
+		u.scheduleSync() // saved while this sync ran
 	}
 	u.loadUnits()
 	u.Event.ensureUnits()
@@ -284,11 +345,82 @@ func (u *UI) onProgress(p syncclient.Progress) {
 }
 
 // afterSave updates what depends on the store after a local change: home's figures, when home is
-// shown (Show refreshes it otherwise).
+// shown (Show refreshes it otherwise), and a sync a few seconds later (scheduleSync).
 func (u *UI) afterSave() {
 	if u.current == ScreenHome {
 		u.Home.Refresh()
 	}
+	u.scheduleSync()
+}
+
+// scheduleSync sends what was saved by itself when the server answers: SyncDelay after the last
+// of a run of saves (the survey's "save and next" saves one respondent after another), it asks the
+// server and syncs. Offline it does nothing; the connection check syncs when the server is back.
+func (u *UI) scheduleSync() {
+	delay := u.cfg.SyncDelay
+	if delay < 0 {
+		return
+	}
+	if delay == 0 {
+		delay = 3 * time.Second
+	}
+	gen := u.syncGen.Add(1)
+	u.goBackground(func() {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-u.bg.Done():
+			return
+		case <-t.C:
+		}
+		if u.syncGen.Load() != gen {
+			return // a later save waits its own delay
+		}
+		e, err := u.cfg.Store.Enrollment(u.bg)
+		if err != nil {
+			return
+		}
+		ok := u.ping(u.bg, e.ServerURL)
+		if u.bg.Err() != nil {
+			return
+		}
+		u.do(func() {
+			u.setReachable(ok)
+			switch {
+			case !ok:
+				u.log.Info("saved while offline: sent when the server answers")
+				u.refreshCurrent()
+			case u.syncing.Load():
+				u.syncAgain.Store(true)
+			default:
+				u.log.Info("saved while online: syncing")
+				u.SyncNow()
+			}
+		})
+	})
+}
+
+// setReachable records the answer of the server's last check (a ping or a sync) and its time.
+// When the server answers again, a "no connection" left by the last sync is no longer true.
+func (u *UI) setReachable(ok bool) {
+	now := int32(2)
+	if ok {
+		now = 1
+	}
+	u.reachable.Store(now)
+	u.mu.Lock()
+	u.checked = u.cfg.Now()
+	u.mu.Unlock()
+	if ok && u.lastSync.offline && !u.syncing.Load() {
+		u.lastSync = syncStatus{}
+	}
+}
+
+// checkedAt is when the server was last asked.
+func (u *UI) checkedAt() time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.checked
 }
 
 // Start runs the background loop: it checks the server every CheckEvery and syncs by itself when
@@ -349,14 +481,11 @@ func (u *UI) checkConnection(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	var now int32 = 2
-	if ok {
-		now = 1
-	}
-	before := u.reachable.Swap(now)
+	before := u.reachable.Load()
 	pending, _, _ := u.cfg.Store.Counts(ctx)
 	last, _ := u.cfg.Store.LastSync(ctx)
 	u.doAsync(func() {
+		u.setReachable(ok)
 		if u.current == ScreenHome && !u.syncing.Load() {
 			u.Home.Refresh()
 		}

@@ -65,7 +65,7 @@ func newRecordsScreen(u *UI) *RecordsScreen {
 	s.Pending = widget.NewCheck(u.T("ui.records.pending"), func(bool) { refresh() })
 	s.RejectedOnly = widget.NewCheck(u.T("ui.records.rejected"), func(bool) { refresh() })
 	s.Outside = widget.NewCheck(u.T("ui.records.outside"), func(bool) { refresh() })
-	s.Count = widget.NewLabel("")
+	s.Count = wrapLabel("")
 	s.RejectedLink = widget.NewButtonWithIcon(u.T("ui.rejected.title"), theme.WarningIcon(), func() { u.Show(ScreenRejected) })
 	s.List = widget.NewList(
 		func() int { return len(s.Items) },
@@ -140,7 +140,7 @@ func (s *RecordsScreen) subtitle(r localstore.Record) string {
 	}
 	if r.Entity == record.EntityEvent {
 		if n := reachedTotal(r.Values["reached"]); n > 0 {
-			parts = append(parts, s.u.T("ui.records.people", n))
+			parts = append(parts, s.u.T("ui.records.people", s.u.num(n)))
 		}
 	} else if g := jsonStr(r.Values["target_group"]); g != "" {
 		parts = append(parts, s.u.label("target_group", g))
@@ -193,14 +193,25 @@ func (s *RecordsScreen) Refresh() {
 		}
 		s.Unit.setOptions(labels, codes)
 	}
-	recs, total, err := s.u.cfg.Store.FindRecords(s.u.ctx(), s.Filter())
+	f := s.Filter()
+	if f.From != "" && f.To != "" && f.From > f.To {
+		// Not a silent "0 records": the range is the wrong way round.
+		s.Items = nil
+		s.Count.SetText(s.u.T("ui.records.reversed"))
+		s.Count.Importance = widget.WarningImportance
+		s.Count.Refresh()
+		s.List.Refresh()
+		return
+	}
+	s.Count.Importance = widget.MediumImportance
+	recs, total, err := s.u.cfg.Store.FindRecords(s.u.ctx(), f)
 	if err != nil {
 		s.u.log.Error("find records", "err", err)
 		s.Count.SetText(s.u.errText(err))
 		return
 	}
 	s.Items = recs
-	s.Count.SetText(s.u.T("ui.records.count", total))
+	s.Count.SetText(s.u.N("ui.records.count", total, s.u.num(int64(total))))
 	_, rejected, _ := s.u.cfg.Store.Counts(s.u.ctx())
 	if rejected > 0 {
 		s.RejectedLink.SetText(s.u.T("ui.rejected.title") + fmt.Sprintf(" (%d)", rejected))
@@ -346,10 +357,19 @@ func (d *DetailScreen) format(name string, raw json.RawMessage) string {
 		var lines []string
 		for _, c := range ls {
 			if v, ok := m[c.Code]; ok {
-				lines = append(lines, u.label(l, c.Code)+": "+string(v))
+				lines = append(lines, u.label(l, c.Code)+": "+d.number(v))
 			}
 		}
 		return strings.Join(lines, "\n")
+	case "consultations", "contracts_signed":
+		return d.number(raw)
+	case "contributions_mnt":
+		return d.number(raw) + " ₮"
+	case "lat", "lon":
+		// As the inspector typed it: "47,9" in Mongolian.
+		if t := coordText(u.lang, raw); t != "" {
+			return t
+		}
 	case "satisfaction":
 		return string(raw) + " — " + u.label("satisfaction", string(raw))
 	case "event_id":
@@ -365,6 +385,16 @@ func (d *DetailScreen) format(name string, raw json.RawMessage) string {
 		return s
 	}
 	return string(raw)
+}
+
+// number writes a stored whole number in the interface language's style, or the stored text
+// when it is not one.
+func (d *DetailScreen) number(raw json.RawMessage) string {
+	var n int64
+	if json.Unmarshal(raw, &n) != nil {
+		return string(raw)
+	}
+	return d.u.num(n)
 }
 
 func joinLabels(u *UI, list string, codes []string) string {
@@ -423,7 +453,7 @@ func (d *DetailScreen) Delete() {
 		return
 	}
 	id := d.Record.ID
-	d.u.confirm(d.u.T("ui.delete.title"), d.u.T("ui.delete.question"), d.u.T("ui.action.delete"), func() {
+	d.u.confirmDanger(d.u.T("ui.delete.title"), d.u.T("ui.delete.question"), d.u.T("ui.action.delete"), func() {
 		d.DeleteNow(id)
 	})
 }

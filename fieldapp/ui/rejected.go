@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"talbar/fieldapp/localstore"
+	"talbar/shared/i18n"
 )
 
 // RejectedScreen lists the changes the server refused with its reason, and for each a way to fix
@@ -44,20 +45,23 @@ func newRejectedScreen(u *UI) *RejectedScreen {
 	return s
 }
 
-// Reason is the server's reason for a refused change in the interface language: the translated
-// rejection code, each field problem, and the server's own words.
+// Reason is the server's reason for a refused change in the interface language, worded on the
+// device from the rejection's code and each problem's field and code (see i18n.ProblemText). The
+// server's own text is English and for the logs: it is shown only to an English reader, and only
+// when the code is one this version does not know.
 func (s *RejectedScreen) Reason(c localstore.Change) string {
 	u := s.u
 	var lines []string
-	if key := "reject." + c.Code; u.cfg.Catalog.Has(u.lang, key) {
-		lines = append(lines, u.T(key))
+	known := u.cfg.Catalog.Has(u.lang, "reject."+c.Code)
+	if known {
+		lines = append(lines, u.T("reject."+c.Code))
 	} else if c.Code != "" {
 		lines = append(lines, u.T("ui.rejected.code", c.Code))
 	}
 	for _, p := range c.Problems {
 		lines = append(lines, "• "+u.cfg.Catalog.Problem(u.lang, p))
 	}
-	if c.Message != "" {
+	if !known && len(c.Problems) == 0 && c.Message != "" && u.lang == i18n.EN {
 		lines = append(lines, u.T("ui.rejected.server_said", c.Message))
 	}
 	return strings.Join(lines, "\n")
@@ -89,7 +93,7 @@ func (s *RejectedScreen) Refresh() {
 		it.Fix = widget.NewButtonWithIcon(u.T("ui.rejected.fix"), theme.DocumentCreateIcon(), func() { s.FixChange(c) })
 		it.Fix.Importance = widget.HighImportance
 		it.Discard = widget.NewButtonWithIcon(u.T("ui.rejected.discard"), theme.DeleteIcon(), func() {
-			u.confirm(u.T("ui.rejected.discard"), u.T("ui.rejected.discard_question"), u.T("ui.rejected.discard"), func() {
+			u.confirmDanger(u.T("ui.rejected.discard"), u.T("ui.rejected.discard_question"), u.T("ui.rejected.discard"), func() {
 				s.DiscardChange(c)
 			})
 		})

@@ -19,6 +19,7 @@ type SettingsScreen struct {
 	content fyne.CanvasObject
 
 	Lang          *widget.RadioGroup
+	Theme         *widget.RadioGroup // auto, bright (for sunlight), dark
 	Server        *widget.Entry
 	Code          *widget.Entry
 	EnrollButton  *widget.Button
@@ -31,6 +32,7 @@ type SettingsScreen struct {
 func newSettingsScreen(u *UI) *SettingsScreen {
 	s := &SettingsScreen{u: u}
 	s.Lang = langChoice(u)
+	s.Theme = themeChoice(u)
 	s.Server = widget.NewEntry()
 	s.Code = widget.NewEntry()
 	s.Code.PlaceHolder = u.T("ui.enroll.code_hint")
@@ -48,6 +50,7 @@ func newSettingsScreen(u *UI) *SettingsScreen {
 	form := container.NewVBox(
 		heading(u.T("ui.nav.settings")),
 		heading(u.T("ui.settings.language")), s.Lang,
+		heading(u.T("ui.settings.theme")), s.Theme,
 		widget.NewSeparator(),
 		heading(u.T("ui.settings.server")), s.Server,
 		wrapLabel(u.T("ui.settings.reenroll_hint")),
@@ -60,6 +63,26 @@ func newSettingsScreen(u *UI) *SettingsScreen {
 	)
 	s.content = container.NewVScroll(container.NewPadded(form))
 	return s
+}
+
+// themeChoice is the theme switch: the system's colours, bright for sunlight, or dark.
+func themeChoice(u *UI) *widget.RadioGroup {
+	modes := map[string]string{}
+	var opts []string
+	for _, m := range Themes {
+		l := u.T("ui.theme." + m)
+		modes[l] = m
+		opts = append(opts, l)
+	}
+	r := widget.NewRadioGroup(opts, nil)
+	r.Required = true
+	r.SetSelected(u.T("ui.theme." + u.themeMode()))
+	r.OnChanged = func(s string) {
+		if m, ok := modes[s]; ok && m != u.themeMode() {
+			u.SetTheme(m)
+		}
+	}
+	return r
 }
 
 // Refresh shows the stored enrollment.
@@ -95,9 +118,8 @@ func (s *SettingsScreen) Reenroll() {
 		s.EnrollMessage.SetText(u.T("ui.enroll.missing"))
 		return
 	}
-	if !strings.Contains(server, "://") {
-		server = "https://" + server
-	}
+	server = serverURL(server)
+	s.Server.SetText(server)
 	s.enroll(server, code, false)
 }
 

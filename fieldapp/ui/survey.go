@@ -23,6 +23,9 @@ type SurveyForm struct {
 	base   map[string]json.RawMessage   // what the form showed when the response was loaded
 	events map[string]localstore.Record // the events offered, by id
 	picked bool                         // an event was chosen once, by the inspector or for them
+	clean  map[string]json.RawMessage   // Fields when the form was last emptied or loaded: Dirty
+	rows   map[string]fyne.CanvasObject // each field's block, for scrolling to the first problem
+	banner *banner
 
 	Title           *widget.Label
 	Event           *codeSelect // "" for none
@@ -50,7 +53,7 @@ type SurveyForm struct {
 }
 
 func newSurveyForm(u *UI) *SurveyForm {
-	s := &SurveyForm{u: u}
+	s := &SurveyForm{u: u, rows: map[string]fyne.CanvasObject{}}
 	s.Title = heading(u.T("ui.survey.new"))
 	s.Event = newCodeSelect(nil, nil, u.T("ui.survey.no_event"), s.eventChosen)
 	s.Date = newDateField(u, nil)
@@ -84,31 +87,35 @@ func newSurveyForm(u *UI) *SurveyForm {
 	s.SuggestionErr = newFieldError()
 	s.Count = heading("")
 	s.Status = wrapLabel("")
+	s.banner = newBanner(s.Status)
 	s.SaveNextButton = widget.NewButton(u.T("ui.action.save_next"), s.SaveAndNext)
 	s.SaveNextButton.Importance = widget.HighImportance
 	s.SaveButton = widget.NewButton(u.T("ui.action.save"), s.SaveAndClose)
 
+	row := func(name string, obj fyne.CanvasObject) fyne.CanvasObject {
+		s.rows[name] = obj
+		return obj
+	}
 	form := container.NewVBox(
 		s.Title,
 		container.NewVBox(heading(u.T("field.event_id")), s.Event),
-		field(u.T("field.date"), s.Date.box, s.Date.err),
-		field(u.T("field.unit"), s.Unit, s.UnitErr),
+		row("date", field(u.T("field.date"), s.Date.box, s.Date.err)),
+		row("unit", field(u.T("field.unit"), s.Unit, s.UnitErr)),
 		s.Count,
 		widget.NewSeparator(),
-		field(u.T("field.target_group"), s.TargetGroup, s.TargetGroupErr),
-		field(u.T("field.age_band"), s.AgeBand, s.AgeBandErr),
+		row("target_group", field(u.T("field.target_group"), s.TargetGroup, s.TargetGroupErr)),
+		row("age_band", field(u.T("field.age_band"), s.AgeBand, s.AgeBandErr)),
 		container.NewVBox(heading(u.T("field.sex")), s.Sex),
-		field(u.T("field.insurance_status"), s.Insurance, s.InsuranceErr),
-		field(u.T("field.info_access"), s.InfoAccess, s.InfoAccessErr),
+		row("insurance_status", field(u.T("field.insurance_status"), s.Insurance, s.InsuranceErr)),
+		row("info_access", field(u.T("field.info_access"), s.InfoAccess, s.InfoAccessErr)),
 		container.NewVBox(heading(u.T("field.info_sources")), s.InfoSources.Box),
-		field(u.T("field.satisfaction"), s.Satisfaction, s.SatisfactionErr),
-		field(u.T("field.suggestion"), s.Suggestion, s.SuggestionErr),
-		s.Status,
-		container.NewHBox(s.SaveNextButton, s.SaveButton),
+		row("satisfaction", field(u.T("field.satisfaction"), s.Satisfaction, s.SatisfactionErr)),
+		row("suggestion", field(u.T("field.suggestion"), s.Suggestion, s.SuggestionErr)),
 	)
 	s.scroll = container.NewVScroll(container.NewPadded(form))
-	s.content = s.scroll
+	s.content = formFrame(s.banner, s.scroll, s.SaveNextButton, s.SaveButton)
 	s.refreshEvents()
+	s.markClean()
 	return s
 }
 
@@ -258,8 +265,7 @@ func (s *SurveyForm) save() bool {
 	}
 	_, problems, err := saveDraft(s.u, record.EntitySurvey, s.id, s.Fields(), s.base)
 	if err != nil {
-		s.Status.Importance = widget.DangerImportance
-		s.Status.SetText(s.u.errText(err))
+		s.banner.set(s.u.errText(err), widget.DangerImportance)
 		return false
 	}
 	if len(problems) > 0 {
@@ -270,12 +276,14 @@ func (s *SurveyForm) save() bool {
 				e.set(text)
 			}
 		}
-		msg := s.u.T("ui.form.fix")
-		for _, text := range fieldless(by, func(name string) bool { _, ok := errs[name]; return ok }) {
-			msg += "\n" + text
+		has := func(name string) bool { _, ok := errs[name]; return ok }
+		s.banner.set(fixMessage(s.u, by, problems, has), widget.DangerImportance)
+		for _, name := range []string{"date", "unit", "target_group", "age_band", "insurance_status", "info_access", "satisfaction", "suggestion"} {
+			if _, bad := by[name]; bad {
+				scrollToShow(s.scroll, s.rows[name])
+				break
+			}
 		}
-		s.Status.Importance = widget.DangerImportance
-		s.Status.SetText(msg)
 		return false
 	}
 	return true
@@ -296,9 +304,9 @@ func (s *SurveyForm) SaveAndNext() {
 	}
 	s.clearAnswers()
 	s.updateCount()
-	s.Status.Importance = widget.SuccessImportance
-	s.Status.SetText(s.u.T("ui.survey.saved_next"))
+	s.banner.set(s.u.T("ui.survey.saved_next"), widget.SuccessImportance)
 	s.scroll.ScrollToTop()
+	s.markClean()
 	s.u.afterSave()
 }
 
@@ -313,7 +321,8 @@ func (s *SurveyForm) SaveAndClose() {
 	} else {
 		s.clearAnswers()
 	}
-	s.Status.SetText("")
+	s.banner.set("", widget.MediumImportance)
+	s.markClean()
 	s.u.afterSave()
 	s.u.Show(ScreenRecords)
 }
@@ -327,9 +336,22 @@ func (s *SurveyForm) startNew() {
 	s.Unit.ClearSelected()
 	fillUnits(s.u, s.Unit)
 	s.offerEvents("")
-	s.Status.SetText("")
+	s.banner.set("", widget.MediumImportance)
 	s.scroll.ScrollToTop()
+	s.markClean()
 }
+
+// markClean takes what the form shows now as its unedited state.
+func (s *SurveyForm) markClean() { s.clean = copyFields(s.Fields()) }
+
+// Dirty reports whether the form holds answers typed and not saved. The event, date and soum
+// alone, which the form fills itself, are no unsaved work.
+func (s *SurveyForm) Dirty() bool {
+	return dirtyFields(s.Fields(), s.clean, s.id == "", "event_id", "date", "unit")
+}
+
+// Editing reports whether the form edits a stored response.
+func (s *SurveyForm) Editing() bool { return s.id != "" }
 
 // Load fills the form with a stored response for editing. Its event stays offered even when it is
 // older than the events of the last weeks.
@@ -351,7 +373,8 @@ func (s *SurveyForm) Load(r localstore.Record) {
 	s.InfoSources.setCodes(jsonStrs(v["info_sources"]))
 	s.Satisfaction.setCode(string(v["satisfaction"]))
 	s.Suggestion.SetText(jsonStr(v["suggestion"]))
-	s.Status.SetText("")
+	s.banner.set("", widget.MediumImportance)
 	s.updateCount()
 	s.base = loaded(s.Fields())
+	s.markClean()
 }

@@ -53,10 +53,16 @@ type Config struct {
 	Lang string
 	// Version and Platform are shown in settings and sent at enrollment.
 	Version, Platform, DeviceName string
+	// Width is the window's width at start: a phone-width window (under 600) starts in the bright
+	// theme unless another was chosen in settings.
+	Width float32
 	// DefaultServer fills the server address of the enrollment screen.
 	DefaultServer string
-	// Prefs, when set, keeps the language chosen in settings.
+	// Prefs, when set, keeps the language and theme chosen in settings.
 	Prefs fyne.Preferences
+	// PrefScope, when set, keeps those choices apart per data folder (the app's preferences are
+	// one file for every --data directory): a device switched to English leaves the others.
+	PrefScope string
 	// Now is the wall clock for "today" and "this month"; time.Now when nil.
 	Now func() time.Time
 	// Logger receives screen events; slog.Default() when nil.
@@ -66,6 +72,9 @@ type Config struct {
 	// CheckEvery is how often the background loop checks the server and syncs when a connection
 	// comes back; 30 s when zero, never when negative (tests drive syncs by tapping).
 	CheckEvery time.Duration
+	// SyncDelay is how long after a save the app checks the server and syncs by itself; 3 s when
+	// zero, never when negative (tests that count the outbox).
+	SyncDelay time.Duration
 	// Context ends the background work (sync, enrollment, the home figures) when it is cancelled;
 	// Stop cancels it too and waits for that work. context.Background() when nil.
 	Context context.Context
@@ -91,8 +100,11 @@ type UI struct {
 	Rejected *RejectedScreen
 	Settings *SettingsScreen
 	navBtns  map[string]*widget.Button
+	navTabs  map[string]*navTab // the phone-width nav
 
-	current string
+	current  string
+	narrow   bool   // the window was phone-width at start (FitWindow)
+	themeSet string // the theme mode chosen in settings this run
 
 	mu        sync.Mutex
 	tree      *unit.Tree
@@ -100,6 +112,10 @@ type UI struct {
 	syncing   atomic.Bool
 	enrolling atomic.Bool // an enrollment runs (from the enrollment screen or settings)
 	lastSync  syncStatus
+	checked   time.Time          // when the server was last asked (ping or sync), under mu
+	stopSync  context.CancelFunc // ends the sync under way, under mu
+	syncGen   atomic.Uint64      // the latest scheduleSync; an older one's wait ends in nothing
+	syncAgain atomic.Bool        // a save came while a sync ran: schedule another after it
 
 	// summary is the store's Summary of the inspector's records (a field so tests can slow it).
 	summary func(ctx context.Context, year, month int) (localstore.Summary, error)
@@ -116,15 +132,16 @@ type UI struct {
 
 // syncStatus is what the last sync left for the home screen.
 type syncStatus struct {
-	text  string
-	isErr bool
+	text    string
+	isErr   bool
+	offline bool // the sync found no connection: cleared when the server answers again
 }
 
 // New builds the screens into win. It shows enrollment when the device is not enrolled, home
 // otherwise; call Start to run the background connection check.
 func New(win fyne.Window, cfg Config) *UI {
 	if cfg.Prefs != nil && cfg.Lang == "" {
-		cfg.Lang = cfg.Prefs.StringWithFallback(PrefLang, i18n.MN)
+		cfg.Lang = cfg.Prefs.StringWithFallback(prefKey(cfg, PrefLang), i18n.MN)
 	}
 	if cfg.Lang != i18n.EN {
 		cfg.Lang = i18n.MN
@@ -146,6 +163,8 @@ func New(win fyne.Window, cfg Config) *UI {
 	}
 	u := &UI{cfg: cfg, win: win, lang: cfg.Lang, log: cfg.Logger.With("component", "ui")}
 	u.bg, u.cancel = context.WithCancel(cfg.Context)
+	u.narrow = cfg.Width > 0 && cfg.Width < 600
+	u.applyTheme() // before the screens are built: their backgrounds take the theme's colours
 	u.summary = func(ctx context.Context, year, month int) (localstore.Summary, error) {
 		return cfg.Store.Summary(ctx, year, month, "")
 	}
@@ -160,6 +179,14 @@ func New(win fyne.Window, cfg Config) *UI {
 	return u
 }
 
+// prefKey is a preference's key in the configuration's scope.
+func prefKey(cfg Config, key string) string {
+	if cfg.PrefScope == "" {
+		return key
+	}
+	return key + "@" + cfg.PrefScope
+}
+
 // Lang is the interface language.
 func (u *UI) Lang() string { return u.lang }
 
@@ -171,6 +198,11 @@ func (u *UI) Window() fyne.Window { return u.win }
 
 // T translates key into the interface language.
 func (u *UI) T(key string, args ...any) string { return u.cfg.Catalog.T(u.lang, key, args...) }
+
+// N translates a text counting n ("1 record", "2 records"): see i18n.Catalog.N.
+func (u *UI) N(key string, n int, args ...any) string {
+	return u.cfg.Catalog.N(u.lang, key, n, args...)
+}
 
 // label is the translated label of a code of one of shared/record's lists.
 func (u *UI) label(list, code string) string { return u.T(list + "." + code) }
@@ -198,8 +230,8 @@ func (u *UI) build() {
 	u.win.SetContent(u.root)
 }
 
-// buildNav is the row of screen buttons: with their names where the window is wide enough,
-// icons only on a phone-sized window.
+// buildNav is the row of screen buttons: with their names beside the icons where the window is
+// wide enough, under them on a phone-sized window (icons alone do not say what "+" opens).
 func (u *UI) buildNav() *fyne.Container {
 	items := []struct {
 		screen, key string
@@ -212,6 +244,7 @@ func (u *UI) buildNav() *fyne.Container {
 		{ScreenSettings, "ui.nav.settings", theme.SettingsIcon()},
 	}
 	u.navBtns = map[string]*widget.Button{}
+	u.navTabs = map[string]*navTab{}
 	wide := container.NewGridWithColumns(len(items))
 	narrow := container.NewGridWithColumns(len(items))
 	for _, it := range items {
@@ -219,23 +252,46 @@ func (u *UI) buildNav() *fyne.Container {
 		b := widget.NewButtonWithIcon(u.T(it.key), it.icon, func() { u.navigate(screen) })
 		u.navBtns[screen] = b
 		wide.Add(b)
-		narrow.Add(widget.NewButtonWithIcon("", it.icon, func() { u.navigate(screen) }))
+		t := newNavTab(u.T(it.key), it.icon, func() { u.navigate(screen) })
+		u.navTabs[screen] = t
+		narrow.Add(t)
 	}
 	return container.New(&adaptive{}, wide, narrow)
 }
 
-// navigate is a tap on a nav button: the event and survey buttons open a new record, never an
-// edit left unsaved; a record is edited only through openForm (records, rejected changes).
-func (u *UI) navigate(screen string) {
+// formOf is the form a screen shows, nil for the other screens.
+func (u *UI) formOf(screen string) form {
 	switch screen {
 	case ScreenEvent:
-		if u.Event.id != "" {
-			u.Event.startNew()
-		}
+		return u.Event
 	case ScreenSurvey:
-		if u.Survey.id != "" {
-			u.Survey.startNew()
-		}
+		return u.Survey
+	}
+	return nil
+}
+
+// form is what navigation asks of the event and survey forms.
+type form interface {
+	Dirty() bool
+	Editing() bool
+	startNew()
+}
+
+// navigate is a tap on a nav button: the event and survey buttons open a new record, never an
+// edit left unsaved; a record is edited only through openForm (records, rejected changes). Leaving
+// a form with unsaved changes asks first; discarding them empties the form.
+func (u *UI) navigate(screen string) {
+	f := u.formOf(u.current)
+	leaving := f != nil && (screen != u.current || f.Editing())
+	if leaving && f.Dirty() {
+		u.confirmDanger(u.T("ui.discard.title"), u.T("ui.discard.question"), u.T("ui.discard.confirm"), func() {
+			f.startNew()
+			u.navigate(screen)
+		})
+		return
+	}
+	if g := u.formOf(screen); g != nil && g.Editing() {
+		g.startNew()
 	}
 	u.Show(screen)
 }
@@ -274,14 +330,7 @@ func (u *UI) Show(screen string) {
 	}
 	u.current = screen
 	u.nav.Hidden = screen == ScreenEnroll
-	for s, b := range u.navBtns {
-		if s == screen {
-			b.Importance = widget.HighImportance
-		} else {
-			b.Importance = widget.MediumImportance
-		}
-		b.Refresh()
-	}
+	u.refreshNav()
 	u.body.Objects = []fyne.CanvasObject{obj}
 	u.body.Refresh()
 	u.root.Refresh()
@@ -290,18 +339,58 @@ func (u *UI) Show(screen string) {
 	}
 }
 
+// refreshNav highlights the shown screen's button. While a record is edited the event or survey
+// button says "Editing" with a pencil instead of offering a new one.
+func (u *UI) refreshNav() {
+	for s, b := range u.navBtns {
+		text, icon := u.T(navKeys[s]), navIcon(s)
+		if f := u.formOf(s); f != nil && f.Editing() {
+			text, icon = u.T("ui.nav.editing"), theme.DocumentCreateIcon()
+		}
+		b.SetText(text)
+		b.SetIcon(icon)
+		u.navTabs[s].set(text, icon, s == u.current)
+		if s == u.current {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.MediumImportance
+		}
+		b.Refresh()
+	}
+}
+
+var navKeys = map[string]string{ScreenHome: "ui.nav.home", ScreenEvent: "ui.nav.event", ScreenSurvey: "ui.nav.survey",
+	ScreenRecords: "ui.nav.records", ScreenSettings: "ui.nav.settings"}
+
+// navIcon is a nav button's icon; a function, as the theme's icons exist only once the app does.
+func navIcon(screen string) fyne.Resource {
+	return map[string]func() fyne.Resource{ScreenHome: theme.HomeIcon, ScreenEvent: theme.ContentAddIcon,
+		ScreenSurvey: theme.DocumentCreateIcon, ScreenRecords: theme.ListIcon, ScreenSettings: theme.SettingsIcon}[screen]()
+}
+
 // SetLang switches the interface language: the screens are built again in it, and the choice is
-// kept in the preferences. Whatever a form held unsaved is lost, as on any screen change.
+// kept in the preferences. It is chosen on the enrollment or settings screen, so no form is open
+// (leaving one asked about its unsaved changes).
 func (u *UI) SetLang(lang string) {
 	if lang == u.lang {
 		return
 	}
 	u.lang = lang
 	if u.cfg.Prefs != nil {
-		u.cfg.Prefs.SetString(PrefLang, lang)
+		u.cfg.Prefs.SetString(prefKey(u.cfg, PrefLang), lang)
 	}
+	u.rebuild()
+}
+
+// rebuild builds the screens again (another language or theme) and shows the same one.
+func (u *UI) rebuild() {
 	cur := u.current
+	// What was typed on the enrollment and settings screens survives the rebuild.
+	typed := []string{u.Enroll.Server.Text, u.Enroll.Code.Text, u.Settings.Server.Text, u.Settings.Code.Text}
 	u.build()
+	for i, e := range []*widget.Entry{u.Enroll.Server, u.Enroll.Code, u.Settings.Server, u.Settings.Code} {
+		e.SetText(typed[i])
+	}
 	if cur == ScreenDetail {
 		cur = ScreenRecords
 	}
@@ -382,6 +471,15 @@ func (u *UI) errText(err error) string {
 
 // confirm asks a yes/no question with our own button labels (Fyne's have no Mongolian).
 func (u *UI) confirm(title, message, yes string, fn func()) {
+	u.ask(title, message, yes, widget.HighImportance, fn)
+}
+
+// confirmDanger is confirm for what destroys something (delete, discard): its button is red.
+func (u *UI) confirmDanger(title, message, yes string, fn func()) {
+	u.ask(title, message, yes, widget.DangerImportance, fn)
+}
+
+func (u *UI) ask(title, message, yes string, imp widget.Importance, fn func()) {
 	msg := widget.NewLabel(message)
 	msg.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(title, yes, u.T("ui.action.cancel"), msg, func(ok bool) {
@@ -389,6 +487,7 @@ func (u *UI) confirm(title, message, yes string, fn func()) {
 			fn()
 		}
 	}, u.win)
+	d.SetConfirmImportance(imp)
 	d.Resize(fyne.NewSize(320, 0))
 	d.Show()
 }

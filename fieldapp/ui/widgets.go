@@ -63,7 +63,11 @@ func (c columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if n == 0 {
 		return
 	}
-	if size.Width >= float32(n)*c.minCol+float32(n-1)*pad {
+	col := c.minCol
+	for _, o := range objs {
+		col = max(col, o.MinSize().Width) // side by side only when every one fits its column
+	}
+	if size.Width >= float32(n)*col+float32(n-1)*pad {
 		w := (size.Width - float32(n-1)*pad) / float32(n)
 		var h float32
 		for _, o := range objs {
@@ -115,15 +119,21 @@ func heading(s string) *widget.Label {
 	return l
 }
 
-// fieldError is the message under a field; hidden while the field is fine.
-type fieldError struct{ *widget.Label }
+// fieldError is the message under a field; hidden while the field is fine. Its line is kept
+// free even then (box reserves one caption line), so a message appearing while the inspector types
+// does not push the fields below out from under the finger.
+type fieldError struct {
+	*widget.Label
+	box *fyne.Container // what goes in a layout
+}
 
 func newFieldError() fieldError {
 	l := widget.NewLabel("")
 	l.Wrapping = fyne.TextWrapWord
 	l.Importance = widget.DangerImportance
+	l.SizeName = theme.SizeNameCaptionText
 	l.Hide()
-	return fieldError{l}
+	return fieldError{Label: l, box: container.New(reserveLine{}, l)}
 }
 
 func (e fieldError) set(msg string) {
@@ -135,10 +145,34 @@ func (e fieldError) set(msg string) {
 	}
 }
 
+// reserveLine gives its single object the height of one caption line even while it is hidden,
+// and more only when the object needs it (a message that wraps on a phone).
+type reserveLine struct{}
+
+func (reserveLine) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	line := fyne.MeasureText("Ag", theme.Size(theme.SizeNameCaptionText), fyne.TextStyle{}).Height + theme.Padding()
+	s := fyne.NewSize(0, line)
+	if objs[0].Visible() {
+		m := objs[0].MinSize()
+		s.Width = m.Width
+		// The label's own padding is more than a caption line needs: only a second line grows it.
+		if extra := m.Height - 2*theme.InnerPadding(); extra > line {
+			s.Height = extra
+		}
+	}
+	return s
+}
+
+func (reserveLine) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.InnerPadding()
+	objs[0].Move(fyne.NewPos(0, -pad))
+	objs[0].Resize(fyne.NewSize(size.Width, size.Height+2*pad))
+}
+
 // field stacks a label, its input and its error message; stacking rather than a two-column form
 // keeps it readable from a 360-pixel phone to a laptop.
 func field(label string, input fyne.CanvasObject, err fieldError) *fyne.Container {
-	return container.NewVBox(heading(label), input, err.Label)
+	return container.NewVBox(heading(label), input, err.box)
 }
 
 // numField is a whole-number entry for one wire field ("consultations") or one entry of a counts
@@ -151,13 +185,14 @@ type numField struct {
 }
 
 // newNumField builds a row: the label (wrapping) on the left, a narrow entry on the right, the
-// message below. check validates the text typed so far.
+// message below. check validates the text typed so far. The entry keeps its own height when the
+// label wraps to several lines (it sits at the top of its column), and shows no placeholder: a
+// grey "0" reads as a value already typed.
 func newNumField(path, label string, check func(*numField)) *numField {
 	f := &numField{path: path, entry: widget.NewEntry(), err: newFieldError()}
-	f.entry.PlaceHolder = "0"
 	f.entry.OnChanged = func(string) { check(f) }
-	box := container.New(&fixedWidth{w: 120}, f.entry)
-	f.row = container.NewBorder(nil, f.err.Label, nil, box, wrapLabel(label))
+	box := container.New(&fixedWidth{w: 120}, container.NewVBox(f.entry))
+	f.row = container.NewBorder(nil, f.err.box, nil, box, wrapLabel(label))
 	return f
 }
 
@@ -209,41 +244,46 @@ func (fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 // dateField is a date typed as YYYY-MM-DD, the form of the records, with buttons for today and
-// a calendar. Fyne's DateEntry types dates in the system locale's order
-// (02/01/2006), which would differ from the records and from the inspector's paper forms.
+// a calendar (our own: in the interface language, weeks from Monday, no day after tomorrow).
+// Fyne's DateEntry types dates in the system locale's order (02/01/2006), which would differ from
+// the records and from the inspector's paper forms.
 type dateField struct {
-	entry *widget.Entry
-	err   fieldError
-	box   fyne.CanvasObject
-	now   func() time.Time
+	u         *UI
+	entry     *widget.Entry
+	err       fieldError
+	box       fyne.CanvasObject
+	CalButton *widget.Button
+	Calendar  *calendar // the calendar open, nil when none
+	pop       *widget.PopUp
 }
 
 func newDateField(u *UI, onChange func()) *dateField {
-	d := &dateField{entry: widget.NewEntry(), err: newFieldError(), now: u.cfg.Now}
+	d := &dateField{u: u, entry: widget.NewEntry(), err: newFieldError()}
 	d.entry.PlaceHolder = u.T("ui.date.placeholder")
 	d.entry.OnChanged = func(string) {
 		if onChange != nil {
 			onChange()
+		} else {
+			d.check()
 		}
 	}
-	today := widget.NewButton(u.T("ui.date.today"), func() { d.setTime(d.now()) })
-	var cal *widget.Button
-	cal = widget.NewButtonWithIcon("", theme.CalendarIcon(), func() {
-		t, ok := d.time()
-		if !ok {
-			t = d.now()
-		}
-		var pop *widget.PopUp
-		c := widget.NewCalendar(t, func(t time.Time) {
-			d.setTime(t)
-			pop.Hide()
-		})
-		pop = widget.NewPopUp(c, u.win.Canvas())
-		pop.ShowAtRelativePosition(fyne.NewPos(0, cal.Size().Height), cal)
-	})
-	d.box = container.NewBorder(nil, nil, nil, container.NewHBox(today, cal), d.entry)
-	d.setTime(d.now())
+	today := widget.NewButton(u.T("ui.date.today"), func() { d.setTime(u.cfg.Now()) })
+	d.CalButton = widget.NewButtonWithIcon("", theme.CalendarIcon(), nil)
+	d.CalButton.OnTapped = func() { d.showCalendar(d.CalButton) }
+	d.box = container.NewBorder(nil, nil, nil, container.NewHBox(today, d.CalButton), d.entry)
+	d.setTime(u.cfg.Now())
 	return d
+}
+
+// check shows the date's problem as it is typed (a form that validates its fields itself passes
+// onChange instead).
+func (d *dateField) check() {
+	var msg string
+	if v := textJSON(d.text()); v != nil {
+		ps, _ := record.Validate(record.EntitySurvey, map[string]json.RawMessage{"date": v}, d.u.validateOptions(false))
+		msg = problemsByField(d.u.cfg.Catalog, d.u.lang, ps)["date"]
+	}
+	d.err.set(msg)
 }
 
 func (d *dateField) text() string { return strings.TrimSpace(d.entry.Text) }
@@ -518,11 +558,12 @@ func nullable(v json.RawMessage) json.RawMessage {
 	return v
 }
 
-// problemsByField translates problems and groups them by field ("reached.herders" stays whole).
+// problemsByField translates problems for the lines under their fields, grouped by field
+// ("reached.herders" stays whole): the message alone, as the field's own label is right above.
 func problemsByField(c *i18n.Catalog, lang string, ps []record.Problem) map[string]string {
 	out := map[string]string{}
 	for _, p := range ps {
-		msg := c.Problem(lang, p)
+		msg := c.ProblemText(lang, p)
 		if out[p.Field] != "" {
 			out[p.Field] += "\n" + msg
 		} else {
@@ -532,27 +573,27 @@ func problemsByField(c *i18n.Catalog, lang string, ps []record.Problem) map[stri
 	return out
 }
 
-// fieldless are the messages of the problems whose field has no place on the form (has reports
-// those that have one), in the order of their field names: the status line reads the same each
-// time.
-func fieldless(by map[string]string, has func(name string) bool) []string {
-	names := make([]string, 0, len(by))
-	for name := range by {
-		if !has(name) {
-			names = append(names, name)
+// fieldless are the messages, with their field's name, of the problems whose field has no place
+// on the form (has reports those that have one), in the order of their field names: the status
+// line reads the same each time.
+func fieldless(c *i18n.Catalog, lang string, ps []record.Problem, has func(name string) bool) []string {
+	var sorted []record.Problem
+	for _, p := range ps {
+		if !has(p.Field) {
+			sorted = append(sorted, p)
 		}
 	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, name := range names {
-		out[i] = by[name]
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Field < sorted[j].Field })
+	out := make([]string, len(sorted))
+	for i, p := range sorted {
+		out[i] = c.Problem(lang, p)
 	}
 	return out
 }
 
 // card is a titled block with a light background, used for the figures on the home screen.
 func card(title fyne.CanvasObject, objs ...fyne.CanvasObject) fyne.CanvasObject {
-	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 	bg.CornerRadius = theme.Size(theme.SizeNameInputRadius)
 	inner := container.NewVBox(append([]fyne.CanvasObject{title}, objs...)...)
 	return container.NewStack(bg, container.NewPadded(inner))

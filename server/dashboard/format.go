@@ -3,55 +3,26 @@ package dashboard
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"talbar/shared/numfmt"
 )
 
-// Number formats. Mongolian groups thousands with a no-break space and writes a decimal comma
-// ("639 820", "35,5%"), the style of Mongolian statistical tables; English groups with commas and
-// writes a decimal point ("639,820", "35.5%"). A no-break space keeps a figure on one line.
-// Change both here: every page, the JSON the overview refreshes from and the chart tooltips
-// take their text from these functions.
-var numberStyle = map[string]struct{ group, decimal string }{
-	"mn": {"\u00a0", ","},
-	"en": {",", "."},
-}
+// Number formats come from shared/numfmt, which the field app uses too: Mongolian "639 820" and
+// "35,5%", English "639,820" and "35.5%". Every page, the JSON the overview refreshes from and the
+// chart tooltips take their text from these functions.
 
 // FormatInt formats n with the language's thousands separator.
-func FormatInt(lang string, n int64) string {
-	st, ok := numberStyle[lang]
-	if !ok {
-		st = numberStyle["mn"]
-	}
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(st.group)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func FormatInt(lang string, n int64) string { return numfmt.Int(lang, n) }
 
 // FormatPct formats a percentage with one decimal, or a dash when there is no data.
 func FormatPct(lang string, p *float64) string {
 	if p == nil {
 		return "—"
 	}
-	st, ok := numberStyle[lang]
-	if !ok {
-		st = numberStyle["mn"]
-	}
-	s := strconv.FormatFloat(*p, 'f', 1, 64)
-	return strings.Replace(s, ".", st.decimal, 1) + "%"
+	return numfmt.Fixed(lang, *p, 1) + "%"
 }
 
 // pct is num/den as a percentage rounded to one decimal, nil for an empty denominator.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"talbar/shared/indicator"
+	"talbar/shared/numfmt"
 	"talbar/shared/record"
 	"talbar/shared/unit"
 )
@@ -132,7 +133,8 @@ func (c *Catalog) Missing() map[string][]string {
 	return out
 }
 
-// Problem translates a field problem: "err.<code>" with the field's label when one exists.
+// Problem translates a field problem with the field's label in front: "Latitude: latitude is
+// between 41.5 and 52.2 in Mongolia". A counts entry is named by its section and entry.
 func (c *Catalog) Problem(lang string, p record.Problem) string {
 	field := p.Field
 	if c.Has(lang, "field."+field) {
@@ -141,5 +143,44 @@ func (c *Catalog) Problem(lang string, p record.Problem) string {
 		list := map[string]string{"reached": "target_group", "materials": "material"}[field[:i]]
 		field = c.T(lang, "field."+field[:i]) + " / " + c.T(lang, list+"."+field[i+1:])
 	}
-	return field + ": " + c.T(lang, "err."+p.Code)
+	return field + ": " + c.ProblemText(lang, p)
+}
+
+// ProblemText is a problem's message alone, for the line under its field (which needs no name).
+// It is worded from the code, the field and the field's limits (record.Limit), most specific
+// first: "err.out_of_range.lat", then "err.out_of_range.coord", then "err.out_of_range". The
+// server sends only field and code; the limits are the ones both sides validate with.
+func (c *Catalog) ProblemText(lang string, p record.Problem) string {
+	base := p.Field
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	kind, lo, hi := record.Limit(p.Field)
+	key := "err." + p.Code
+	for _, k := range []string{key + "." + base, key + "." + kind} {
+		if c.Has(lang, k) {
+			key = k
+			break
+		}
+	}
+	example := map[string]float64{"lat": 47.92, "lon": 106.92}[base]
+	return strings.NewReplacer(
+		"{min}", numfmt.Float(lang, lo),
+		"{max}", numfmt.Float(lang, hi),
+		"{example}", numfmt.Float(lang, example),
+	).Replace(c.T(lang, key))
+}
+
+// N translates a text that depends on a count n: "<key>.one" for exactly one and "<key>.other"
+// otherwise, the way English needs ("1 record", "2 records"); Mongolian has no plural and keeps the
+// same text under both keys. A key with no count forms is used as it is.
+func (c *Catalog) N(lang, key string, n int, args ...any) string {
+	form := key + ".other"
+	if n == 1 {
+		form = key + ".one"
+	}
+	if c.Has(lang, form) || c.Has(Default, form) {
+		return c.T(lang, form, args...)
+	}
+	return c.T(lang, key, args...)
 }

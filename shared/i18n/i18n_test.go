@@ -1,6 +1,7 @@
 package i18n_test
 
 import (
+	"strings"
 	"testing"
 
 	"talbar/assets"
@@ -31,7 +32,7 @@ func TestEveryWireCodeTranslated(t *testing.T) {
 	c := catalog(t)
 	keys := []string{}
 	for _, code := range []string{record.ErrRequired, record.ErrInvalidType, record.ErrInvalidCode, record.ErrNegative,
-		record.ErrTooLong, record.ErrInvalidDate, record.ErrTooEarly, record.ErrOutOfRange, record.ErrUnknownUnit, record.ErrDuplicate} {
+		record.ErrTooLong, record.ErrInvalidDate, record.ErrTooEarly, record.ErrTooLate, record.ErrOutOfRange, record.ErrUnknownUnit, record.ErrDuplicate} {
 		keys = append(keys, "err."+code)
 	}
 	for _, code := range []string{syncproto.RejectInvalid, syncproto.RejectUnknownEntity, syncproto.RejectInvalidOp,
@@ -69,5 +70,56 @@ func TestProblemInBothLanguages(t *testing.T) {
 	}
 	if got, want := c.Problem("mn", p), "Хамрагдсан иргэд (зорилтот бүлгээр) / Малчин: сөрөг тоо байж болохгүй"; got != want {
 		t.Fatalf("mn=%q, want %q", got, want)
+	}
+}
+
+// TestProblemTextHelpful: number messages say what to type and the limit, from the code and the
+// field alone (what the server sends), in each language's number style.
+func TestProblemTextHelpful(t *testing.T) {
+	c := catalog(t)
+	for _, tc := range []struct {
+		lang string
+		p    record.Problem
+		want string
+	}{
+		{"mn", record.Problem{Field: "reached.herders", Code: record.ErrInvalidType}, "бүхэл тоо оруулна уу"},
+		{"en", record.Problem{Field: "consultations", Code: record.ErrInvalidType}, "enter a whole number"},
+		{"mn", record.Problem{Field: "reached.herders", Code: record.ErrOutOfRange}, "хамгийн ихдээ 1\u00a0000\u00a0000"},
+		{"en", record.Problem{Field: "contributions_mnt", Code: record.ErrOutOfRange}, "at most 100,000,000,000"},
+		{"mn", record.Problem{Field: "lat", Code: record.ErrOutOfRange}, "Монгол Улсын нутагт өргөрөг 41,5–52,2 хооронд байна"},
+		{"en", record.Problem{Field: "lon", Code: record.ErrOutOfRange}, "longitude is between 87.7 and 120 in Mongolia"},
+		{"mn", record.Problem{Field: "lat", Code: record.ErrInvalidType}, "тоо оруулна уу, жишээ нь 47,92"},
+		{"en", record.Problem{Field: "satisfaction", Code: record.ErrOutOfRange}, "must be between 1 and 5"},
+		{"en", record.Problem{Field: "date", Code: record.ErrTooLate}, "cannot be in the future"},
+		{"en", record.Problem{Field: "kind", Code: record.ErrRequired}, "is required"},
+	} {
+		if got := c.ProblemText(tc.lang, tc.p); got != tc.want {
+			t.Errorf("%s %v: %q, want %q", tc.lang, tc.p, got, tc.want)
+		}
+		if got := c.Problem(tc.lang, tc.p); !strings.HasSuffix(got, ": "+tc.want) {
+			t.Errorf("%s %v: Problem %q does not end in the message", tc.lang, tc.p, got)
+		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	c, err := i18n.New(map[string][][]byte{
+		"en": {[]byte(`{"n.one":"%d record","n.other":"%d records","plain":"%d x"}`)},
+		"mn": {[]byte(`{"n.one":"%d бүртгэл","n.other":"%d бүртгэл","plain":"%d x"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{{"en", 1, "1 record"}, {"en", 2, "2 records"}, {"en", 0, "0 records"}, {"mn", 1, "1 бүртгэл"}, {"mn", 5, "5 бүртгэл"}} {
+		if got := c.N(tc.lang, "n", tc.n, tc.n); got != tc.want {
+			t.Errorf("%s %d: %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	if got := c.N("en", "plain", 1, 1); got != "1 x" {
+		t.Errorf("plain = %q", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -21,6 +22,7 @@ const (
 	ErrTooLong     = "too_long"
 	ErrInvalidDate = "invalid_date"
 	ErrTooEarly    = "too_early"
+	ErrTooLate     = "too_late"
 	ErrOutOfRange  = "out_of_range"
 	ErrUnknownUnit = "unknown_unit"
 	ErrDuplicate   = "duplicate"
@@ -38,6 +40,16 @@ const (
 
 // EarliestDate is the first day a record may carry: the programme began in 2019.
 var EarliestDate = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DateSlack is how far past today a date may lie: a device clock a little ahead, or an evening
+// event recorded across the date line of a time zone, must not be refused.
+const DateSlack = 24 * time.Hour
+
+// LatestDate is the last date a record may carry when the clock reads now: tomorrow.
+func LatestDate(now time.Time) time.Time {
+	d := now.Add(DateSlack)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // Mongolia's bounding box, for lat and lon.
 const (
@@ -65,6 +77,9 @@ type Options struct {
 	Create bool
 	// Units, when set, checks that unit names a soum or district.
 	Units UnitChecker
+	// Latest, when set, is the last date allowed (see LatestDate): a mis-tapped year must not
+	// reach the national figures.
+	Latest time.Time
 }
 
 type fieldKind int
@@ -122,6 +137,36 @@ var surveySpec = map[string]fieldSpec{
 	"satisfaction":     {kind: fScale, required: true, min: 1, max: 5},
 	"suggestion":       {kind: fText, max: MaxNotesLen},
 	FieldDeleted:       {kind: fBool},
+}
+
+// Limit is what a message about a field's value needs: the kind of value it takes ("count",
+// "coord", "scale", "text", "date" or "" for the others) and its bounds. A counts entry
+// ("reached.herders") is a count. The field app words its messages from it ("at most 1 000 000",
+// "latitude between 41,5 and 52,2"), so the server need not send its limits.
+func Limit(field string) (kind string, min, max float64) {
+	if i := strings.IndexByte(field, '.'); i > 0 {
+		field = field[:i]
+	}
+	s, ok := eventSpec[field]
+	if !ok {
+		s, ok = surveySpec[field]
+	}
+	if !ok {
+		return "", 0, 0
+	}
+	switch s.kind {
+	case fCount, fCounts:
+		return "count", 0, s.max
+	case fCoord:
+		return "coord", s.min, s.max
+	case fScale:
+		return "scale", s.min, s.max
+	case fText:
+		return "text", 0, s.max
+	case fDate:
+		return "date", 0, 0
+	}
+	return "", 0, 0
 }
 
 // Unknown returns the names of fields entity does not know, sorted; cheaper than Validate when the
@@ -250,6 +295,9 @@ func checkField(name string, s fieldSpec, raw json.RawMessage, opt Options) *Pro
 			}
 			if d.Before(EarliestDate) {
 				return bad(ErrTooEarly, "%s is before %s", v, EarliestDate.Format(dateLayout))
+			}
+			if !opt.Latest.IsZero() && d.After(opt.Latest) {
+				return bad(ErrTooLate, "%s is after %s", v, opt.Latest.Format(dateLayout))
 			}
 		case fUnit:
 			if v == "" || (opt.Units != nil && !opt.Units.IsLeaf(v)) {

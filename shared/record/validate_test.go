@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 
 	"talbar/shared/record"
 )
@@ -93,5 +94,40 @@ func TestValidateUnknownEntity(t *testing.T) {
 	probs, _ := record.Validate("meeting", nil, record.Options{})
 	if len(probs) != 1 || probs[0].Field != "entity" {
 		t.Fatalf("problems=%v", probs)
+	}
+}
+
+func TestValidateLatestDate(t *testing.T) {
+	now := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
+	latest := record.LatestDate(now)
+	if got := latest.Format("2006-01-02"); got != "2026-12-02" {
+		t.Fatalf("LatestDate = %s, want tomorrow", got)
+	}
+	for date, want := range map[string]string{"2026-12-01": "", "2026-12-02": "", "2026-12-03": record.ErrTooLate,
+		"2027-12-01": record.ErrTooLate, "2018-12-31": record.ErrTooEarly} {
+		probs, _ := record.Validate("event", fields(t, `{"date":"`+date+`"}`), record.Options{Latest: latest})
+		got := ""
+		if len(probs) > 0 {
+			got = probs[0].Code
+		}
+		if got != want {
+			t.Errorf("date %s: problem %q, want %q", date, got, want)
+		}
+	}
+	// Without Latest (the server's old callers) a future date passes.
+	if probs, _ := record.Validate("event", fields(t, `{"date":"2030-01-01"}`), record.Options{}); len(probs) != 0 {
+		t.Fatalf("no Latest: %v", probs)
+	}
+}
+
+func TestLimit(t *testing.T) {
+	for field, want := range map[string][3]any{
+		"reached.herders": {"count", 0.0, float64(record.MaxCount)}, "consultations": {"count", 0.0, float64(record.MaxCount)},
+		"contributions_mnt": {"count", 0.0, float64(record.MaxContributions)}, "lat": {"coord", record.MinLat, record.MaxLat},
+		"satisfaction": {"scale", 1.0, 5.0}, "date": {"date", 0.0, 0.0}, "kind": {"", 0.0, 0.0}, "nope": {"", 0.0, 0.0}} {
+		k, lo, hi := record.Limit(field)
+		if k != want[0] || lo != want[1] || hi != want[2] {
+			t.Errorf("Limit(%s) = %s %v %v, want %v", field, k, lo, hi, want)
+		}
 	}
 }
