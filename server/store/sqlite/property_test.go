@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"talbar/assets"
 	"talbar/server/store"
 	"talbar/server/store/sqlite"
