@@ -137,12 +137,13 @@ type Store interface {
 	// RecentRejections lists the latest refused changes, newest first.
 	RecentRejections(ctx context.Context, limit int) ([]Rejection, error)
 
-	// Push validates and merges one device's batch in one transaction: every change id ends in
-	// exactly one of accepted, duplicates or rejected, and accepted and duplicates are durable
-	// when it returns. Totals move inside the same transaction.
-	Push(ctx context.Context, p Principal, req syncproto.PushRequest) (syncproto.PushResponse, error)
+	// BeginPush starts one push's transaction; server/push drives it. ErrUnavailable when the
+	// store is closed or unreachable.
+	BeginPush(ctx context.Context) (PushTx, error)
 	// Pull returns up to limit changes after cursor in p's scope written by other devices, in
-	// cursor (commit) order, the cursor to continue from and whether more follow.
+	// cursor order, the cursor to continue from and whether more follow. Whatever the number of
+	// writers, a change that commits after a pull answered cursor c gets a cursor above c, so a
+	// device that continues from c never misses one (docs/postgresql.md).
 	Pull(ctx context.Context, p Principal, since int64, limit int) ([]syncproto.Change, int64, bool, error)
 
 	// Totals returns the merged totals of a unit (any level, "MN" for the nation) for a year, or
