@@ -19,7 +19,7 @@ func mountDashboard(m *Main) error {
 	}
 	h, err := dashboard.New(dashboard.Config{
 		Store: m.Store, Units: m.Units, Catalog: cat,
-		Logger: m.Logger.With("part", "dashboard"), Vendor: assets.Web(),
+		Logger: m.Logger.With("part", "dashboard"), Vendor: assets.Web(), PublicURL: m.Config.PublicURL,
 	}, assets.AimagsGeoJSON())
 	if err != nil {
 		return err

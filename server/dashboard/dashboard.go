@@ -54,6 +54,9 @@ type Config struct {
 	// RefreshEvery is how often an open overview asks for fresh figures (default 1 second, so a
 	// push shows within a second without any cache to invalidate).
 	RefreshEvery time.Duration
+	// PublicURL is the server's address for field apps (--public-url), printed on enrollment
+	// slips; empty means the address the page was reached by, flagged on the slip.
+	PublicURL string
 }
 
 // Handler serves the dashboard.
