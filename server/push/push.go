@@ -5,6 +5,7 @@ package push
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,7 +33,24 @@ func (e *Engine) Push(ctx context.Context, p store.Principal, req syncproto.Push
 	at := now().UTC()
 	planner := Planner{Units: e.Units, Now: at}
 	pre := planner.Precheck(req) // pure work, before the transaction
+	// A push that raced another one over the same change or record (possible only with several
+	// writers, as on PostgreSQL) wrote nothing; merging it again on top of the other is right.
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		var resp syncproto.PushResponse
+		resp, err = e.try(ctx, planner, pre, p, req, at)
+		if !errors.Is(err, store.ErrConflict) {
+			return resp, err
+		}
+	}
+	return syncproto.PushResponse{}, fmt.Errorf("%w: push kept conflicting with concurrent pushes: %v", store.ErrUnavailable, err)
+}
 
+// maxAttempts bounds the retries of a push that conflicts with concurrent ones.
+const maxAttempts = 8
+
+func (e *Engine) try(ctx context.Context, planner Planner, pre map[int]syncproto.Rejection, p store.Principal,
+	req syncproto.PushRequest, at time.Time) (syncproto.PushResponse, error) {
 	tx, err := e.Store.BeginPush(ctx)
 	if err != nil {
 		return syncproto.PushResponse{}, err

@@ -23,6 +23,9 @@ var (
 	// ErrCursorAhead means a pull's cursor is beyond the store's change log: the store was
 	// restored from an older copy, and the device must re-send what it holds.
 	ErrCursorAhead = errors.New("cursor beyond the change log")
+	// ErrConflict means a concurrent push on another connection touched the same change or
+	// record first; nothing was written, and the push engine tries the push again.
+	ErrConflict = errors.New("concurrent push conflict")
 )
 
 // Inspector is a person who may enroll devices: an inspector of a soum or district, or a
