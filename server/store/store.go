@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"talbar/shared/indicator"
 	"talbar/shared/tally"
 	"talbar/syncproto"
 )
@@ -83,11 +84,7 @@ type Rejection struct {
 type Target = syncproto.Target
 
 // Baseline is the value an indicator's progress is measured from, and the year it was measured.
-type Baseline struct {
-	Indicator string  `json:"indicator"`
-	Year      int     `json:"year"`
-	Value     float64 `json:"value"`
-}
+type Baseline = indicator.Baseline
 
 // RecordFilter narrows a records listing (exports, dashboard).
 type RecordFilter struct {
