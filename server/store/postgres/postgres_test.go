@@ -13,7 +13,11 @@ import (
 	"talbar/server/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	stopBench()
+	os.Exit(code)
+}
 
 // openPG is the conformance suite's opener: a fresh database on the test binary's cluster.
 func openPG(tb testing.TB, cfg storetest.Config) store.Store {
