@@ -24,7 +24,14 @@ const (
 	SkewWarning = 5 * time.Minute
 	// FutureFlag is how far ahead of the server a change's hlc may be before it is flagged.
 	FutureFlag = 24 * time.Hour
+	// MaxAhead is how far ahead of the server's clock a change's hlc may be: a change further
+	// ahead is refused (RejectClockAhead), so no device clock can win every later edit for years.
+	MaxAhead = 5 * time.Minute
 )
+
+// HeaderServerTime is the response header carrying the server's wall clock (RFC 3339, ms), on
+// every API answer: the device estimates its clock's offset from it and stamps with the corrected time.
+const HeaderServerTime = "X-Server-Time"
 
 // Ops.
 const (
@@ -162,6 +169,7 @@ const (
 	RejectEntityMismatch = "entity_mismatch"  // the record id exists as another entity
 	RejectNotFound       = "record_not_found" // a delete of a record the server never received (a partial upsert of one is invalid: required)
 	RejectForbidden      = "forbidden"        // the caller's role may not push
+	RejectClockAhead     = "clock_ahead"      // the hlc is more than MaxAhead ahead of the server's clock: re-stamp and send again
 )
 
 // Warning codes.
