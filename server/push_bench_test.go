@@ -55,7 +55,7 @@ func BenchmarkHTTPPush(b *testing.B) {
 				r := rand.New(rand.NewPCG(uint64(d), 9))
 				clock := &hlc.Clock{}
 				for i := 0; i < b.N; i++ {
-					req := syncproto.PushRequest{Protocol: 1, DeviceID: clients[d].device, DeviceTime: time.Now().UTC().Format(time.RFC3339)}
+					req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: clients[d].device, DeviceTime: time.Now().UTC().Format(time.RFC3339)}
 					for j := 0; j < 500; j++ {
 						f := map[string]json.RawMessage{
 							"kind":              json.RawMessage(`"herder_meeting"`),

@@ -11,8 +11,9 @@ import (
 	"talbar/shared/unit"
 )
 
-// Protocol is the version this package speaks.
-const Protocol = 1
+// Protocol is the version this package speaks. 2: each count of reached and materials is a field
+// of its own ("reached.herders"), merged on its own; a server answers 426 to any other version.
+const Protocol = 2
 
 // Limits a server announces and enforces.
 const (

@@ -244,6 +244,11 @@ func (db *DB) migrateOne(ctx context.Context, m migration) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
+	if fn := goMigrations[m.version]; fn != nil {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.version, m.name, db.now().UTC().Format(time.RFC3339)); err != nil {
 		return err

@@ -57,7 +57,8 @@ func TestSaveEditDeleteRestore(t *testing.T) {
 	db := mustOpen(t, "", localstore.Options{})
 	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
 	ch, _ := db.Changes(ctx, "")
-	if len(ch) != 1 || ch[0].Op != syncproto.OpUpsert || len(ch[0].Fields) != 9 {
+	// Ten fields: reached's two counts and materials' one are each a field of their own.
+	if len(ch) != 1 || ch[0].Op != syncproto.OpUpsert || len(ch[0].Fields) != 10 || string(ch[0].Fields["reached.herders"]) != "40" {
 		t.Fatalf("first change=%+v", ch)
 	}
 	// An edit sends only what changed; an unchanged save writes nothing.
@@ -148,7 +149,7 @@ func TestRejectedChangeFixedBySaveOrDiscarded(t *testing.T) {
 	// Fixing the unit supersedes the rejected change with one carrying the whole record again.
 	mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"unit": "MN6504"}})
 	ch, _ := db.Changes(ctx, "")
-	if len(ch) != 1 || ch[0].State != localstore.StatePending || len(ch[0].Fields) != 9 || string(ch[0].Fields["unit"]) != `"MN6504"` {
+	if len(ch) != 1 || ch[0].State != localstore.StatePending || len(ch[0].Fields) != 10 || string(ch[0].Fields["unit"]) != `"MN6504"` {
 		t.Fatalf("after fix: %+v", ch)
 	}
 	// A rejected edit that is discarded puts the old value back.
