@@ -38,7 +38,7 @@ type Plan struct {
 // LogEntry is one row of the change log.
 type LogEntry struct {
 	Change   syncproto.Change
-	DeviceID string // the tie-breaking writer: the change's own device_id on a re-send, else the pusher
+	DeviceID string // the tie-breaking writer: always the authenticated device that pushed it
 	Unit     string // the record's merged unit after the change
 	Division string
 	Derived  bool // added by the server (a move's extra entries), not sent by a device
@@ -127,11 +127,11 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 	if _, err := hlc.Parse(c.HLC); err != nil {
 		return rej(syncproto.RejectInvalidHLC, "%v", err)
 	}
-	if c.DeviceID != "" && len(c.DeviceID) > 64 {
-		return rej(syncproto.RejectInvalidID, "device_id is too long")
+	if c.DeviceID != "" && !record.CanonicalID(c.DeviceID) {
+		return rej(syncproto.RejectInvalidID, "device_id %q is not a device id", c.DeviceID)
 	}
 	if c.Op == syncproto.OpUpsert {
-		probs, _ := record.Validate(c.Entity, c.Fields, record.Options{Units: p.Units})
+		probs, _ := record.Validate(c.Entity, c.Fields, record.Options{Units: p.Units, Latest: record.LatestDate(p.Now)})
 		if len(probs) > 0 {
 			r := syncproto.Rejection{Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
 			for _, pr := range probs {
@@ -154,9 +154,10 @@ func problemsMessage(probs []record.Problem) string {
 	return s
 }
 
+// validID accepts only canonical UUIDs (DecodePush lower-cases them), so one record has one id.
 func validID(s string) bool {
 	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
+	return err == nil && record.CanonicalID(s)
 }
 
 // Merge decides every change of req given the records the store holds (existing, by id) and the
@@ -262,10 +263,18 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		if isNew {
 			sr = &StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: make(map[string]merge.Field, len(c.Fields)+1)}}
 		}
-		writer := pr.DeviceID
-		if c.DeviceID != "" {
-			writer = c.DeviceID
+		if c.Op == syncproto.OpUpsert {
+			if pb := record.UnknownBudget(c.Entity, sr.Rec.Values(), c.Fields); pb != nil {
+				reject(syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage([]record.Problem{*pb}),
+					Problems: []syncproto.Problem{syncproto.Problem(*pb)}})
+				continue
+			}
 		}
+		// The writer is always the authenticated device: a device_id naming another device (an
+		// epoch re-send names each field's original writer) is not trusted, lest a device pass
+		// its edits off as another's or win ties with a made-up name. A re-sent field keeps its
+		// hlc, so it still merges where it did.
+		writer := pr.DeviceID
 		prevUnit, prevDivision := sr.Unit, sr.Division
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
@@ -285,6 +294,9 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		}
 		lc := c
 		lc.DeviceID = ""
+		if c.Op == syncproto.OpDelete {
+			lc.Fields = nil // a delete carries no fields; whatever was sent is neither kept nor served
+		}
 		plan.Log = append(plan.Log, LogEntry{Change: lc, DeviceID: writer, Unit: sr.Unit, Division: sr.Division})
 		if prevUnit != "" && prevUnit != sr.Unit {
 			plan.Log = append(plan.Log, moved(lc, sr, writer, prevUnit, prevDivision)...)
