@@ -312,3 +312,45 @@ func TestHostileText(t *testing.T) {
 		t.Fatalf("pulled %d changes, want 1", len(got))
 	}
 }
+
+// TestHostilePullPageBytes: D2. Pull pages end near syncproto.MaxPullBytes whatever their limit,
+// so 2 000 events of 2 000-character notes (~8 MB) come in pages of about 1 MiB, none lost.
+func TestHostilePullPageBytes(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	a := enrollDevice(t, m, "MN6501", "inspector")
+	b := enrollDevice(t, m, "MN6501", "inspector")
+	notes, _ := json.Marshal(strings.Repeat("тэмдэглэл ", 200))
+	const n = 2000
+	for done := 0; done < n; done += 500 {
+		var cs []syncproto.Change
+		for i := 0; i < 500; i++ {
+			cs = append(cs, a.event("MN6501", "open_day", 1, `,"notes":`+string(notes)))
+		}
+		if r := a.push(cs...); len(r.Accepted) != 500 {
+			t.Fatalf("push: %d accepted, %+v", len(r.Accepted), r.Rejected)
+		}
+	}
+	cursor, pages, got := "0", 0, 0
+	for {
+		st, body := b.raw("GET", "/api/v1/pull?limit=5000&since="+cursor, nil, nil)
+		if st != 200 {
+			t.Fatalf("pull status %d", st)
+		}
+		var p syncproto.PullResponse
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		got += len(p.Changes)
+		if len(body) > syncproto.MaxPullBytes+64<<10 {
+			t.Fatalf("page %d is %d bytes", pages, len(body))
+		}
+		cursor = p.Cursor
+		if !p.More {
+			break
+		}
+	}
+	if got != n || pages < 7 {
+		t.Fatalf("%d changes in %d pages, want %d in 7 or more", got, pages, n)
+	}
+}

@@ -93,6 +93,9 @@ func (s *StoredRecord) heldBy(inScope func(string) bool) bool {
 type Planner struct {
 	Units *unit.Tree
 	Now   time.Time
+	// Devices maps the other devices a batch's changes name in device_id to their inspector's
+	// unit, for those the store has enrolled (see writerOf).
+	Devices map[string]string
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -152,6 +155,24 @@ func problemsMessage(probs []record.Problem) string {
 		s += p.Field + " " + p.Message
 	}
 	return s
+}
+
+// writerOf is the device a change is merged and logged as written by. An epoch re-send names
+// each field's original writer in device_id, and keeping it keeps every replica's (hlc, device)
+// order exact; but a device must not pass its edits off as another's nor win ties with a made-up
+// name. So device_id is kept only when it names a device this store enrolled whose unit and the
+// pusher's unit contain one another (a soum's inspectors and their aimag's officer); otherwise
+// the pusher is the writer. The re-sent field keeps its hlc either way.
+func (p Planner) writerOf(pr Principal, c syncproto.Change) string {
+	if c.DeviceID == "" || c.DeviceID == pr.DeviceID {
+		return pr.DeviceID
+	}
+	u, ok := p.Devices[c.DeviceID]
+	mine := unit.Code(pr.Inspector.Unit)
+	if ok && (u == pr.Inspector.Unit || p.Units.Contains(mine, unit.Code(u)) || p.Units.Contains(unit.Code(u), mine)) {
+		return c.DeviceID
+	}
+	return pr.DeviceID
 }
 
 // validID accepts only canonical UUIDs (DecodePush lower-cases them), so one record has one id.
@@ -270,11 +291,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 				continue
 			}
 		}
-		// The writer is always the authenticated device: a device_id naming another device (an
-		// epoch re-send names each field's original writer) is not trusted, lest a device pass
-		// its edits off as another's or win ties with a made-up name. A re-sent field keeps its
-		// hlc, so it still merges where it did.
-		writer := pr.DeviceID
+		writer := p.writerOf(pr, c)
 		prevUnit, prevDivision := sr.Unit, sr.Division
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
