@@ -20,7 +20,7 @@ import (
 // LogEntry is one row of the change log.
 type LogEntry struct {
 	Change   syncproto.Change
-	DeviceID string // the tie-breaking writer: the change's own device_id on a re-send, else the pusher
+	DeviceID string // the tie-breaking writer: always the authenticated device that pushed it
 	Unit     string // the record's merged unit after the change
 	Division string
 	Derived  bool // added by the server (a move's extra entries), not sent by a device
@@ -78,6 +78,9 @@ type PushTx interface {
 	KnownChanges(ctx context.Context, ids []string) (map[string]bool, error)
 	// LoadRecords returns the stored records of ids that exist, by id, with Existed set.
 	LoadRecords(ctx context.Context, ids []string) (map[string]*StoredRecord, error)
+	// NamedDevices returns the unit of each of deviceIDs that is an enrolled device (the
+	// devices a re-send names in device_id), by device id.
+	NamedDevices(ctx context.Context, deviceIDs []string) (map[string]string, error)
 	// AppendLog appends accepted changes to the change log, in order, giving each a pull cursor
 	// that no puller can have passed (the cursor contract of Store.Pull).
 	AppendLog(ctx context.Context, log []LogEntry, pusher string, at time.Time) error

@@ -184,7 +184,8 @@ func (c *Cluster) Stop() {
 }
 
 // Exec runs one statement on the cluster's postgres database (CREATE DATABASE … TEMPLATE …).
-func (c *Cluster) Exec(sql string) error { return c.admin(sql) }
+// Copying a large template database takes minutes on a busy machine, so no short timeout.
+func (c *Cluster) Exec(sql string) error { return c.adminWithin(sql, 30*time.Minute) }
 
 // NewDatabase creates an empty database and drops it (closing its connections) when t ends.
 func (c *Cluster) NewDatabase(t testing.TB) string {
@@ -215,8 +216,10 @@ func (c *Cluster) Databases(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-func (c *Cluster) admin(sql string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+func (c *Cluster) admin(sql string) error { return c.adminWithin(sql, time.Minute) }
+
+func (c *Cluster) adminWithin(sql string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
 	if err != nil {

@@ -188,7 +188,7 @@ func BenchmarkPush(b *testing.B) {
 					}
 					b.ResetTimer()
 					for i := 0; i < b.N; i++ {
-						resp, err := storetest.Push(context.Background(), s, who[i].P, syncproto.PushRequest{Protocol: 1, Changes: batches[i]})
+						resp, err := storetest.Push(context.Background(), s, who[i].P, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
 						if err != nil || len(resp.Accepted) != size {
 							b.Fatalf("%v accepted=%d", err, len(resp.Accepted))
 						}
@@ -237,7 +237,7 @@ func BenchmarkConcurrentPush(b *testing.B) {
 							defer wg.Done()
 							for i, cs := range batches[d] {
 								s := stores[(d+i)%len(stores)]
-								resp, err := storetest.Push(context.Background(), s, devs[d%len(devs)].P, syncproto.PushRequest{Protocol: 1, Changes: cs})
+								resp, err := storetest.Push(context.Background(), s, devs[d%len(devs)].P, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: cs})
 								if err != nil || len(resp.Accepted) != len(cs) {
 									errs <- fmt.Errorf("device %d: %v accepted=%d", d, err, len(resp.Accepted))
 									return

@@ -297,3 +297,21 @@ func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (string, stri
 	t.db.noteEpoch(epoch)
 	return epoch, hlc.Timestamp(clock).String(), nil
 }
+
+// NamedDevices implements store.PushTx.
+func (t *pushTx) NamedDevices(ctx context.Context, deviceIDs []string) (map[string]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id WHERE d.id = ANY($1)`, deviceIDs)
+	if err != nil {
+		return nil, unavailable("find named devices", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, u string
+		if err := rows.Scan(&id, &u); err != nil {
+			return nil, fmt.Errorf("scan named device: %w", err)
+		}
+		out[id] = u
+	}
+	return out, rows.Err()
+}

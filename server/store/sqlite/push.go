@@ -86,6 +86,38 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
+// NamedDevices implements store.PushTx.
+func (t *pushTx) NamedDevices(ctx context.Context, deviceIDs []string) (map[string]string, error) {
+	tx := t.tx
+	ids := make([]any, len(deviceIDs))
+	for i, id := range deviceIDs {
+		ids[i] = id
+	}
+	out := map[string]string{}
+	for i := 0; i < len(ids); i += chunk {
+		part := ids[i:min(i+chunk, len(ids))]
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id
+			WHERE d.id IN (`+placeholders(len(part))+`)`, part...)
+		if err != nil {
+			return nil, fmt.Errorf("find named devices: %w", err)
+		}
+		for rows.Next() {
+			var id, u string
+			if err := rows.Scan(&id, &u); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan named device: %w", err)
+			}
+			out[id] = u
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("find named devices: %w", err)
+		}
+	}
+	return out, nil
+}
+
 // KnownChanges implements store.PushTx.
 func (t *pushTx) KnownChanges(ctx context.Context, ids []string) (map[string]bool, error) {
 	tx := t.tx

@@ -44,7 +44,7 @@ func Creates(r *rand.Rand, d BenchDevice, n int) []syncproto.Change {
 	cs := make([]syncproto.Change, n)
 	for i := range cs {
 		f := encode(map[string]any{
-			"kind": kinds[r.Intn(3)], "date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(12), 1+r.Intn(28)), "unit": d.Soums[r.Intn(len(d.Soums))],
+			"kind": kinds[r.Intn(3)], "date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(11), 1+r.Intn(28)), "unit": d.Soums[r.Intn(len(d.Soums))],
 			"place": "Сумын төв", "occasion": "livestock_census", "partners": []string{"governor", "bank"},
 			"reached":       map[string]int{"herders": r.Intn(60), "self_employed": r.Intn(10), "near_pension": r.Intn(5)},
 			"materials":     map[string]int{"handbook": r.Intn(40), "brochure": r.Intn(40)},
@@ -62,7 +62,7 @@ func Fill(tb testing.TB, s store.Store, n int) {
 	r := rand.New(rand.NewSource(1))
 	for done := 0; done < n; done += 5000 {
 		d := devs[r.Intn(len(devs))]
-		resp, err := Push(context.Background(), s, d.P, syncproto.PushRequest{Protocol: 1, Changes: Creates(r, d, min(5000, n-done))})
+		resp, err := Push(context.Background(), s, d.P, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: Creates(r, d, min(5000, n-done))})
 		if err != nil || len(resp.Rejected) > 0 {
 			tb.Fatalf("fill: %v %+v", err, resp.Rejected)
 		}

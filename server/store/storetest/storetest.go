@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 		{"UsersAndSessions", testUsersAndSessions},
 		{"PushPull", testPushPull},
 		{"PullPaging", testPullPaging},
+		{"PullPageBytes", testPullPageBytes},
 		{"Duplicates", testDuplicates},
 		{"Rejections", testRejections},
 		{"DeviceHealth", testDeviceHealth},
@@ -345,13 +347,40 @@ func testPullPaging(t *testing.T, open Opener) {
 	}
 }
 
+// testPullPageBytes: a page ends early once it holds about syncproto.MaxPullBytes, whatever its
+// limit, and the next page goes on from there.
+func testPullPageBytes(t *testing.T, open Opener) {
+	s := newStore(t, open, nil)
+	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
+	clock := &hlc.Clock{}
+	notes, _ := json.Marshal(strings.Repeat("т", 2000))
+	var cs []syncproto.Change
+	for i := 0; i < 400; i++ { // about 1.6 MB of fields
+		c := Event(clock, "MN6501", "2026-03-02")
+		c.Fields["notes"] = notes
+		cs = append(cs, c)
+	}
+	mustPush(t, s, ps[0], cs...)
+	page, cur, more, err := s.Pull(context.Background(), ps[1], 0, syncproto.MaxPullLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !more || len(page) >= len(cs) || len(page) < 100 {
+		t.Fatalf("first page: %d changes, more=%v; want it to stop near %d bytes", len(page), more, syncproto.MaxPullBytes)
+	}
+	rest, _ := pullAll(t, s, ps[1], cur, syncproto.MaxPullLimit)
+	if len(page)+len(rest) != len(cs) {
+		t.Fatalf("pulled %d + %d of %d", len(page), len(rest), len(cs))
+	}
+}
+
 func testDuplicates(t *testing.T, open Opener) {
 	s := newStore(t, open, nil)
 	p := Principals(t, s, [][2]string{{"MN6501", "inspector"}})[0]
 	clock := &hlc.Clock{}
 	a, b := Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-15")
 	mustPush(t, s, p, a)
-	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{a, b}})
+	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{a, b}})
 	if err != nil || len(resp.Accepted) != 1 || resp.Accepted[0] != b.ID || len(resp.Duplicates) != 1 || resp.Duplicates[0] != a.ID {
 		t.Fatalf("resend: %+v %v", resp, err)
 	}
@@ -368,7 +397,7 @@ func testRejections(t *testing.T, open Opener) {
 	bad := Event(clock, "MN6501", "2026-05-14")
 	bad.Fields["consultations"] = json.RawMessage(`-4`)
 	away := Event(clock, "MN6504", "2026-05-14")
-	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{bad, away}})
+	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{bad, away}})
 	if err != nil || len(resp.Rejected) != 2 || len(resp.Accepted) != 0 {
 		t.Fatalf("push: %+v %v", resp, err)
 	}
@@ -406,7 +435,7 @@ func testDeviceHealth(t *testing.T, open Opener) {
 	clock := &hlc.Clock{}
 	a := Event(clock, "MN6501", "2026-05-14")
 	bad := Event(clock, "MN6504", "2026-05-14")
-	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{a, bad},
+	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{a, bad},
 		Outbox: syncproto.OutboxHealth{Pending: 5, Oldest: "2026-05-14T08:00:00Z"}})
 	if err != nil || len(resp.Accepted) != 1 {
 		t.Fatal(resp, err)
