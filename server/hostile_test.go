@@ -296,7 +296,7 @@ func TestHostileText(t *testing.T) {
 	}
 	gb, _ := json.Marshal(good)
 	changes = append(changes, string(gb))
-	body := []byte(`{"protocol":1,"changes":[` + strings.Join(changes, ",") + `]}`)
+	body := []byte(`{"protocol":` + strconv.Itoa(syncproto.Protocol) + `,"changes":[` + strings.Join(changes, ",") + `]}`)
 	st, r, raw := a.pushRaw(body, nil)
 	if st != 200 {
 		t.Fatalf("status %d %.300s", st, raw)
