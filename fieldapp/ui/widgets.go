@@ -299,21 +299,28 @@ func (d *dateField) setTime(t time.Time) { d.entry.SetText(t.Format("2006-01-02"
 // choice only by its label (SelectedIndex is the first option with that text), so the select keeps
 // the index of the chosen option itself, and its labels are made unique (setOptions, add): two
 // events of the same day, kind and soum must stay two choices.
+//
+// It embeds the Select by value and extends it (ExtendBaseWidget), as Fyne asks of a widget that
+// wraps another: the codeSelect itself is what sits in the layout, so the Select's pop-up must
+// look up the codeSelect's canvas. Embedding a *widget.Select made by NewSelect left the Select
+// registered as itself, off every canvas, and the first tap in a real window crashed
+// (nil overlay in Select.showPopUp).
 type codeSelect struct {
-	*widget.Select
+	widget.Select
 	codes []string
 	idx   int // the chosen option, -1 for none
 }
 
 func newCodeSelect(labels, codes []string, placeholder string, onChange func()) *codeSelect {
 	s := &codeSelect{idx: -1}
-	s.Select = widget.NewSelect(nil, func(text string) {
+	s.OnChanged = func(text string) {
 		s.chosen(text)
 		if onChange != nil {
 			onChange()
 		}
-	})
+	}
 	s.PlaceHolder = placeholder
+	s.ExtendBaseWidget(s)
 	s.setOptions(labels, codes)
 	return s
 }
@@ -425,9 +432,10 @@ func (s *codeSelect) setCode(code string) {
 	s.ClearSelected()
 }
 
-// codeRadio is a RadioGroup over codes of a list, showing their labels.
+// codeRadio is a RadioGroup over codes of a list, showing their labels. Embedded by value and
+// extended, for the same reason as codeSelect.
 type codeRadio struct {
-	*widget.RadioGroup
+	widget.RadioGroup
 	codes, labels []string
 }
 
@@ -437,8 +445,9 @@ func newCodeRadio(u *UI, list string, items []record.Label, horizontal bool) *co
 		r.codes = append(r.codes, l.Code)
 		r.labels = append(r.labels, u.label(list, l.Code))
 	}
-	r.RadioGroup = widget.NewRadioGroup(r.labels, nil)
+	r.Options = r.labels
 	r.Horizontal = horizontal
+	r.ExtendBaseWidget(r)
 	return r
 }
 

@@ -136,7 +136,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 			"retry_in", wait.Round(time.Second))
 		return h.loginAgain(c, cookie, next, name, wait)
 	}
-	u, hash, err := h.cfg.Users.FindUserByName(c.UserContext(), name)
+	u, hash, err := h.cfg.Store.FindUserByName(c.UserContext(), name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
@@ -166,7 +166,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return h.render(c, "login", v)
 	}
 	h.limits.forget(nameKey)
-	token, _, err := h.cfg.Users.CreateSession(c.UserContext(), u.ID, h.cfg.SessionTTL)
+	token, _, err := h.cfg.Store.CreateSession(c.UserContext(), u.ID, h.cfg.SessionTTL)
 	if err != nil {
 		return h.serverError(c, fmt.Errorf("create session: %w", err))
 	}
@@ -200,7 +200,7 @@ func (h *Handler) nameHash(name string) string {
 
 func (h *Handler) logout(c *fiber.Ctx) error {
 	s := c.Locals(sessionKey).(*signedIn)
-	if err := h.cfg.Users.DeleteSession(c.UserContext(), s.Token); err != nil {
+	if err := h.cfg.Store.DeleteSession(c.UserContext(), s.Token); err != nil {
 		return h.serverError(c, err)
 	}
 	h.setCookie(c, SessionCookie, "", -1)
@@ -210,7 +210,7 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 // session requires a signed-in user: pages redirect to the sign-in form, JSON and exports get 401.
 func (h *Handler) session(c *fiber.Ctx) error {
 	tok := strings.Clone(c.Cookies(SessionCookie))
-	s, u, err := h.cfg.Users.FindSession(c.UserContext(), tok)
+	s, u, err := h.cfg.Store.FindSession(c.UserContext(), tok)
 	if errors.Is(err, store.ErrUnauthorized) {
 		if c.Method() == fiber.MethodGet && !strings.Contains(c.Path(), "/api/") && !strings.Contains(c.Path(), "/export/") {
 			return c.Redirect(Prefix+"/login?next="+url.QueryEscape(string(c.Request().RequestURI())), fiber.StatusSeeOther)

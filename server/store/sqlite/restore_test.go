@@ -63,31 +63,4 @@ func TestRestoreRotatesEpoch(t *testing.T) {
 	}
 }
 
-// TestCursorAheadRotatesOnce: when the high-water file was restored too, the first pull from
-// beyond the log rotates the epoch, once.
-func TestCursorAheadRotatesOnce(t *testing.T) {
-	db := MustOpen(t)
-	ps := principals(t, db, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
-	pushSome(t, db, ps[0], 5)
-	epoch := db.Epoch()
-	if _, _, _, err := db.Pull(context.Background(), ps[1], 3, 100); err != nil {
-		t.Fatal(err)
-	}
-	if db.Epoch() != epoch {
-		t.Fatal("an ordinary pull rotated the epoch")
-	}
-	_, _, _, err := db.Pull(context.Background(), ps[1], 1000, 100)
-	if err != store.ErrCursorAhead {
-		t.Fatalf("err=%v", err)
-	}
-	rotated := db.Epoch()
-	if rotated == epoch {
-		t.Fatal("cursor ahead did not rotate the epoch")
-	}
-	db.Pull(context.Background(), ps[0], 1000, 100)
-	if db.Epoch() != rotated {
-		t.Fatal("a second cursor-ahead pull rotated again")
-	}
-}
-
 func randSource() *rand.Rand { return rand.New(rand.NewSource(7)) }
