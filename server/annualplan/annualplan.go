@@ -6,7 +6,11 @@
 package annualplan
 
 import (
+	"math"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"talbar/shared/unit"
 )
@@ -221,7 +225,11 @@ func Check(l Level, year int, items []Item) []Problem {
 			continue
 		}
 		if why := a.Why(l, year); why != "" {
-			out = append(out, Problem{it.Activity, "activity", "plan.err.not_in_annex_" + why, []any{it.Activity, year}})
+			args := []any{it.Activity}
+			if why == "year" {
+				args = append(args, year)
+			}
+			out = append(out, Problem{it.Activity, "activity", "plan.err.not_in_annex_" + why, args})
 			continue
 		}
 		for _, q := range []struct {
@@ -229,7 +237,7 @@ func Check(l Level, year int, items []Item) []Problem {
 			v     int64
 		}{{"h1", it.H1}, {"h2", it.H2}} {
 			if q.v < 0 || q.v > MaxQuantity {
-				out = append(out, Problem{it.Activity, q.field, "plan.err.quantity", []any{int64(MaxQuantity)}})
+				out = append(out, Problem{it.Activity, q.field, "plan.err.quantity", nil})
 			}
 		}
 		if it.Funding != "" && !slices.Contains(Fundings, it.Funding) {
@@ -241,3 +249,36 @@ func Check(l Level, year int, items []Item) []Problem {
 	}
 	return out
 }
+
+// CooperationPartners are the event partners that make an event count for 2.9 (cooperation
+// with labour, welfare and youth bodies): the partner codes of shared/record, "youth" once
+// the field app offers it.
+var CooperationPartners = []string{"labour_welfare", "youth"}
+
+// ParseWhole reads a whole number typed by a person or read from a spreadsheet cell: spaces,
+// no-break spaces and thousands separators are ignored; empty is nil. The error is a catalogue
+// key: plan.err.whole (not a whole number), plan.err.negative.
+func ParseWhole(s string) (*int64, string) {
+	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", "'", "").Replace(strings.TrimSpace(s))
+	if s == "" {
+		return nil, ""
+	}
+	// "1,200" and "1.200" are thousands; "12,5" or "12.5" is not whole.
+	if g := thousands.FindString(s); g == s {
+		s = strings.NewReplacer(",", "", ".", "").Replace(s)
+	}
+	// A spreadsheet may hand over a whole number written as a float ("12.0", "1.2E3").
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpP") {
+		if math.IsInf(f, 0) || math.IsNaN(f) || f != math.Trunc(f) || math.Abs(f) > 1e15 {
+			return nil, "plan.err.whole"
+		}
+		n := int64(f)
+		if n < 0 {
+			return nil, "plan.err.negative"
+		}
+		return &n, ""
+	}
+	return nil, "plan.err.whole"
+}
+
+var thousands = regexp.MustCompile(`^-?[0-9]{1,3}([,.][0-9]{3})+$`)

@@ -1,6 +1,7 @@
 package annualplan
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,5 +67,25 @@ func TestLevelOfAndCheck(t *testing.T) {
 		"2.1/funding/plan.err.funding 2.1/cost_mnt/plan.err.cost 2.1/activity/plan.err.activity_twice"
 	if strings.Join(got, " ") != want {
 		t.Errorf("problems:\n%s\nwant\n%s", strings.Join(got, " "), want)
+	}
+}
+
+func TestParseWhole(t *testing.T) {
+	for in, want := range map[string]string{"12": "12", " 1 200 ": "1200", "1,200": "1200", "1.200.000": "1200000", "12.0": "12",
+		"1\u00a0000": "1000", "": "nil"} {
+		n, key := ParseWhole(in)
+		got := "nil"
+		if n != nil {
+			got = strconv.FormatInt(*n, 10)
+		}
+		if got != want || key != "" {
+			t.Errorf("ParseWhole(%q) = %s %q, want %s", in, got, key, want)
+		}
+	}
+	for in, want := range map[string]string{"12,5": "plan.err.whole", "abc": "plan.err.whole", "-3": "plan.err.negative",
+		"Inf": "plan.err.whole", "0x10": "plan.err.whole", "1e400": "plan.err.whole"} {
+		if n, key := ParseWhole(in); n != nil || key != want {
+			t.Errorf("ParseWhole(%q) = %v %q, want %q", in, n, key, want)
+		}
 	}
 }
