@@ -98,13 +98,24 @@ func TestDashboardAnnualPlan(t *testing.T) {
 		{"1.5", "planned", "8"}, {"1.5", "done", "4"}, {"1.5", "share", "50,0%"},
 		{"2.9", "planned", "2"}, {"2.9", "done", "1"}, {"2.9", "share", "50,0%"},
 		{"1.1", "planned", "Төлөвлөөгүй"}, {"1.1", "done", "2"}, {"1.1", "share", "—"},
-		{"1.2", "planned", "Хавсралт 1-д аймаг, дүүргийн нийгмийн даатгалын хэлтэс хэрэгжүүлэхгүй"},
+		{"1.2", "planned", "Энэ түвшинд биш (Хавсралт 1: Т)"}, {"3.5", "planned", "Энэ түвшинд биш (Хавсралт 1: Т, Н)"},
 		{"2.6", "planned", "Хавсралт 1-д 2022 онд байхгүй"},
 		{"2.4", "planned", "Төлөвлөөгүй"}, {"2.4", "done", "Талбарын програмаар бүртгэдэггүй"},
 		{"3.5", "done", "Талбарын програмаар бүртгэдэггүй"},
 	} {
 		if got := planCell(t, body, c.act, c.col); got != c.want {
 			t.Errorf("H1 %s %s: %q, want %q", c.act, c.col, got, c.want)
+		}
+	}
+	// Every word on the plan pages comes from the catalogues: no key is shown as such.
+	rawKey := regexp.MustCompile(`[>\s"](plan|dash)\.[a-z_]+(\.[a-z0-9_]+)*[<\s"]`)
+	for _, lang := range []string{"mn", "en"} {
+		for _, u := range []string{"/dashboard/plan?", "/dashboard/plan/edit?"} {
+			_, b := w.get(u + "lang=" + lang + "&" + q)
+			main := b[strings.Index(b, "<main"):]
+			if k := rawKey.FindString(regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(main, " ")); k != "" {
+				t.Errorf("%s%s shows the catalogue key %q", u, lang, k)
+			}
 		}
 	}
 	_, body = w.get("/dashboard/plan?period=year&lang=en&" + q)

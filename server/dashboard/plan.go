@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -181,7 +182,11 @@ func (h *Handler) planFor(ctx context.Context, v *view, code string, year int, p
 		case !a.InYear(year):
 			r.NotApplied = v.T("plan.not_in_annex_year", year)
 		case !r.Applies:
-			r.NotApplied = v.T("plan.not_in_annex_level", v.T("plan.level."+string(level)))
+			var at []string
+			for _, l := range a.Levels {
+				at = append(at, v.T("plan.level_short."+string(l)))
+			}
+			r.NotApplied = v.T("plan.not_in_annex_level", strings.Join(at, ", "))
 		}
 		if a.Recorded {
 			done := doneOf(a.ID, t)
