@@ -57,6 +57,8 @@ type Config struct {
 	// Plans keeps the divisions' annual plans; without it the plan page shows what was
 	// recorded only.
 	Plans store.AnnualPlans
+	// Notes keeps what divisions write into the half-year report.
+	Notes store.ReportNotes
 	// PublicURL is the server's address for field apps (--public-url), printed on enrollment
 	// slips; empty means the address the page was reached by, flagged on the slip.
 	PublicURL string
@@ -87,6 +89,9 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 	}
 	if cfg.Plans == nil {
 		cfg.Plans, _ = cfg.Store.(store.AnnualPlans)
+	}
+	if cfg.Notes == nil {
+		cfg.Notes, _ = cfg.Store.(store.ReportNotes)
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
@@ -162,6 +167,7 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/export/totals.:ext", h.exportTotals)
 	g.Get("/export/:entity.:ext", h.exportRecords)
 	g.Get("/report", h.report)
+	g.Post("/report/notes", h.csrf, h.saveReportNotes)
 	// Last: any other path under the dashboard is a page that does not exist, answered as a
 	// page rather than the sync API's JSON.
 	g.Use(h.notFound)
