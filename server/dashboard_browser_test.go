@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"talbar/server/annualplan"
 	"talbar/server/dashboard"
 	"talbar/server/store"
 	"talbar/syncproto"
@@ -235,6 +236,14 @@ func TestDashboardScreenshots(t *testing.T) {
 	shoot("/dashboard/units?metric=reached&lang=mn", "#aimag-map", "dashboard-map.png", true)
 	shoot("/dashboard/indicators?lang=en", "#target-form", "dashboard-indicators.png", true)
 	shoot("/dashboard/report?half=2&lang=mn", ".report", "dashboard-report.png", true)
+	// Arkhangai's plan for the year, as a division would enter it.
+	cost := int64(2_400_000)
+	if _, err := m.Store.(store.AnnualPlans).SaveAnnualPlan(ctx0, "MN-073", demoYear(), []annualplan.Item{
+		{Activity: "1.1", H1: 10, H2: 10}, {Activity: "1.5", H1: 6, H2: 6, Funding: "si_budget", CostMNT: &cost},
+		{Activity: "2.1", H1: 300, H2: 300}, {Activity: "2.4", H1: 2, H2: 2}, {Activity: "2.9", H1: 2, H2: 2}}, "arkhangai", "form", 0); err != nil {
+		t.Fatal(err)
+	}
+	shoot("/dashboard/plan?unit=MN-073&lang=mn", "#plan-table", "dashboard-plan.png", false)
 	newCode := func() {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/dashboard/devices?lang=mn"), chromedp.WaitVisible(chromedp.ID("inspector-form")),
