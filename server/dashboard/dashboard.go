@@ -166,6 +166,7 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/exports", h.exports)
 	g.Get("/export/totals.:ext", h.exportTotals)
 	g.Get("/export/:entity.:ext", h.exportRecords)
+	g.Get("/alerts", h.alerts)
 	g.Get("/report", h.report)
 	g.Post("/report/notes", h.csrf, h.saveReportNotes)
 	// Last: any other path under the dashboard is a page that does not exist, answered as a
