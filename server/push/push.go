@@ -75,18 +75,8 @@ func (e *Engine) try(ctx context.Context, planner Planner, pre map[int]syncproto
 	if err != nil {
 		return syncproto.PushResponse{}, err
 	}
-	var named []string
-	seenDev := map[string]bool{p.DeviceID: true, "": true}
-	for _, c := range req.Changes {
-		if !seenDev[c.DeviceID] {
-			seenDev[c.DeviceID] = true
-			named = append(named, c.DeviceID)
-		}
-	}
-	if len(named) > 0 {
-		if planner.Devices, err = tx.NamedDevices(ctx, named); err != nil {
-			return syncproto.PushResponse{}, err
-		}
+	if planner.Devices, err = tx.NamedDevices(ctx, p.DeviceID, req.Changes); err != nil {
+		return syncproto.PushResponse{}, err
 	}
 	plan := planner.Merge(p, req, pre, existing, known)
 	if len(plan.Log) > 0 {

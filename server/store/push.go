@@ -76,11 +76,11 @@ func (s *StoredRecord) HeldBy(inScope func(string) bool) bool {
 type PushTx interface {
 	// KnownChanges reports which of ids the change log holds already.
 	KnownChanges(ctx context.Context, ids []string) (map[string]bool, error)
+	// NamedDevices returns the inspector's unit of each enrolled device, other than pusher, that
+	// a change names in device_id (the planner keeps such a writer only within related units).
+	NamedDevices(ctx context.Context, pusher string, cs []syncproto.Change) (map[string]string, error)
 	// LoadRecords returns the stored records of ids that exist, by id, with Existed set.
 	LoadRecords(ctx context.Context, ids []string) (map[string]*StoredRecord, error)
-	// NamedDevices returns the unit of each of deviceIDs that is an enrolled device (the
-	// devices a re-send names in device_id), by device id.
-	NamedDevices(ctx context.Context, deviceIDs []string) (map[string]string, error)
 	// AppendLog appends accepted changes to the change log, in order, giving each a pull cursor
 	// that no puller can have passed (the cursor contract of Store.Pull).
 	AppendLog(ctx context.Context, log []LogEntry, pusher string, at time.Time) error

@@ -14,6 +14,7 @@ import (
 	"talbar/server/store"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
+	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 	"talbar/syncproto/merge"
 )
@@ -65,6 +66,39 @@ func (t *pushTx) KnownChanges(ctx context.Context, ids []string) (map[string]boo
 		known[id] = true
 	}
 	return known, nil
+}
+
+// NamedDevices implements store.PushTx.
+func (t *pushTx) NamedDevices(ctx context.Context, pusher string, cs []syncproto.Change) (map[string]string, error) {
+	var ids []string
+	seen := map[string]bool{pusher: true, "": true}
+	for _, c := range cs {
+		if !seen[c.DeviceID] {
+			seen[c.DeviceID] = true
+			ids = append(ids, c.DeviceID)
+		}
+	}
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id
+		WHERE d.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, unavailable("find named devices", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, u string
+		if err := rows.Scan(&id, &u); err != nil {
+			return nil, unavailable("scan named device", err)
+		}
+		out[id] = u
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("find named devices", err)
+	}
+	return out, nil
 }
 
 // LoadRecords implements store.PushTx, locking the rows in id order (no deadlock between two
@@ -296,22 +330,4 @@ func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (string, stri
 	}
 	t.db.noteEpoch(epoch)
 	return epoch, hlc.Timestamp(clock).String(), nil
-}
-
-// NamedDevices implements store.PushTx.
-func (t *pushTx) NamedDevices(ctx context.Context, deviceIDs []string) (map[string]string, error) {
-	rows, err := t.tx.Query(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id WHERE d.id = ANY($1)`, deviceIDs)
-	if err != nil {
-		return nil, unavailable("find named devices", err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, u string
-		if err := rows.Scan(&id, &u); err != nil {
-			return nil, fmt.Errorf("scan named device: %w", err)
-		}
-		out[id] = u
-	}
-	return out, rows.Err()
 }

@@ -48,7 +48,7 @@ func TestCursorRace(t *testing.T) {
 				n := 1 + r.Intn(1+r.Intn(300)) // mostly small, some large: commits of different lengths
 				cs := make([]syncproto.Change, n)
 				for j := range cs {
-					cs[j] = storetest.Event(clock, "MN6501", fmt.Sprintf("2026-%02d-10", 1+r.Intn(11)))
+					cs[j] = storetest.Event(clock, "MN6501", fmt.Sprintf("2026-%02d-10", 1+r.Intn(11))) // to November: dates after the server's tomorrow are refused
 				}
 				resp, err := storetest.Push(ctx, servers[(i+b)%len(servers)], ps[i], syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: cs})
 				if err != nil || len(resp.Accepted) != n {

@@ -11,6 +11,7 @@ import (
 
 	"talbar/server/store"
 	"talbar/shared/tally"
+	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 	"talbar/syncproto/merge"
 )
@@ -86,17 +87,21 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-// NamedDevices implements store.PushTx.
-func (t *pushTx) NamedDevices(ctx context.Context, deviceIDs []string) (map[string]string, error) {
-	tx := t.tx
-	ids := make([]any, len(deviceIDs))
-	for i, id := range deviceIDs {
-		ids[i] = id
+// NamedDevices implements store.PushTx: the unit of each enrolled device, other than the pusher, that a change
+// names in device_id.
+func (t *pushTx) NamedDevices(ctx context.Context, pusher string, cs []syncproto.Change) (map[string]string, error) {
+	var ids []any
+	seen := map[string]bool{pusher: true, "": true}
+	for _, c := range cs {
+		if !seen[c.DeviceID] {
+			seen[c.DeviceID] = true
+			ids = append(ids, c.DeviceID)
+		}
 	}
 	out := map[string]string{}
 	for i := 0; i < len(ids); i += chunk {
 		part := ids[i:min(i+chunk, len(ids))]
-		rows, err := tx.QueryContext(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id
+		rows, err := t.tx.QueryContext(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id
 			WHERE d.id IN (`+placeholders(len(part))+`)`, part...)
 		if err != nil {
 			return nil, fmt.Errorf("find named devices: %w", err)
