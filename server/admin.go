@@ -18,6 +18,7 @@ func init() {
 	commands["inspector add"] = adminCommand("inspector add", inspectorAdd)
 	commands["inspector code"] = adminCommand("inspector code", inspectorCode)
 	commands["inspector list"] = adminCommand("inspector list", inspectorList)
+	commands["inspector cancel-codes"] = adminCommand("inspector cancel-codes", inspectorCancelCodes)
 	commands["device revoke"] = adminCommand("device revoke", deviceRevoke)
 	commands["device list"] = adminCommand("device list", deviceList)
 	commands["epoch rotate"] = adminCommand("epoch rotate", epochRotate)
@@ -87,6 +88,20 @@ func inspectorCode(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer
 			return err
 		}
 		fmt.Fprintln(stdout, code)
+		return nil
+	}
+}
+
+// inspectorCancelCodes cancels an inspector's unused enrollment codes (a code given to the
+// wrong person, or lost); issuing a new code does the same.
+func inspectorCancelCodes(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+	id := fs.String("id", "", "inspector id")
+	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+		n, err := s.CancelCodes(ctx, *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d unused enrollment codes cancelled\n", n)
 		return nil
 	}
 }

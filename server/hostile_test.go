@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -510,4 +512,94 @@ func TestHostileUnauthenticatedBodies(t *testing.T) {
 	}
 	// The server still answers, and an honest enrollment still works.
 	enrollDevice(t, m, "MN6501", "inspector")
+}
+
+// TestHostileEpoch: D6. One ordinary device pulling from a made-up cursor is told cursor_ahead
+// but the national epoch stays; only devices of two inspectors doing so rotate it.
+func TestHostileEpoch(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	a := enrollDevice(t, m, "MN6501", "inspector")
+	b := enrollDevice(t, m, "MN6504", "inspector")
+	epoch := func() string {
+		var h struct {
+			Epoch string `json:"epoch"`
+		}
+		if st := a.do("GET", "/api/v1/healthz", nil, &h); st != 200 || h.Epoch == "" {
+			t.Fatalf("healthz %d %+v", st, h)
+		}
+		return h.Epoch
+	}
+	before := epoch()
+	for i := 0; i < 3; i++ {
+		var e syncproto.ErrorBody
+		if st := a.do("GET", "/api/v1/pull?since=999999999999", nil, &e); st != http.StatusConflict || e.Error.Code != syncproto.ErrCursorAhead {
+			t.Fatalf("pull ahead: %d %+v", st, e)
+		}
+	}
+	if epoch() != before {
+		t.Fatal("one device's made-up cursor rotated the national epoch")
+	}
+	b.do("GET", "/api/v1/pull?since=999999999999", nil, nil)
+	if epoch() == before {
+		t.Fatal("two inspectors' devices beyond the log did not rotate the epoch")
+	}
+}
+
+// TestHostileEnrollment: D12. Guessing codes is refused with 429 after 20 failures a minute and
+// each failure is logged; a new code cancels the inspector's older unused one; an administrator
+// cancels unused codes from the devices page and from the command line.
+func TestHostileEnrollment(t *testing.T) {
+	m, logs := runMainLogged(t)
+	ctx := context.Background()
+	c := &client{tb: t, base: "http://" + m.Addr()}
+	statuses := map[int]int{}
+	for i := 0; i < 40; i++ {
+		var e syncproto.ErrorBody
+		st := c.do("POST", "/api/v1/enroll", syncproto.EnrollRequest{Code: fmt.Sprintf("Z%03d-AAAA-BBBB", i)}, &e)
+		statuses[st]++
+	}
+	if statuses[http.StatusUnauthorized] != 20 || statuses[http.StatusTooManyRequests] != 20 {
+		t.Fatalf("40 guesses answered %v, want 20×401 then 20×429", statuses)
+	}
+	if n := strings.Count(logs.String(), "enrollment failed"); n != 20 {
+		t.Fatalf("%d failures logged, want 20", n)
+	}
+	if strings.Contains(logs.String(), "Z001") {
+		t.Fatal("a guessed code reached the log")
+	}
+
+	in, err := m.Store.CreateInspector(ctx, "Должин", "MN6501", "inspector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	fresh, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	// 127.0.0.1 is now limited, so these enroll through the store.
+	if _, _, err := m.Store.Enroll(ctx, old, "old", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("the older code after a new one: %v, want expired", err)
+	}
+	// Cancelled from the dashboard by an administrator.
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	w := dashSignIn(t, m, "hq")
+	if st, body := w.post("/dashboard/devices/cancel-codes", url.Values{"inspector": {in.ID}}); st != http.StatusSeeOther && st != http.StatusOK {
+		t.Fatalf("cancel from the dashboard: %d %.300s", st, body)
+	}
+	if _, _, err := m.Store.Enroll(ctx, fresh, "fresh", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("a cancelled code: %v, want expired", err)
+	}
+	if _, body := w.get("/dashboard/devices"); !strings.Contains(body, `action="/dashboard/devices/cancel-codes"`) {
+		t.Fatal("the devices page has no cancel button")
+	}
+	// And from the command line.
+	third, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	var out, errb bytes.Buffer
+	if err := commands["inspector cancel-codes"](ctx, []string{"--db", m.Config.DB, "--id", in.ID}, &out, &errb); err != nil {
+		t.Fatalf("cancel-codes: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "1 unused enrollment codes cancelled") {
+		t.Fatalf("cancel-codes said %q", out.String())
+	}
+	if _, _, err := m.Store.Enroll(ctx, third, "third", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("a code cancelled from the command line: %v, want expired", err)
+	}
 }

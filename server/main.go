@@ -3,7 +3,8 @@
 //	server                          serve on :8080 with a SQLite file under ./data
 //	server serve --addr HOST:PORT --db PATH
 //	server inspector add --db PATH --name NAME --unit CODE [--role inspector|officer]
-//	server inspector code --db PATH --id INSPECTOR_ID
+//	server inspector code --db PATH --id INSPECTOR_ID          (a new code; older unused ones stop working)
+//	server inspector cancel-codes --db PATH --id INSPECTOR_ID  (unused codes stop working)
 //	server device revoke --db PATH --id DEVICE_ID
 //	server epoch rotate --db PATH   (after restoring a backup)
 //

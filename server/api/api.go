@@ -36,6 +36,8 @@ type API struct {
 	unitsJSON []byte
 	inflight  chan struct{}
 	draining  atomic.Bool
+	// enrollLimit bounds failed enrollments per address and code prefix.
+	enrollLimit enrollLimit
 }
 
 // New builds the API.

@@ -59,9 +59,12 @@ type DB struct {
 
 	epochMu           sync.RWMutex
 	rotatedForRestore atomic.Bool
-	highWaterFailed   atomic.Bool
-	highWaterMu       sync.Mutex
-	highWaterLast     int64
+	// aheadMu guards aheadBy: the inspectors whose devices pulled beyond the log since start.
+	aheadMu         sync.Mutex
+	aheadBy         map[string]bool
+	highWaterFailed atomic.Bool
+	highWaterMu     sync.Mutex
+	highWaterLast   int64
 }
 
 var _ store.Store = (*DB)(nil)
