@@ -140,6 +140,7 @@ const (
 	apiPrefix       = "/api/v1"
 	maxAnswerBytes  = 256 << 20
 	maxSyncRounds   = 4
+	maxRestamps     = 3
 	defaultAttempts = 5
 )
 
@@ -348,6 +349,8 @@ type session struct {
 	// seen meanwhile needs no second queuing, the state already waits for the new epoch.
 	queued bool
 	probed bool // the probe went out in this sync
+	// restamps counts pushes whose changes the server refused as clock_ahead.
+	restamps int
 }
 
 // push sends the outbox in batches until nothing pending is left.
@@ -435,7 +438,21 @@ func (s *session) push(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("update outbox: %w", err)
 		}
-		if dropped+rejected == 0 && sent > 0 {
+		restamped := 0
+		for _, r := range resp.Rejected {
+			if r.Code == syncproto.RejectClockAhead {
+				restamped++
+			}
+		}
+		if restamped > 0 {
+			// Stamped again with the corrected clock by Acknowledge, and still pending: they go
+			// in the next batch. A server that keeps refusing them ends the sync, not a loop.
+			if s.restamps++; s.restamps > maxRestamps {
+				return &Error{Code: CodeBadAnswer, Message: "the server keeps refusing this device's clock"}
+			}
+			c.logger().Warn("changes refused as stamped ahead of the server's clock: stamped again", "changes", restamped)
+		}
+		if dropped+rejected+restamped == 0 && sent > 0 {
 			return &Error{Code: CodeBadAnswer, Message: "the push answer named none of the changes sent"}
 		}
 		s.pushed += dropped + rejected
@@ -718,11 +735,13 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	sent := c.now()
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return 0, &Error{Code: CodeUnreachable, Err: err}
 	}
 	defer resp.Body.Close()
+	c.noteServerTime(ctx, resp.Header.Get(syncproto.HeaderServerTime), sent)
 	limit := c.MaxAnswerBytes
 	if limit <= 0 {
 		limit = maxAnswerBytes
@@ -774,6 +793,30 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 		ref = d
 	}
 	return retryAfter(resp.Header.Get("Retry-After"), ref), e
+}
+
+// ClockCorrector is implemented by a store that stamps its changes with the device clock
+// corrected by the server's (fieldapp/localstore does): every answer's X-Server-Time is noted.
+type ClockCorrector interface {
+	NoteServerTime(ctx context.Context, server, local time.Time) error
+}
+
+// noteServerTime gives the store the server's clock against the device's at the middle of the
+// round trip.
+func (c *Client) noteServerTime(ctx context.Context, header string, sent time.Time) {
+	cc, ok := c.Store.(ClockCorrector)
+	if !ok || header == "" {
+		return
+	}
+	st, err := time.Parse(time.RFC3339Nano, header)
+	if err != nil {
+		c.logger().Warn("server time unreadable", "header", header)
+		return
+	}
+	recv := c.now()
+	if err := cc.NoteServerTime(ctx, st, sent.Add(recv.Sub(sent)/2)); err != nil {
+		c.logger().Warn("note server time", "err", err)
+	}
 }
 
 // retryAfter reads Retry-After as seconds or an HTTP date.

@@ -29,7 +29,7 @@ type Plan struct {
 	Deltas map[tally.Key]tally.Vector
 	// Rejections to keep for headquarters.
 	Rejections []Rejection
-	// MaxHLC is the greatest hlc accepted that is not far in the future, for the server clock.
+	// MaxHLC is the greatest hlc accepted (none is beyond syncproto.MaxAhead), for the server clock.
 	MaxHLC hlc.Timestamp
 	// SkewMillis is device_time minus server time, or 0 when device_time is missing.
 	SkewMillis int64
@@ -133,8 +133,17 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 	if c.DeviceID != "" && !record.CanonicalID(c.DeviceID) {
 		return rej(syncproto.RejectInvalidID, "device_id %q is not a device id", c.DeviceID)
 	}
+	if ts, _ := hlc.Parse(c.HLC); !p.Now.IsZero() && ts > hlc.New(p.Now.Add(syncproto.MaxAhead).UnixMilli(), 0xffff) {
+		// A device clock far ahead would otherwise win every later edit for as long as its lead.
+		return rej(syncproto.RejectClockAhead, "hlc %s is %s ahead of the server's clock (at most %s allowed): re-stamp it and send it again",
+			c.HLC, ts.Time().Sub(p.Now).Round(time.Second), syncproto.MaxAhead)
+	}
 	if c.Op == syncproto.OpUpsert {
-		probs, _ := record.Validate(c.Entity, c.Fields, record.Options{Units: p.Units, Latest: record.LatestDate(p.Now)})
+		opt := record.Options{Units: p.Units}
+		if !p.Now.IsZero() {
+			opt.Latest = record.LatestDate(p.Now)
+		}
+		probs, _ := record.Validate(c.Entity, c.Fields, opt)
 		if len(probs) > 0 {
 			r := syncproto.Rejection{Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
 			for _, pr := range probs {
@@ -215,7 +224,6 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 	// seen holds the ids met earlier in this batch: a repeat of an accepted one is a duplicate,
 	// a repeat of a rejected one is already answered.
 	seen := map[string]bool{}
-	future := hlc.New(p.Now.Add(syncproto.FutureFlag).UnixMilli(), 0)
 	for i, c := range req.Changes {
 		if accepted, ok := seen[c.ID]; ok && !accepted {
 			continue
@@ -303,10 +311,8 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 				Message: "field " + f + " is not known to this server; kept as sent"})
 		}
 		ts, _ := hlc.Parse(c.HLC)
-		if ts > future {
-			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnFutureHLC,
-				Message: "hlc is more than 24 hours ahead of the server's clock"})
-		} else if ts > plan.MaxHLC {
+		// Precheck refused every hlc beyond syncproto.MaxAhead, so none can drag the server's clock.
+		if ts > plan.MaxHLC {
 			plan.MaxHLC = ts
 		}
 		lc := c

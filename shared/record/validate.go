@@ -178,6 +178,9 @@ func Unknown(entity string, fields map[string]json.RawMessage) []string {
 	var out []string
 	for k := range fields {
 		if _, ok := spec[k]; !ok {
+			if parent, _, leaf := LeafOf(k); leaf && spec[parent].kind == fCounts {
+				continue
+			}
 			out = append(out, k)
 		}
 	}
@@ -240,6 +243,15 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 			continue
 		}
 		s, ok := spec[name]
+		if parent, _, leaf := LeafOf(name); !ok && leaf && spec[parent].kind == fCounts {
+			// One count of a counts object (protocol 2): null clears it.
+			if !isNull(raw) {
+				if p := checkCount(name, raw, spec[parent].max); p != nil {
+					problems = append(problems, *p)
+				}
+			}
+			continue
+		}
 		if !ok {
 			unknown = append(unknown, name)
 			if p := checkUnknown(name, raw); p != nil {

@@ -8,6 +8,7 @@ import (
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
+	"talbar/syncproto/hlc"
 )
 
 func unitCode(s string) unit.Code { return unit.Code(s) }
@@ -37,8 +38,10 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		db.cursorAhead(ctx, p, since, maxCursor)
 		return nil, maxCursor, false, store.ErrCursorAhead
 	}
-	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > ? AND pusher_id != ?`
-	args := []any{since, p.DeviceID}
+	// A change stamped beyond the bound (taken before pushes refused them) is never served: a
+	// device that observed it would stamp its own edits in that future too.
+	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > ? AND pusher_id != ? AND hlc <= ?`
+	args := []any{since, p.DeviceID, hlc.New(db.now().Add(syncproto.MaxAhead).UnixMilli(), 0xffff).String()}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
 		q += ` AND unit = ?`

@@ -27,7 +27,7 @@ func openAt(t *testing.T, path string) *sqlite.DB {
 func pushSome(t *testing.T, db *sqlite.DB, p store.Principal, n int) {
 	t.Helper()
 	dev := benchDevice{p: p, soums: []string{"MN6501"}, clock: &hlc.Clock{}}
-	resp, err := db.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: creates(randSource(), dev, n)})
+	resp, err := db.Push(context.Background(), p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: creates(randSource(), dev, n)})
 	if err != nil || len(resp.Accepted) != n {
 		t.Fatalf("push: %v %+v", err, resp.Rejected)
 	}

@@ -338,7 +338,7 @@ func testDuplicates(t *testing.T, open Opener) {
 	clock := &hlc.Clock{}
 	a, b := Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-15")
 	push(t, s, p, a)
-	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{a, b}})
+	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{a, b}})
 	if err != nil || len(resp.Accepted) != 1 || resp.Accepted[0] != b.ID || len(resp.Duplicates) != 1 || resp.Duplicates[0] != a.ID {
 		t.Fatalf("resend: %+v %v", resp, err)
 	}
@@ -355,7 +355,7 @@ func testRejections(t *testing.T, open Opener) {
 	bad := Event(clock, "MN6501", "2026-05-14")
 	bad.Fields["consultations"] = json.RawMessage(`-4`)
 	away := Event(clock, "MN6504", "2026-05-14")
-	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{bad, away}})
+	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{bad, away}})
 	if err != nil || len(resp.Rejected) != 2 || len(resp.Accepted) != 0 {
 		t.Fatalf("push: %+v %v", resp, err)
 	}
@@ -393,7 +393,7 @@ func testDeviceHealth(t *testing.T, open Opener) {
 	clock := &hlc.Clock{}
 	a := Event(clock, "MN6501", "2026-05-14")
 	bad := Event(clock, "MN6504", "2026-05-14")
-	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{a, bad},
+	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{a, bad},
 		Outbox: syncproto.OutboxHealth{Pending: 5, Oldest: "2026-05-14T08:00:00Z"}})
 	if err != nil || len(resp.Accepted) != 1 {
 		t.Fatal(resp, err)
