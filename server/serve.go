@@ -91,11 +91,7 @@ func openStore(ctx context.Context, cfg Config, units *unit.Tree, log *slog.Logg
 	if cfg.DatabaseURL != "" {
 		return nil, errors.New("--database-url: the PostgreSQL store is not built yet; use --db")
 	}
-	if dir := filepath.Dir(cfg.DB); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
-		}
-	}
+	// sqlite.Open creates the folder 0700 and the file 0600 (shared/dbfile).
 	return sqlite.Open(ctx, cfg.DB, sqlite.Options{Units: units, Logger: log})
 }
 

@@ -72,7 +72,7 @@ func (db *DB) noteHighWater(cursor int64) {
 	}
 	db.highWaterLast = cursor
 	b, _ := json.Marshal(highWater{Epoch: db.Epoch(), Cursor: cursor})
-	if err := os.WriteFile(db.highWaterPath(), b, 0o644); err != nil && db.highWaterFailed.CompareAndSwap(false, true) {
+	if err := os.WriteFile(db.highWaterPath(), b, 0o600); err != nil && db.highWaterFailed.CompareAndSwap(false, true) {
 		db.log.Warn("cannot write the high-water file; restores will need `server epoch rotate`", "err", err)
 	}
 }

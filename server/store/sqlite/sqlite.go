@@ -24,6 +24,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"talbar/server/store"
+	"talbar/shared/dbfile"
 	"talbar/shared/indicator"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -84,6 +85,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	if opt.Synchronous == "" {
 		opt.Synchronous = "FULL"
+	}
+	// Only the owner may read the file: it holds tokens, hashes and personal answers.
+	if err := dbfile.Prepare(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	// busy_timeout first so the other pragmas wait rather than fail; WAL lets readers run beside
 	// the writer; foreign keys are off by default in SQLite; a 64 MiB page cache keeps the upper
