@@ -27,7 +27,7 @@ func reviewSeeds() [][]byte {
 		pushSeed(base + `,"x":` + strings.Repeat("[", 9998) + strings.Repeat("]", 9998)), // D1
 		pushSeed(base + `,"x":` + strings.Repeat("[", 9) + strings.Repeat("]", 9)),
 		pushSeed(base + `,"blob":"` + strings.Repeat("A", 5000) + `"`), // D2, smaller
-		pushSeed(base + `,"place":"bad` + "\xff\xfe" + `utf8"`),          // D11
+		pushSeed(base + `,"place":"bad` + "\xff\xfe" + `utf8"`),        // D11
 		pushSeed(base + `,"place":"a\u0000b","x` + "\xff" + `":1`),
 		pushSeed(`"kind":"open_day","date":"9999-12-31","unit":"MN6501"`), // D13
 		pushSeed(base + `,"reached.herders":5,"reached":{"herders":"x"}`),
