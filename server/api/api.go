@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -36,6 +37,7 @@ type Config struct {
 // API holds the handlers' dependencies.
 type API struct {
 	cfg       Config
+	engine    *push.Engine
 	unitsJSON []byte
 	inflight  chan struct{}
 	draining  atomic.Bool
@@ -58,7 +60,7 @@ func New(cfg Config) *API {
 		cfg.Now = time.Now
 	}
 	b, _ := json.Marshal(cfg.Units.All())
-	return &API{cfg: cfg, unitsJSON: b, inflight: make(chan struct{}, cfg.MaxInflightPushes)}
+	return &API{cfg: cfg, engine: &push.Engine{Store: cfg.Store, Units: cfg.Units}, unitsJSON: b, inflight: make(chan struct{}, cfg.MaxInflightPushes)}
 }
 
 // Mount registers the routes on app.
