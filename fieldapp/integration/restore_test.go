@@ -11,6 +11,7 @@ import (
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/sim"
 	"talbar/shared/record"
+	"talbar/syncproto"
 )
 
 // restoreFleet is three inspectors of one soum, one of another and the aimag's officer.
@@ -177,14 +178,26 @@ func TestRecordMovedBetweenSoums(t *testing.T) {
 		t.Fatalf("soum A summary before the move: %v", sumA.Vector)
 	}
 
-	off.save(localstore.Draft{ID: id, Fields: map[string]any{"unit": soumB, "notes": "held in the neighbouring soum"}})
-	// Meanwhile soum A's inspector, offline, edits it. The server takes such an edit from any
-	// unit the record has belonged to, so it is pushed as usual and reaches soum B.
+	// Soum A's inspector, offline, edits it before the officer moves it: an edit concurrent with
+	// the move, which the server takes from a unit the record belonged to and which reaches soum B.
 	a.save(localstore.Draft{ID: id, Fields: map[string]any{"consultations": 9}})
+	time.Sleep(2 * time.Millisecond)
+	off.save(localstore.Draft{ID: id, Fields: map[string]any{"unit": soumB, "notes": "held in the neighbouring soum"}})
+	// An edit planned after the move, against the old soum, is refused as moved_away (the
+	// inspector is told the record now belongs to soum B), never lost silently.
+	time.Sleep(2 * time.Millisecond)
+	a.save(localstore.Draft{ID: id, Fields: map[string]any{"consultations": 11}})
 	off.sync()
 	b.sync()
-	if res := a.sync(); res.Rejected != 0 || res.Pushed != 1 {
-		t.Fatalf("soum A's offline edit of the moved record: %+v", res)
+	if res := a.sync(); res.Rejected != 1 || res.Pushed != 1 {
+		t.Fatalf("soum A's offline edits of the moved record: %+v", res)
+	}
+	rej, _ := a.DB.Changes(ctx, localstore.StateRejected)
+	if len(rej) != 1 || rej[0].Code != syncproto.RejectMovedAway || string(rej[0].Fields["consultations"]) != "11" {
+		t.Fatalf("rejected after the move: %+v", rej)
+	}
+	if err := a.DB.Discard(ctx, rej[0].ID); err != nil {
+		t.Fatal(err)
 	}
 	off.sync()
 	b.sync()

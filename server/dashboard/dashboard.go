@@ -148,6 +148,8 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Post("/devices/inspectors", h.require(store.WebAdmin), h.csrf, h.createInspector)
 	g.Post("/devices/code", h.require(store.WebAdmin), h.csrf, h.issueCode)
 	g.Post("/devices/revoke", h.require(store.WebAdmin), h.csrf, h.revoke)
+	g.Get("/conflicts", h.require(store.WebAdmin, store.WebOfficer), h.conflicts)
+	g.Post("/conflicts/resolve", h.require(store.WebAdmin, store.WebOfficer), h.csrf, h.resolveConflict)
 	g.Get("/exports", h.exports)
 	g.Get("/export/totals.:ext", h.exportTotals)
 	g.Get("/export/:entity.:ext", h.exportRecords)
@@ -206,6 +208,12 @@ func (v *view) UnitName(code string) string {
 
 // IsAdmin reports whether the user may change things.
 func (v *view) IsAdmin() bool { return v.User.Role == store.WebAdmin }
+
+// MayReview reports whether the user may settle conflicts (headquarters' administrators and
+// division officers).
+func (v *view) MayReview() bool {
+	return v.User.Role == store.WebAdmin || v.User.Role == store.WebOfficer
+}
 
 // IsHQ reports whether the user sees the whole nation.
 func (v *view) IsHQ() bool { return v.User.Role == store.WebAdmin || v.User.Role == store.WebViewer }

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -75,6 +76,51 @@ type Rejection struct {
 	Problems []syncproto.Problem
 	At       time.Time
 }
+
+// Conflict is a value overwritten by a concurrent edit: the writer of the value kept had not seen
+// it. The merge decided (every replica agrees on the kept value); the lost one waits here for
+// review by those who may edit the unit.
+type Conflict struct {
+	ID       int64
+	RecordID string
+	Entity   string
+	Unit     string
+	Division string
+	Field    string // a leaf ("reached.herders"), a field, or "_deleted" for a delete against an edit
+	Lost     Version
+	Kept     Version
+	Detected time.Time
+	State    string // ConflictOpen, or how it was settled
+	By       string // who settled it
+	Settled  *time.Time
+}
+
+// Version is one value of a field with who wrote it when.
+type Version struct {
+	Value  json.RawMessage
+	HLC    string
+	Device string
+	Name   string // the writer's name, when the store knows it
+}
+
+// Conflict states.
+const (
+	ConflictOpen       = "open"
+	ConflictKept       = "kept"       // the kept value stays
+	ConflictRestored   = "restored"   // the lost value was written again
+	ConflictReplaced   = "replaced"   // a third value was written
+	ConflictSuperseded = "superseded" // the lost value's own writer edited the field again
+)
+
+// ConflictFilter narrows a conflict listing.
+type ConflictFilter struct {
+	Unit  string // any unit; its leaves are included; "" or "MN" for all
+	State string // "" for open ones
+	Limit int
+}
+
+// ConflictKey names one lost value.
+type ConflictKey struct{ RecordID, Field, HLC, Device string }
 
 // Target is one indicator's official figures for one year.
 type Target = syncproto.Target
@@ -171,6 +217,16 @@ type Store interface {
 
 	// Records lists merged records, ordered by id.
 	Records(ctx context.Context, f RecordFilter) ([]Record, error)
+
+	// Conflicts lists kept conflicts, newest first.
+	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
+	// OpenConflicts counts the open conflicts of each soum or district.
+	OpenConflicts(ctx context.Context) (map[string]int, error)
+	// ResolveConflict settles an open conflict as ConflictKept, ConflictRestored (the lost value
+	// is written again) or ConflictReplaced (value is written): a written value is a change of
+	// its own through the normal merge, by writer, so devices learn it by pull. ErrNotFound for
+	// an unknown or settled conflict, ErrInvalid for a bad choice or value.
+	ResolveConflict(ctx context.Context, id int64, choice string, value json.RawMessage, writer string) error
 
 	// Users keeps the dashboard's users and sessions.
 	Users

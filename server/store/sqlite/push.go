@@ -67,6 +67,9 @@ func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushReq
 	if err := writeRejections(ctx, tx, plan.Rejections, stamp); err != nil {
 		return syncproto.PushResponse{}, err
 	}
+	if err := writeConflicts(ctx, tx, plan, stamp); err != nil {
+		return syncproto.PushResponse{}, err
+	}
 	r := plan.Response
 	if _, err := tx.ExecContext(ctx, `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
 		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`,
@@ -174,8 +177,8 @@ func writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry, pusher, sta
 	if len(log) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO changes (id, record_id, entity, op, hlc, device_id, pusher_id, unit, division, fields, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO changes (id, record_id, entity, op, hlc, device_id, pusher_id, unit, division, fields, received_at, base)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("prepare change log: %w", err)
 	}
@@ -185,8 +188,16 @@ func writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry, pusher, sta
 		if len(e.Change.Fields) > 0 {
 			fields = merge.EncodeFields(e.Change.Fields)
 		}
+		var base any
+		if len(e.Change.Base) > 0 {
+			b, err := json.Marshal(e.Change.Base)
+			if err != nil {
+				return fmt.Errorf("encode base of %s: %w", e.Change.ID, err)
+			}
+			base = b
+		}
 		if _, err := st.ExecContext(ctx, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
-			e.DeviceID, pusher, e.Unit, e.Division, fields, stamp); err != nil {
+			e.DeviceID, pusher, e.Unit, e.Division, fields, stamp, base); err != nil {
 			return fmt.Errorf("append change %s: %w", e.Change.ID, err)
 		}
 	}
