@@ -127,19 +127,24 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App = fiber.New(fiber.Config{
 		AppName:               "talbar",
 		DisableStartupMessage: true,
-		// fasthttp drops the connection past BodyLimit, which a client cannot tell from a
-		// network fault; a margin above the protocol's limit lets the API answer a clear 413.
-		BodyLimit:    4 * syncproto.MaxBodyBytes,
-		ReadTimeout:  2 * time.Minute,
-		WriteTimeout: 2 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
-		ErrorHandler: api.ErrorHandler(m.Logger),
+		// Bodies are streamed: fasthttp reads only their first few KiB before a handler runs,
+		// and each route reads at most its own limit (api.LimitBodies), the unauthenticated ones
+		// at most 64 KiB, so a stranger cannot make the server hold megabytes per request.
+		// BodyLimit stays above the protocol's limit so even past it the API answers a clear 413.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    4 * syncproto.MaxBodyBytes,
+		ReadTimeout:                  2 * time.Minute,
+		WriteTimeout:                 2 * time.Minute,
+		IdleTimeout:                  2 * time.Minute,
+		ErrorHandler:                 api.ErrorHandler(m.Logger),
 	})
 	// A panic in one handler answers 500 and is logged; it must not take the server down with
 	// every push in flight.
 	m.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		m.Logger.Error("panic in handler", "path", c.Path(), "panic", fmt.Sprint(e))
 	}}))
+	m.App.Use(api.LimitBodies("/api/v1/push"))
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)

@@ -21,6 +21,9 @@ const (
 	MaxBodyBytes     = 8 << 20 // decompressed
 	MaxPullLimit     = 5000
 	DefaultPullLimit = 1000
+	// MaxPullBytes is where the server ends a pull page early (more: true) whatever its limit:
+	// about 1 MiB of changes, however large their records.
+	MaxPullBytes = 1 << 20
 	// SkewWarning is how far a device clock may be off before the app warns the inspector.
 	SkewWarning = 5 * time.Minute
 	// FutureFlag is how far ahead of the server a change's hlc may be before it is flagged.

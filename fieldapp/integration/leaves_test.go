@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestDifferentCountsBothKept(t *testing.T) {
 	insp := newDevice(t, "insp", srv.URL, srv.Code("insp", soumA, "inspector"), nil)
 	off := newDevice(t, "officer", srv.URL, srv.Code("officer", aimag, "officer"), nil)
 	id := insp.save(localstore.Draft{Entity: record.EntityEvent, Fields: map[string]any{"kind": record.KindHerderMeeting,
-		"date": "2026-05-14", "unit": soumA, "consultations": 5, "reached": map[string]int{"herders": 20, "self_employed": 2}}})
+		"date": fmt.Sprintf("%d-05-14", year), "unit": soumA, "consultations": 5, "reached": map[string]int{"herders": 20, "self_employed": 2}}})
 	insp.sync()
 	off.sync()
 	editForm(insp, id, map[string]int{"herders": 25, "self_employed": 2})
@@ -71,7 +72,7 @@ func TestSameCountConflictToldAndRestored(t *testing.T) {
 	insp := newDevice(t, "insp", srv.URL, srv.Code("Батаа", soumA, "inspector"), nil)
 	off := newDevice(t, "officer", srv.URL, srv.Code("Сараа", aimag, "officer"), nil)
 	id := insp.save(localstore.Draft{Entity: record.EntityEvent, Fields: map[string]any{"kind": record.KindOpenDay,
-		"date": "2026-05-12", "unit": soumA, "reached": map[string]int{"herders": 20}}})
+		"date": fmt.Sprintf("%d-05-12", year), "unit": soumA, "reached": map[string]int{"herders": 20}}})
 	insp.sync()
 	off.sync()
 	editForm(insp, id, map[string]int{"herders": 25})
@@ -126,7 +127,7 @@ func TestDeleteAgainstEditTold(t *testing.T) {
 	insp := newDevice(t, "insp", srv.URL, srv.Code("Батаа", soumA, "inspector"), nil)
 	off := newDevice(t, "officer", srv.URL, srv.Code("Сараа", aimag, "officer"), nil)
 	id := insp.save(localstore.Draft{Entity: record.EntityEvent, Fields: map[string]any{"kind": record.KindOpenDay,
-		"date": "2026-05-12", "unit": soumA, "reached": map[string]int{"herders": 20}}})
+		"date": fmt.Sprintf("%d-05-12", year), "unit": soumA, "reached": map[string]int{"herders": 20}}})
 	insp.sync()
 	off.sync()
 	editForm(insp, id, map[string]int{"herders": 40})

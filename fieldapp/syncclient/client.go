@@ -110,6 +110,9 @@ type Client struct {
 	BatchSize int
 	// PullLimit is the page size asked of pull; syncproto.DefaultPullLimit by default.
 	PullLimit int
+	// MaxAnswerBytes caps one answer's size (256 MiB by default). A pull page larger than that is
+	// asked for again with half as many changes, down to one, rather than retried as it was.
+	MaxAnswerBytes int64
 	// MaxAttempts bounds the tries of one request on network errors, 429 and 5xx (default 5);
 	// then Sync returns an error and the outbox stays as it was.
 	MaxAttempts int
@@ -576,6 +579,13 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 		var page syncproto.PullResponse
 		err = c.call(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
 		var se *Error
+		if errors.Is(err, syncproto.ErrBodyTooLarge) && limit > 1 {
+			// An old server, or one holding huge records, sent a page beyond the answer cap:
+			// ask for fewer changes instead of the same page for ever.
+			limit = max(1, limit/2)
+			c.logger().Warn("pull page too large; asking for fewer changes", "limit", limit)
+			continue
+		}
 		if errors.As(err, &se) && se.ServerCode == syncproto.ErrCursorAhead {
 			// The server's log is shorter than what this device already read: it was restored
 			// from an older copy that kept its epoch (409 cursor_ahead).
@@ -732,7 +742,15 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	}
 	defer resp.Body.Close()
 	c.noteServerTime(ctx, resp.Header.Get(syncproto.HeaderServerTime), sent)
-	b, err := syncproto.ReadBody(resp.Body, "", maxAnswerBytes)
+	limit := c.MaxAnswerBytes
+	if limit <= 0 {
+		limit = maxAnswerBytes
+	}
+	b, err := syncproto.ReadBody(resp.Body, "", limit)
+	if errors.Is(err, syncproto.ErrBodyTooLarge) {
+		// Retrying the same request cannot help; the caller may ask for less.
+		return 0, &Error{Code: CodeTooLarge, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}
+	}
 	if err != nil {
 		return 0, &Error{Code: CodeUnreachable, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}
 	}

@@ -157,11 +157,13 @@ func (e *apiError) send(c *fiber.Ctx) error { return fail(c, e.status, e.code, e
 // readBody returns the request body, decompressed and bounded: the raw size is checked first, and
 // gzip is inflated only up to limit, so a gzip bomb is refused rather than inflated.
 func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
-	// c.Request().Body() is the raw body: fiber's c.Body() would inflate gzip without a bound.
-	raw := c.Request().Body()
-	if int64(len(raw)) > limit {
-		return nil, &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB"}
+	// The raw body is read here, bounded, for a push (after its token was checked); other routes
+	// were bounded by LimitBodies. c.Request().Body() is then the raw body: fiber's c.Body()
+	// would inflate gzip without a bound.
+	if e := bufferBody(c, limit); e != nil {
+		return nil, e
 	}
+	raw := c.Request().Body()
 	ct := c.Get(fiber.HeaderContentType)
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json"}

@@ -44,7 +44,7 @@ type Plan struct {
 // LogEntry is one row of the change log.
 type LogEntry struct {
 	Change   syncproto.Change
-	DeviceID string // the tie-breaking writer: the change's own device_id on a re-send, else the pusher
+	DeviceID string // the tie-breaking writer: always the authenticated device that pushed it
 	Unit     string // the record's merged unit after the change
 	Division string
 	Derived  bool // added by the server (a move's extra entries), not sent by a device
@@ -99,6 +99,9 @@ func (s *StoredRecord) heldBy(inScope func(string) bool) bool {
 type Planner struct {
 	Units *unit.Tree
 	Now   time.Time
+	// Devices maps the other devices a batch's changes name in device_id to their inspector's
+	// unit, for those the store has enrolled (see writerOf).
+	Devices map[string]string
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -133,8 +136,8 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 	if _, err := hlc.Parse(c.HLC); err != nil {
 		return rej(syncproto.RejectInvalidHLC, "%v", err)
 	}
-	if c.DeviceID != "" && len(c.DeviceID) > 64 {
-		return rej(syncproto.RejectInvalidID, "device_id is too long")
+	if c.DeviceID != "" && !record.CanonicalID(c.DeviceID) {
+		return rej(syncproto.RejectInvalidID, "device_id %q is not a device id", c.DeviceID)
 	}
 	if ts, _ := hlc.Parse(c.HLC); !p.Now.IsZero() && ts > hlc.New(p.Now.Add(syncproto.MaxAhead).UnixMilli(), 0xffff) {
 		// A device clock far ahead would otherwise win every later edit for as long as its lead.
@@ -169,9 +172,28 @@ func problemsMessage(probs []record.Problem) string {
 	return s
 }
 
+// writerOf is the device a change is merged and logged as written by. An epoch re-send names
+// each field's original writer in device_id, and keeping it keeps every replica's (hlc, device)
+// order exact; but a device must not pass its edits off as another's nor win ties with a made-up
+// name. So device_id is kept only when it names a device this store enrolled whose unit and the
+// pusher's unit contain one another (a soum's inspectors and their aimag's officer); otherwise
+// the pusher is the writer. The re-sent field keeps its hlc either way.
+func (p Planner) writerOf(pr Principal, c syncproto.Change) string {
+	if c.DeviceID == "" || c.DeviceID == pr.DeviceID {
+		return pr.DeviceID
+	}
+	u, ok := p.Devices[c.DeviceID]
+	mine := unit.Code(pr.Inspector.Unit)
+	if ok && (u == pr.Inspector.Unit || p.Units.Contains(mine, unit.Code(u)) || p.Units.Contains(unit.Code(u), mine)) {
+		return c.DeviceID
+	}
+	return pr.DeviceID
+}
+
+// validID accepts only canonical UUIDs (DecodePush lower-cases them), so one record has one id.
 func validID(s string) bool {
 	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
+	return err == nil && record.CanonicalID(s)
 }
 
 // Merge decides every change of req given the records the store holds (existing, by id) and the
@@ -285,10 +307,14 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		if isNew {
 			sr = &StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: make(map[string]merge.Field, len(c.Fields)+1)}}
 		}
-		writer := pr.DeviceID
-		if c.DeviceID != "" {
-			writer = c.DeviceID
+		if c.Op == syncproto.OpUpsert {
+			if pb := record.UnknownBudget(c.Entity, sr.Rec.Values(), c.Fields); pb != nil {
+				reject(syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage([]record.Problem{*pb}),
+					Problems: []syncproto.Problem{syncproto.Problem(*pb)}})
+				continue
+			}
 		}
+		writer := p.writerOf(pr, c)
 		prevUnit, prevDivision := sr.Unit, sr.Division
 		if !isNew {
 			p.conflicts(plan, sr, c, writer)
@@ -309,6 +335,9 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		}
 		lc := c
 		lc.DeviceID = ""
+		if c.Op == syncproto.OpDelete {
+			lc.Fields = nil // a delete carries no fields; whatever was sent is neither kept nor served
+		}
 		plan.Log = append(plan.Log, LogEntry{Change: lc, DeviceID: writer, Unit: sr.Unit, Division: sr.Division})
 		if prevUnit != "" && prevUnit != sr.Unit {
 			plan.Log = append(plan.Log, moved(lc, sr, writer, prevUnit, prevDivision)...)

@@ -13,6 +13,9 @@ import (
 
 func unitCode(s string) unit.Code { return unit.Code(s) }
 
+// pullOverhead is about what a change's envelope adds to its fields on the wire.
+const pullOverhead = 200
+
 // Pull implements store.Store. It reads in one snapshot: every cursor at or below the snapshot's
 // greatest was committed (one writer, cursors assigned inside it), so when a page is not full the
 // returned cursor may jump to that greatest one and skip nothing.
@@ -60,8 +63,11 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	out := make([]syncproto.Change, 0, min(limit, 256))
 	cursor := since
 	more := false
+	size := 0
 	for rows.Next() {
-		if len(out) == limit {
+		// A page stops at limit changes or once it holds syncproto.MaxPullBytes, whichever
+		// comes first, so no device needs more memory than about one page of records.
+		if len(out) == limit || size >= syncproto.MaxPullBytes {
 			more = true
 			break
 		}
@@ -75,6 +81,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 				return nil, 0, false, fmt.Errorf("decode base of change %s: %w", c.ID, err)
 			}
 		}
+		size += pullOverhead + len(fields) + len(base)
 		if len(fields) > 0 {
 			if err := json.Unmarshal(fields, &c.Fields); err != nil {
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)
