@@ -212,6 +212,9 @@ const (
 	ErrCodeUnknown  = "code_unknown"         // 401 on enroll
 	ErrInternal     = "internal"             // 500
 	ErrCursorAhead  = "cursor_ahead"         // 409 on pull: the store was restored from an older copy
+	// ErrDeviceUnknown is 401 for a token no device of this server has (not a revoked one): the
+	// server was restored from a backup older than the enrollment. Enroll again; send everything.
+	ErrDeviceUnknown = "device_unknown"
 )
 
 // ErrorBody is the JSON of every whole-request failure.

@@ -76,7 +76,7 @@ func TestSameCountConflictToldAndRestored(t *testing.T) {
 	insp.sync()
 	off.sync()
 	editForm(insp, id, map[string]int{"herders": 25})
-	time.Sleep(2 * time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // beyond the jitter of the devices' clock offsets
 	editForm(off, id, map[string]int{"herders": 20, "self_employed": 3})
 	editForm(off, id, map[string]int{"herders": 30, "self_employed": 3})
 	insp.sync()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"talbar/shared/tally"
@@ -21,6 +22,11 @@ var (
 	ErrCodeUsed     = errors.New("enrollment code already used")
 	ErrUnavailable  = errors.New("store unavailable")
 	ErrInvalid      = errors.New("invalid input")
+	// ErrDeviceUnknown is an unauthorized token the store has no device for at all (not a revoked
+	// one): the store was restored from a copy older than the device's enrollment.
+	ErrDeviceUnknown = fmt.Errorf("%w: no device has this token", ErrUnauthorized)
+	// ErrCorrupt is a store file that fails its integrity check.
+	ErrCorrupt = errors.New("store is malformed")
 	// ErrCursorAhead means a pull's cursor is beyond the store's change log: the store was
 	// restored from an older copy, and the device must re-send what it holds.
 	ErrCursorAhead = errors.New("cursor beyond the change log")

@@ -19,12 +19,18 @@ import (
 const chunk = 500
 
 // Push implements store.Store: one transaction for the whole batch.
-func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushRequest) (syncproto.PushResponse, error) {
+func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushRequest) (_ syncproto.PushResponse, retErr error) {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	if db.closed {
 		return syncproto.PushResponse{}, store.ErrUnavailable
 	}
+	defer func() {
+		if retErr != nil && strings.Contains(retErr.Error(), "malformed") {
+			db.corrupt.Store(true)
+			db.log.Error("the store file is malformed: restore a backup", "path", db.path, "err", retErr)
+		}
+	}()
 	now := db.now().UTC()
 	planner := store.Planner{Units: db.units, Now: now}
 	pre := planner.Precheck(req) // pure work, before the write lock
