@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -407,10 +406,9 @@ func (p Planner) conflicts(plan *Plan, sr *StoredRecord, c syncproto.Change, wri
 		if !has || stored.H == base || stored.D == writer {
 			continue
 		}
+		// Kept even when both wrote the same value: whether a loser met an equal value first
+		// depends on the order of arrival, and the conflicts must not.
 		nf := merge.Field{V: merge.Compact(fields[k]), H: c.HLC, D: writer}
-		if bytes.Equal(stored.V, nf.V) {
-			continue
-		}
 		if merge.Beats(nf, stored) {
 			add(k, stored, nf)
 		} else {
