@@ -77,12 +77,8 @@ func (db *DB) noteHighWater(cursor int64) {
 	}
 }
 
-// AheadEvidence is how many different inspectors' devices must pull beyond the change log
-// before the store takes it as evidence of a restore that the high-water file did not reveal.
-// One device's word is not enough: any enrolled device could send a made-up cursor and make
-// every device in the country re-send its records. A device that is ahead alone gets 409
-// cursor_ahead and re-sends its own records, which harms nobody.
-const AheadEvidence = 2
+// AheadEvidence is store.AheadEvidence, kept for the tests that name it.
+const AheadEvidence = store.AheadEvidence
 
 // cursorAhead handles a pull from beyond the change log: once devices of AheadEvidence
 // different inspectors have done so since the start, the epoch rotates (once).
