@@ -175,6 +175,10 @@ type Store interface {
 
 	// Users keeps the dashboard's users and sessions.
 	Users
+	// AnnualPlans keeps the divisions' annual plans.
+	AnnualPlans
+	// ReportNotes keeps the half-year reports' texts.
+	ReportNotes
 
 	// Ping checks the store is reachable.
 	Ping(ctx context.Context) error

@@ -74,6 +74,8 @@ func Run(t *testing.T, open Opener) {
 		{"PeriodTotals", testPeriodTotals},
 		{"Records", testRecords},
 		{"TargetsAndBaselines", testTargetsAndBaselines},
+		{"AnnualPlans", testAnnualPlans},
+		{"ReportNotes", testReportNotes},
 		{"Epoch", testEpoch},
 		{"CursorAheadRotatesOnce", testCursorAhead},
 		{"MergeAnyDelivery", func(t *testing.T, open Opener) {
