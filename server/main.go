@@ -3,7 +3,8 @@
 //	server                          serve on :8080 with a SQLite file under ./data
 //	server serve --addr HOST:PORT --db PATH
 //	server inspector add --db PATH --name NAME --unit CODE [--role inspector|officer]
-//	server inspector code --db PATH --id INSPECTOR_ID
+//	server inspector code --db PATH --id INSPECTOR_ID          (a new code; older unused ones stop working)
+//	server inspector cancel-codes --db PATH --id INSPECTOR_ID  (unused codes stop working)
 //	server device revoke --db PATH --id DEVICE_ID
 //	server epoch rotate --db PATH   (after restoring a backup)
 //
@@ -32,15 +33,16 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // commands maps "serve", "inspector add", … to their implementations: every command, here.
 var commands = map[string]command{
-	"serve":          serveCmd,
-	"inspector add":  adminCommand("inspector add", inspectorAdd),
-	"inspector code": adminCommand("inspector code", inspectorCode),
-	"inspector list": adminCommand("inspector list", inspectorList),
-	"device revoke":  adminCommand("device revoke", deviceRevoke),
-	"device list":    adminCommand("device list", deviceList),
-	"epoch rotate":   adminCommand("epoch rotate", epochRotate),
-	"user add":       adminCommand("user add", userAdd),
-	"user list":      adminCommand("user list", userList),
+	"serve":                  serveCmd,
+	"inspector add":          adminCommand("inspector add", inspectorAdd),
+	"inspector code":         adminCommand("inspector code", inspectorCode),
+	"inspector list":         adminCommand("inspector list", inspectorList),
+	"inspector cancel-codes": adminCommand("inspector cancel-codes", inspectorCancelCodes),
+	"device revoke":          adminCommand("device revoke", deviceRevoke),
+	"device list":            adminCommand("device list", deviceList),
+	"epoch rotate":           adminCommand("epoch rotate", epochRotate),
+	"user add":               adminCommand("user add", userAdd),
+	"user list":              adminCommand("user list", userList),
 }
 
 func main() {

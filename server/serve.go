@@ -98,11 +98,7 @@ func openStore(ctx context.Context, cfg Config, units *unit.Tree, log *slog.Logg
 		}
 		return db, nil
 	}
-	if dir := filepath.Dir(cfg.DB); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
-		}
-	}
+	// sqlite.Open creates the folder 0700 and the file 0600 (shared/dbfile).
 	return sqlite.Open(ctx, cfg.DB, sqlite.Options{Units: units, Logger: log})
 }
 

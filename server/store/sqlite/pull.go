@@ -31,7 +31,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	if since > maxCursor {
 		// The device has seen more of the log than this store holds: the store was restored
 		// from an older copy. Report it so the device re-sends what it holds.
-		db.cursorAhead(ctx, p.DeviceID, since, maxCursor)
+		db.cursorAhead(ctx, p, since, maxCursor)
 		return nil, maxCursor, false, store.ErrCursorAhead
 	}
 	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > ? AND pusher_id != ? AND hlc <= ?`

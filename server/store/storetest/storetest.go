@@ -77,7 +77,7 @@ func Run(t *testing.T, open Opener) {
 		{"AnnualPlans", testAnnualPlans},
 		{"ReportNotes", testReportNotes},
 		{"Epoch", testEpoch},
-		{"CursorAheadRotatesOnce", testCursorAhead},
+		{"CursorAheadNeedsEvidence", testCursorAhead},
 		{"MergeAnyDelivery", func(t *testing.T, open Opener) {
 			for seed := int64(1); seed <= 3; seed++ {
 				MergeAnyDelivery(t, open, seed, seed%2 == 0)
@@ -646,10 +646,13 @@ func testEpoch(t *testing.T, open Opener) {
 
 // testCursorAhead: a pull from beyond the change log proves a restore from an older copy; the
 // first one rotates the epoch, later ones do not rotate it again.
+// testCursorAhead (TestCursorAheadNeedsEvidence): one device pulling beyond the log, however
+// often, is answered ErrCursorAhead but rotates nothing (any device could make the number up);
+// a device of a second inspector doing so is evidence of a restore, and the epoch rotates once.
 func testCursorAhead(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := newStore(t, open, nil)
-	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
+	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}, {"MN6501", "inspector"}})
 	clock := &hlc.Clock{}
 	mustPush(t, s, ps[0], Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-15"))
 	epoch := s.Epoch()
@@ -657,15 +660,21 @@ func testCursorAhead(t *testing.T, open Opener) {
 	if s.Epoch() != epoch {
 		t.Fatal("an ordinary pull rotated the epoch")
 	}
-	if _, _, _, err := s.Pull(ctx, ps[1], end+1000, 100); !errors.Is(err, store.ErrCursorAhead) {
-		t.Fatalf("pull from beyond the log: %v", err)
+	for i := 0; i < 3; i++ {
+		if _, _, _, err := s.Pull(ctx, ps[1], 999999999999, 100); !errors.Is(err, store.ErrCursorAhead) {
+			t.Fatalf("pull from beyond the log: %v", err)
+		}
 	}
-	rotated := s.Epoch()
-	if rotated == epoch {
-		t.Fatal("cursor ahead did not rotate the epoch")
+	if s.Epoch() != epoch {
+		t.Fatal("one device's made-up cursor rotated the national epoch")
 	}
 	s.Pull(ctx, ps[0], end+1000, 100)
+	rotated := s.Epoch()
+	if rotated == epoch {
+		t.Fatal("cursor ahead from two inspectors' devices did not rotate the epoch")
+	}
+	s.Pull(ctx, ps[2], end+1000, 100)
 	if s.Epoch() != rotated {
-		t.Fatal("a second cursor-ahead pull rotated again")
+		t.Fatal("a third cursor-ahead pull rotated again")
 	}
 }
