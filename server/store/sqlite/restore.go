@@ -77,13 +77,6 @@ func (db *DB) noteHighWater(cursor int64) {
 	}
 }
 
-// AheadEvidence is how many different inspectors' devices must pull beyond the change log
-// before the store takes it as evidence of a restore that the high-water file did not reveal.
-// One device's word is not enough: any enrolled device could send a made-up cursor and make
-// every device in the country re-send its records. A device that is ahead alone gets 409
-// cursor_ahead and re-sends its own records, which harms nobody.
-const AheadEvidence = 2
-
 // cursorAhead handles a pull from beyond the change log: once devices of AheadEvidence
 // different inspectors have done so since the start, the epoch rotates (once).
 func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, max int64) {
@@ -94,7 +87,7 @@ func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, max int
 	db.aheadBy[p.Inspector.ID] = true
 	n := len(db.aheadBy)
 	db.aheadMu.Unlock()
-	if n < AheadEvidence {
+	if n < store.AheadEvidence {
 		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
 			"device", p.DeviceID, "since", since, "max", max)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"talbar/server/annualplan"
 	"talbar/server/store"
@@ -96,5 +97,30 @@ func testReportNotes(t *testing.T, open Opener) {
 	}
 	if ns, _ := db.ReportNotesOf(ctx, 2026, 1, []string{"MN-073"}); len(ns) != 1 {
 		t.Fatalf("after emptying one: %+v", ns)
+	}
+}
+
+// testCancelCodes: a new code replaces the inspector's unused ones, and cancelling stops the
+// rest; a cancelled code answers ErrCodeExpired.
+func testCancelCodes(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := newStore(t, open, nil)
+	in, err := s.CreateInspector(ctx, "Бат", "MN6501", "inspector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := s.IssueCode(ctx, in.ID, time.Hour)
+	second, _ := s.IssueCode(ctx, in.ID, time.Hour)
+	if _, _, err := s.Enroll(ctx, first, "d", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("a replaced code: %v, want ErrCodeExpired", err)
+	}
+	if n, err := s.CancelCodes(ctx, in.ID); err != nil || n != 1 {
+		t.Fatalf("cancel: %d %v, want 1", n, err)
+	}
+	if _, _, err := s.Enroll(ctx, second, "d", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("a cancelled code: %v, want ErrCodeExpired", err)
+	}
+	if _, err := s.CancelCodes(ctx, "no-such-inspector"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown inspector: %v", err)
 	}
 }
