@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -90,11 +89,7 @@ func inspectorCode(fs *flag.FlagSet) func(context.Context, store.Store, io.Write
 func inspectorCancelCodes(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
 	id := fs.String("id", "", "inspector id")
 	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
-		cc, ok := s.(store.CodeCanceller)
-		if !ok {
-			return errors.New("this store cannot cancel enrollment codes")
-		}
-		n, err := cc.CancelCodes(ctx, *id)
+		n, err := s.CancelCodes(ctx, *id)
 		if err != nil {
 			return err
 		}

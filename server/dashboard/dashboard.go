@@ -91,10 +91,10 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Plans == nil {
-		cfg.Plans, _ = cfg.Store.(store.AnnualPlans)
+		cfg.Plans = cfg.Store
 	}
 	if cfg.Notes == nil {
-		cfg.Notes, _ = cfg.Store.(store.ReportNotes)
+		cfg.Notes = cfg.Store
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour

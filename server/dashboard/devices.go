@@ -406,11 +406,7 @@ func (h *Handler) issueCode(c *fiber.Ctx) error {
 // wrong person, or lost).
 func (h *Handler) cancelCodes(c *fiber.Ctx) error {
 	id := strings.Clone(c.FormValue("inspector"))
-	cc, ok := h.cfg.Store.(store.CodeCanceller)
-	if !ok {
-		return h.serverError(c, errors.New("this store cannot cancel enrollment codes"))
-	}
-	n, err := cc.CancelCodes(c.UserContext(), id)
+	n, err := h.cfg.Store.CancelCodes(c.UserContext(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return h.renderDevices(c, flash{}, "error.not_found")
 	}

@@ -31,10 +31,15 @@ var (
 	// ErrCursorAhead means a pull's cursor is beyond the store's change log: the store was
 	// restored from an older copy, and the device must re-send what it holds.
 	ErrCursorAhead = errors.New("cursor beyond the change log")
+
 	// ErrConflict means a concurrent push on another connection touched the same change or
 	// record first; nothing was written, and the push engine tries the push again.
 	ErrConflict = errors.New("concurrent push conflict")
 )
+
+// AheadEvidence is how many inspectors' devices must pull from beyond the change log before a
+// store takes it for a restore and rotates its epoch: one device's number proves nothing.
+const AheadEvidence = 2
 
 // Inspector is a person who may enroll devices: an inspector of a soum or district, or a
 // division officer of an aimag or the capital.
@@ -158,14 +163,6 @@ type Record struct {
 	Version string // greatest hlc of its fields
 }
 
-// CodeCanceller is a Store that can cancel an inspector's unused enrollment codes (the SQLite
-// store can); the dashboard and the `inspector cancel-codes` command use it.
-type CodeCanceller interface {
-	// CancelCodes makes every unused code of the inspector stop working and returns how many
-	// did; ErrNotFound for an unknown inspector.
-	CancelCodes(ctx context.Context, inspectorID string) (int, error)
-}
-
 // Store is everything the server keeps. Implementations must be safe for concurrent use.
 type Store interface {
 	// Epoch is the random id created with the store; it never changes for the store's life
@@ -186,6 +183,9 @@ type Store interface {
 	// Enroll exchanges a code for a new device and its token (shown once, stored only as a hash).
 	// Returns ErrCodeUnknown, ErrCodeExpired or ErrCodeUsed.
 	Enroll(ctx context.Context, code, deviceName, platform string) (Principal, string, error)
+	// CancelCodes makes every unused code of the inspector stop working and returns how many
+	// did; ErrNotFound for an unknown inspector. IssueCode does the same before a new code.
+	CancelCodes(ctx context.Context, inspectorID string) (int, error)
 	// Authenticate finds the device of a token; ErrUnauthorized for an unknown or revoked one.
 	Authenticate(ctx context.Context, token string) (Principal, error)
 	// RevokeDevice makes a device's token useless at once.
@@ -246,6 +246,10 @@ type Store interface {
 
 	// Users keeps the dashboard's users and sessions.
 	Users
+	// AnnualPlans keeps the divisions' annual plans.
+	AnnualPlans
+	// ReportNotes keeps the half-year reports' texts.
+	ReportNotes
 
 	// Ping checks the store is reachable.
 	Ping(ctx context.Context) error

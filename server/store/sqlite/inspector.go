@@ -58,7 +58,7 @@ func (db *DB) IssueCode(ctx context.Context, inspectorID string, ttl time.Durati
 	return code, nil
 }
 
-// CancelCodes implements store.CodeCanceller: every unused code of the inspector stops working
+// CancelCodes implements store.Store: every unused code of the inspector stops working
 // at once (it then answers code_expired), for a code read out to the wrong person or lost.
 func (db *DB) CancelCodes(ctx context.Context, inspectorID string) (int, error) {
 	if _, err := inspectorByID(ctx, db.write, inspectorID); err != nil {

@@ -77,9 +77,6 @@ func (db *DB) noteHighWater(cursor int64) {
 	}
 }
 
-// AheadEvidence is store.AheadEvidence, kept for the tests that name it.
-const AheadEvidence = store.AheadEvidence
-
 // cursorAhead handles a pull from beyond the change log: once devices of AheadEvidence
 // different inspectors have done so since the start, the epoch rotates (once).
 func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, max int64) {
@@ -90,7 +87,7 @@ func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, max int
 	db.aheadBy[p.Inspector.ID] = true
 	n := len(db.aheadBy)
 	db.aheadMu.Unlock()
-	if n < AheadEvidence {
+	if n < store.AheadEvidence {
 		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
 			"device", p.DeviceID, "since", since, "max", max)
 		return

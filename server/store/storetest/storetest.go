@@ -74,6 +74,9 @@ func Run(t *testing.T, open Opener) {
 		{"PeriodTotals", testPeriodTotals},
 		{"Records", testRecords},
 		{"TargetsAndBaselines", testTargetsAndBaselines},
+		{"AnnualPlans", testAnnualPlans},
+		{"ReportNotes", testReportNotes},
+		{"CancelCodes", testCancelCodes},
 		{"Epoch", testEpoch},
 		{"CursorAheadNeedsEvidence", testCursorAhead},
 		{"MergeAnyDelivery", func(t *testing.T, open Opener) {
