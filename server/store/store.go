@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"talbar/shared/indicator"
 	"talbar/shared/tally"
 	"talbar/syncproto"
 )
@@ -30,6 +31,9 @@ var (
 	// ErrCursorAhead means a pull's cursor is beyond the store's change log: the store was
 	// restored from an older copy, and the device must re-send what it holds.
 	ErrCursorAhead = errors.New("cursor beyond the change log")
+	// ErrConflict means a concurrent push on another connection touched the same change or
+	// record first; nothing was written, and the push engine tries the push again.
+	ErrConflict = errors.New("concurrent push conflict")
 )
 
 // Inspector is a person who may enroll devices: an inspector of a soum or district, or a
@@ -128,15 +132,32 @@ type ConflictFilter struct {
 // ConflictKey names one lost value.
 type ConflictKey struct{ RecordID, Field, HLC, Device string }
 
+// ConflictStore is what a store that keeps conflicts offers the dashboard (SQLite does; the
+// PostgreSQL store does not yet).
+type ConflictStore interface {
+	// Conflicts lists kept conflicts, newest first.
+	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
+	// OpenConflicts counts the open conflicts of each soum or district.
+	OpenConflicts(ctx context.Context) (map[string]int, error)
+	// FieldVersion is the hlc of a record's field as merged now ("" when it has none).
+	FieldVersion(ctx context.Context, recordID, field string) (string, error)
+	// SettleConflict closes an open conflict as ConflictKept, ConflictRestored or
+	// ConflictReplaced, by who; ErrNotFound for an unknown or settled one. A value chosen is
+	// written first, as a change through the push engine.
+	SettleConflict(ctx context.Context, id int64, state, by string) error
+}
+
+// ConflictKeeper is a PushTx that keeps the conflicts a push found; the engine calls it after
+// KeepRejections when the backend implements it.
+type ConflictKeeper interface {
+	KeepConflicts(ctx context.Context, conflicts []Conflict, superseded []ConflictKey, at time.Time) error
+}
+
 // Target is one indicator's official figures for one year.
 type Target = syncproto.Target
 
 // Baseline is the value an indicator's progress is measured from, and the year it was measured.
-type Baseline struct {
-	Indicator string  `json:"indicator"`
-	Year      int     `json:"year"`
-	Value     float64 `json:"value"`
-}
+type Baseline = indicator.Baseline
 
 // RecordFilter narrows a records listing (exports, dashboard).
 type RecordFilter struct {
@@ -189,12 +210,13 @@ type Store interface {
 	// RecentRejections lists the latest refused changes, newest first.
 	RecentRejections(ctx context.Context, limit int) ([]Rejection, error)
 
-	// Push validates and merges one device's batch in one transaction: every change id ends in
-	// exactly one of accepted, duplicates or rejected, and accepted and duplicates are durable
-	// when it returns. Totals move inside the same transaction.
-	Push(ctx context.Context, p Principal, req syncproto.PushRequest) (syncproto.PushResponse, error)
+	// BeginPush starts one push's transaction; server/push drives it. ErrUnavailable when the
+	// store is closed or unreachable.
+	BeginPush(ctx context.Context) (PushTx, error)
 	// Pull returns up to limit changes after cursor in p's scope written by other devices, in
-	// cursor (commit) order, the cursor to continue from and whether more follow.
+	// cursor order, the cursor to continue from and whether more follow. Whatever the number of
+	// writers, a change that commits after a pull answered cursor c gets a cursor above c, so a
+	// device that continues from c never misses one (docs/postgresql.md).
 	Pull(ctx context.Context, p Principal, since int64, limit int) ([]syncproto.Change, int64, bool, error)
 
 	// Totals returns the merged totals of a unit (any level, "MN" for the nation) for a year, or
@@ -223,16 +245,6 @@ type Store interface {
 
 	// Records lists merged records, ordered by id.
 	Records(ctx context.Context, f RecordFilter) ([]Record, error)
-
-	// Conflicts lists kept conflicts, newest first.
-	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
-	// OpenConflicts counts the open conflicts of each soum or district.
-	OpenConflicts(ctx context.Context) (map[string]int, error)
-	// ResolveConflict settles an open conflict as ConflictKept, ConflictRestored (the lost value
-	// is written again) or ConflictReplaced (value is written): a written value is a change of
-	// its own through the normal merge, by writer, so devices learn it by pull. ErrNotFound for
-	// an unknown or settled conflict, ErrInvalid for a bad choice or value.
-	ResolveConflict(ctx context.Context, id int64, choice string, value json.RawMessage, writer string) error
 
 	// Users keeps the dashboard's users and sessions.
 	Users

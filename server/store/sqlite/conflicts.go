@@ -8,18 +8,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"talbar/server/store"
-	"talbar/syncproto"
-	"talbar/syncproto/hlc"
 )
 
-// writeConflicts keeps a push's conflicts (a lost value already kept is kept once) and then marks
-// superseded those whose lost value's writer has edited the field again.
-func writeConflicts(ctx context.Context, tx *sql.Tx, plan *store.Plan, stamp string) error {
-	for _, c := range plan.Conflicts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO conflicts (record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device,
+// KeepConflicts implements store.ConflictKeeper: a push's conflicts (a lost value already kept is
+// kept once), then the supersedes: a writer's later edit of a field closes its older lost values.
+func (t *pushTx) KeepConflicts(ctx context.Context, conflicts []store.Conflict, superseded []store.ConflictKey, at time.Time) error {
+	stamp := at.UTC().Format(time.RFC3339Nano)
+	for _, c := range conflicts {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO conflicts (record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device,
 			kept_value, kept_hlc, kept_device, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (record_id, field, lost_hlc, lost_device) DO NOTHING`,
 			c.RecordID, c.Entity, c.Unit, c.Division, c.Field, string(c.Lost.Value), c.Lost.HLC, c.Lost.Device,
@@ -27,8 +24,8 @@ func writeConflicts(ctx context.Context, tx *sql.Tx, plan *store.Plan, stamp str
 			return fmt.Errorf("keep conflict: %w", err)
 		}
 	}
-	for _, k := range plan.Superseded {
-		if _, err := tx.ExecContext(ctx, `UPDATE conflicts SET state = 'superseded', settled_by = lost_device, settled_at = ?
+	for _, k := range superseded {
+		if _, err := t.tx.ExecContext(ctx, `UPDATE conflicts SET state = 'superseded', settled_by = lost_device, settled_at = ?
 			WHERE record_id = ? AND field = ? AND lost_hlc < ? AND lost_device = ? AND state = 'open'`,
 			stamp, k.RecordID, k.Field, k.HLC, k.Device); err != nil {
 			return fmt.Errorf("supersede conflict: %w", err)
@@ -104,58 +101,32 @@ func (db *DB) OpenConflicts(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-// ResolveConflict implements store.Store. A value chosen is pushed as a change of writer's (a
-// dashboard user, "dashboard:NAME") through Push, so it merges, moves the totals and reaches the
-// devices by pull like any other; its base is the value it replaces, so it is no conflict itself.
-func (db *DB) ResolveConflict(ctx context.Context, id int64, choice string, value json.RawMessage, writer string) error {
-	var c struct {
-		record, entity, unit, field, lost string
-	}
-	err := db.read.QueryRowContext(ctx, `SELECT record_id, entity, unit, field, lost_value FROM conflicts WHERE id = ? AND state = 'open'`, id).
-		Scan(&c.record, &c.entity, &c.unit, &c.field, &c.lost)
+// FieldVersion implements store.ConflictStore.
+func (db *DB) FieldVersion(ctx context.Context, recordID, field string) (string, error) {
+	var state []byte
+	err := db.read.QueryRowContext(ctx, `SELECT state FROM records WHERE id = ?`, recordID).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.ErrNotFound
+		return "", store.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("read conflict: %w", err)
+		return "", fmt.Errorf("read record %s: %w", recordID, err)
 	}
-	switch choice {
-	case store.ConflictKept:
-	case store.ConflictRestored:
-		value = json.RawMessage(c.lost)
-	case store.ConflictReplaced:
-		if len(value) == 0 {
-			return fmt.Errorf("%w: a value is required", store.ErrInvalid)
-		}
+	rec, err := decodeRecord(state)
+	if err != nil {
+		return "", fmt.Errorf("decode record %s: %w", recordID, err)
+	}
+	return rec.Fields[field].H, nil
+}
+
+// SettleConflict implements store.ConflictStore.
+func (db *DB) SettleConflict(ctx context.Context, id int64, state, by string) error {
+	switch state {
+	case store.ConflictKept, store.ConflictRestored, store.ConflictReplaced:
 	default:
-		return fmt.Errorf("%w: choice %q", store.ErrInvalid, choice)
-	}
-	if choice != store.ConflictKept {
-		var state []byte
-		if err := db.read.QueryRowContext(ctx, `SELECT state FROM records WHERE id = ?`, c.record).Scan(&state); err != nil {
-			return fmt.Errorf("read record %s: %w", c.record, err)
-		}
-		rec, err := decodeRecord(state)
-		if err != nil {
-			return fmt.Errorf("decode record %s: %w", c.record, err)
-		}
-		cur := rec.Fields[c.field]
-		if ts, err := hlc.Parse(cur.H); err == nil {
-			db.clock.Observe(ts) // the choice must order after the value it replaces
-		}
-		ch := syncproto.Change{ID: uuid.Must(uuid.NewV7()).String(), RecordID: c.record, Entity: c.entity, Op: syncproto.OpUpsert,
-			HLC: db.clock.Next().String(), Fields: map[string]json.RawMessage{c.field: value}, Base: map[string]string{c.field: cur.H}}
-		p := store.Principal{DeviceID: writer, Inspector: store.Inspector{ID: writer, Name: writer, Unit: "MN", Role: syncproto.RoleOfficer}}
-		resp, err := db.Push(ctx, p, syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: writer, Changes: []syncproto.Change{ch}})
-		if err != nil {
-			return err
-		}
-		if len(resp.Rejected) > 0 {
-			return fmt.Errorf("%w: %s", store.ErrInvalid, resp.Rejected[0].Message)
-		}
+		return fmt.Errorf("%w: choice %q", store.ErrInvalid, state)
 	}
 	res, err := db.write.ExecContext(ctx, `UPDATE conflicts SET state = ?, settled_by = ?, settled_at = ? WHERE id = ? AND state = 'open'`,
-		choice, writer, db.stamp(), id)
+		state, by, db.stamp(), id)
 	if err != nil {
 		return fmt.Errorf("settle conflict: %w", err)
 	}

@@ -117,7 +117,7 @@ func ConflictsKept(t *testing.T, open Opener, seed int64) {
 		for i, p := range ps {
 			idx[p.DeviceID] = i
 		}
-		if resp, err := db.Push(context.Background(), ps[0], syncproto.PushRequest{Protocol: syncproto.Protocol,
+		if resp, err := Push(context.Background(), db, ps[0], syncproto.PushRequest{Protocol: syncproto.Protocol,
 			Changes: []syncproto.Change{create}}); err != nil || len(resp.Accepted) != 1 {
 			t.Fatalf("create: %v %+v", err, resp)
 		}
@@ -133,7 +133,11 @@ func ConflictsKept(t *testing.T, open Opener, seed int64) {
 		} else if string(b) != snap0 {
 			t.Fatalf("seed %d round %d: record %s, want %s", seed, round, b, snap0)
 		}
-		cs, err := db.Conflicts(context.Background(), store.ConflictFilter{})
+		keeper, ok := db.(store.ConflictStore)
+		if !ok {
+			t.Fatalf("%T keeps no conflicts", db)
+		}
+		cs, err := keeper.Conflicts(context.Background(), store.ConflictFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
