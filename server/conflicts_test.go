@@ -63,7 +63,7 @@ var conflictRow = regexp.MustCompile(`data-conflict="(\d+)"`)
 func TestDashboardConflicts(t *testing.T) {
 	m := MustRunMain(t, tempDB(t))
 	insp, _, id := conflictSetup(t, m)
-	if n, _ := m.Store.(store.ConflictStore).OpenConflicts(context.Background()); n["MN6501"] != 1 {
+	if n, _ := m.Store.OpenConflicts(context.Background()); n["MN6501"] != 1 {
 		t.Fatalf("open conflicts %v, want one in MN6501", n)
 	}
 	dashUser(t, m, "sara", store.WebOfficer, "MN-073")
@@ -106,7 +106,7 @@ func TestDashboardConflicts(t *testing.T) {
 	if _, body = w.get("/dashboard/conflicts"); conflictRow.MatchString(body) {
 		t.Fatal("the settled conflict is still listed")
 	}
-	if n, _ := m.Store.(store.ConflictStore).OpenConflicts(context.Background()); n["MN6501"] != 0 {
+	if n, _ := m.Store.OpenConflicts(context.Background()); n["MN6501"] != 0 {
 		t.Fatalf("open conflicts after settling: %v", n)
 	}
 }

@@ -3,20 +3,16 @@ package dashboard
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
-	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/record"
 	"talbar/shared/unit"
-	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
 
@@ -64,12 +60,6 @@ func (h *Handler) mayReview(u store.User, leaf string) bool {
 	return false
 }
 
-// conflictStore is the store's conflicts, when it keeps them.
-func (h *Handler) conflictStore() (store.ConflictStore, bool) {
-	cs, ok := h.cfg.Store.(store.ConflictStore)
-	return cs, ok
-}
-
 func (h *Handler) conflicts(c *fiber.Ctx) error {
 	f := h.flashes.take(flashKey(c), h.cfg.Now())
 	return h.renderConflicts(c, f.MessageKey, "")
@@ -82,15 +72,11 @@ func (h *Handler) renderConflicts(c *fiber.Ctx, msgKey, errKey string) error {
 	if u.Role == store.WebOfficer {
 		scope = u.Unit
 	}
-	cs, ok := h.conflictStore()
-	if !ok {
-		return h.notFound(c)
-	}
-	list, err := cs.Conflicts(c.UserContext(), store.ConflictFilter{Unit: scope, Limit: 500})
+	list, err := h.cfg.Store.Conflicts(c.UserContext(), store.ConflictFilter{Unit: scope, Limit: 500})
 	if err != nil {
 		return h.serverError(c, err)
 	}
-	counts, err := cs.OpenConflicts(c.UserContext())
+	counts, err := h.cfg.Store.OpenConflicts(c.UserContext())
 	if err != nil {
 		return h.serverError(c, err)
 	}
@@ -132,11 +118,7 @@ func (h *Handler) resolveConflict(c *fiber.Ctx) error {
 	if u.Role == store.WebOfficer {
 		scope = u.Unit
 	}
-	cs, ok := h.conflictStore()
-	if !ok {
-		return h.notFound(c)
-	}
-	list, err := cs.Conflicts(c.UserContext(), store.ConflictFilter{Unit: scope})
+	list, err := h.cfg.Store.Conflicts(c.UserContext(), store.ConflictFilter{Unit: scope})
 	if err != nil {
 		return h.serverError(c, err)
 	}
@@ -163,59 +145,18 @@ func (h *Handler) resolveConflict(c *fiber.Ctx) error {
 			value, _ = json.Marshal(s)
 		}
 	}
-	writer := "dashboard:" + u.Name
-	switch choice {
-	case store.ConflictKept:
-	case store.ConflictRestored, store.ConflictReplaced:
-		if choice == store.ConflictRestored {
-			value = k.Lost.Value
-		}
-		if err := h.writeChoice(c, cs, k, value, writer); err != nil {
-			if errors.Is(err, store.ErrInvalid) {
-				return h.renderConflicts(c, "", "dash.conflict_bad_value")
-			}
-			return h.serverError(c, err)
-		}
-	default:
-		return h.renderConflicts(c, "", "error.not_found")
-	}
-	err = cs.SettleConflict(c.UserContext(), id, choice, writer)
+	err = h.engine.Resolve(c.UserContext(), id, choice, value, "dashboard:"+u.Name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return h.renderConflicts(c, "", "error.not_found")
+	case errors.Is(err, store.ErrInvalid):
+		return h.renderConflicts(c, "", "dash.conflict_bad_value")
 	case err != nil:
 		return h.serverError(c, err)
 	}
 	h.cfg.Logger.Info("conflict settled", "conflict", id, "choice", choice, "by", u.Name)
 	h.flashes.put(flashKey(c), flash{MessageKey: "dash.conflict_settled"}, h.cfg.Now())
 	return c.Redirect(Prefix+"/conflicts", fiber.StatusSeeOther)
-}
-
-// writeChoice writes the value chosen for a conflict as a change of writer's through the push
-// engine, so it merges, moves the totals and reaches the devices by pull like any other. Its base
-// is the value it replaces, so it is no conflict itself; its hlc orders after that value.
-func (h *Handler) writeChoice(c *fiber.Ctx, cs store.ConflictStore, k *store.Conflict, value json.RawMessage, writer string) error {
-	ctx := c.UserContext()
-	cur, err := cs.FieldVersion(ctx, k.RecordID, k.Field)
-	if err != nil {
-		return err
-	}
-	ts, _ := hlc.Parse(h.cfg.Store.ServerHLC())
-	if prev, err := hlc.Parse(cur); err == nil && prev >= ts {
-		ts = prev + 1
-	}
-	ch := syncproto.Change{ID: uuid.Must(uuid.NewV7()).String(), RecordID: k.RecordID, Entity: k.Entity, Op: syncproto.OpUpsert,
-		HLC: ts.String(), Fields: map[string]json.RawMessage{k.Field: value}, Base: map[string]string{k.Field: cur}}
-	p := store.Principal{DeviceID: writer, Inspector: store.Inspector{ID: writer, Name: writer, Unit: "MN", Role: syncproto.RoleOfficer}}
-	resp, err := (&push.Engine{Store: h.cfg.Store, Units: h.cfg.Units}).Push(ctx, p,
-		syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: writer, Changes: []syncproto.Change{ch}})
-	if err != nil {
-		return err
-	}
-	if len(resp.Rejected) > 0 {
-		return fmt.Errorf("%w: %s", store.ErrInvalid, resp.Rejected[0].Message)
-	}
-	return nil
 }
 
 // FieldName is a field's label; a count is named under its object ("People reached: Herders").

@@ -105,8 +105,8 @@ func (e *Engine) try(ctx context.Context, planner Planner, pre map[int]syncproto
 			return syncproto.PushResponse{}, err
 		}
 	}
-	if k, ok := tx.(store.ConflictKeeper); ok && len(plan.Conflicts)+len(plan.Superseded) > 0 {
-		if err := k.KeepConflicts(ctx, plan.Conflicts, plan.Superseded, at); err != nil {
+	if len(plan.Conflicts) > 0 || len(plan.Superseded) > 0 {
+		if err := tx.KeepConflicts(ctx, plan.Conflicts, plan.Superseded, at); err != nil {
 			return syncproto.PushResponse{}, err
 		}
 	}

@@ -132,27 +132,6 @@ type ConflictFilter struct {
 // ConflictKey names one lost value.
 type ConflictKey struct{ RecordID, Field, HLC, Device string }
 
-// ConflictStore is what a store that keeps conflicts offers the dashboard (SQLite does; the
-// PostgreSQL store does not yet).
-type ConflictStore interface {
-	// Conflicts lists kept conflicts, newest first.
-	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
-	// OpenConflicts counts the open conflicts of each soum or district.
-	OpenConflicts(ctx context.Context) (map[string]int, error)
-	// FieldVersion is the hlc of a record's field as merged now ("" when it has none).
-	FieldVersion(ctx context.Context, recordID, field string) (string, error)
-	// SettleConflict closes an open conflict as ConflictKept, ConflictRestored or
-	// ConflictReplaced, by who; ErrNotFound for an unknown or settled one. A value chosen is
-	// written first, as a change through the push engine.
-	SettleConflict(ctx context.Context, id int64, state, by string) error
-}
-
-// ConflictKeeper is a PushTx that keeps the conflicts a push found; the engine calls it after
-// KeepRejections when the backend implements it.
-type ConflictKeeper interface {
-	KeepConflicts(ctx context.Context, conflicts []Conflict, superseded []ConflictKey, at time.Time) error
-}
-
 // Target is one indicator's official figures for one year.
 type Target = syncproto.Target
 
@@ -177,6 +156,14 @@ type Record struct {
 	Deleted bool
 	Values  map[string]any
 	Version string // greatest hlc of its fields
+}
+
+// CodeCanceller is a Store that can cancel an inspector's unused enrollment codes (the SQLite
+// store can); the dashboard and the `inspector cancel-codes` command use it.
+type CodeCanceller interface {
+	// CancelCodes makes every unused code of the inspector stop working and returns how many
+	// did; ErrNotFound for an unknown inspector.
+	CancelCodes(ctx context.Context, inspectorID string) (int, error)
 }
 
 // Store is everything the server keeps. Implementations must be safe for concurrent use.
@@ -245,6 +232,17 @@ type Store interface {
 
 	// Records lists merged records, ordered by id.
 	Records(ctx context.Context, f RecordFilter) ([]Record, error)
+
+	// Conflicts lists kept conflicts, newest first.
+	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
+	// OpenConflicts counts the open conflicts of each soum or district.
+	OpenConflicts(ctx context.Context) (map[string]int, error)
+	// OpenConflict returns one open conflict; ErrNotFound for an unknown or settled one.
+	OpenConflict(ctx context.Context, id int64) (Conflict, error)
+	// SettleConflict marks an open conflict settled by writer with choice (ConflictKept,
+	// ConflictRestored or ConflictReplaced; the push engine's Resolve writes the chosen value
+	// first). ErrNotFound for an unknown or settled conflict.
+	SettleConflict(ctx context.Context, id int64, choice, writer string) error
 
 	// Users keeps the dashboard's users and sessions.
 	Users

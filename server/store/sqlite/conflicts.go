@@ -11,12 +11,13 @@ import (
 	"talbar/server/store"
 )
 
-// KeepConflicts implements store.ConflictKeeper: a push's conflicts (a lost value already kept is
-// kept once), then the supersedes: a writer's later edit of a field closes its older lost values.
-func (t *pushTx) KeepConflicts(ctx context.Context, conflicts []store.Conflict, superseded []store.ConflictKey, at time.Time) error {
-	stamp := at.UTC().Format(time.RFC3339Nano)
+// KeepConflicts implements store.PushTx: it keeps a push's conflicts (a lost value already kept is kept once) and then marks
+// superseded those whose lost value's writer has edited the field again.
+func (t *pushTx) KeepConflicts(ctx context.Context, conflicts []store.Conflict, superseded []store.ConflictKey, at time.Time) (err error) {
+	defer t.watch(&err)
+	tx, stamp := t.tx, at.UTC().Format(time.RFC3339Nano)
 	for _, c := range conflicts {
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO conflicts (record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO conflicts (record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device,
 			kept_value, kept_hlc, kept_device, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (record_id, field, lost_hlc, lost_device) DO NOTHING`,
 			c.RecordID, c.Entity, c.Unit, c.Division, c.Field, string(c.Lost.Value), c.Lost.HLC, c.Lost.Device,
@@ -25,7 +26,7 @@ func (t *pushTx) KeepConflicts(ctx context.Context, conflicts []store.Conflict, 
 		}
 	}
 	for _, k := range superseded {
-		if _, err := t.tx.ExecContext(ctx, `UPDATE conflicts SET state = 'superseded', settled_by = lost_device, settled_at = ?
+		if _, err := tx.ExecContext(ctx, `UPDATE conflicts SET state = 'superseded', settled_by = lost_device, settled_at = ?
 			WHERE record_id = ? AND field = ? AND lost_hlc < ? AND lost_device = ? AND state = 'open'`,
 			stamp, k.RecordID, k.Field, k.HLC, k.Device); err != nil {
 			return fmt.Errorf("supersede conflict: %w", err)
@@ -101,32 +102,26 @@ func (db *DB) OpenConflicts(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-// FieldVersion implements store.ConflictStore.
-func (db *DB) FieldVersion(ctx context.Context, recordID, field string) (string, error) {
-	var state []byte
-	err := db.read.QueryRowContext(ctx, `SELECT state FROM records WHERE id = ?`, recordID).Scan(&state)
+// OpenConflict implements store.Store.
+func (db *DB) OpenConflict(ctx context.Context, id int64) (store.Conflict, error) {
+	var c store.Conflict
+	var lost string
+	err := db.read.QueryRowContext(ctx, `SELECT id, record_id, entity, unit, division, field, lost_value FROM conflicts WHERE id = ? AND state = 'open'`, id).
+		Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", store.ErrNotFound
+		return c, store.ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("read record %s: %w", recordID, err)
+		return c, fmt.Errorf("read conflict: %w", err)
 	}
-	rec, err := decodeRecord(state)
-	if err != nil {
-		return "", fmt.Errorf("decode record %s: %w", recordID, err)
-	}
-	return rec.Fields[field].H, nil
+	c.Lost.Value, c.State = json.RawMessage(lost), store.ConflictOpen
+	return c, nil
 }
 
-// SettleConflict implements store.ConflictStore.
-func (db *DB) SettleConflict(ctx context.Context, id int64, state, by string) error {
-	switch state {
-	case store.ConflictKept, store.ConflictRestored, store.ConflictReplaced:
-	default:
-		return fmt.Errorf("%w: choice %q", store.ErrInvalid, state)
-	}
+// SettleConflict implements store.Store.
+func (db *DB) SettleConflict(ctx context.Context, id int64, choice, writer string) error {
 	res, err := db.write.ExecContext(ctx, `UPDATE conflicts SET state = ?, settled_by = ?, settled_at = ? WHERE id = ? AND state = 'open'`,
-		state, by, db.stamp(), id)
+		choice, writer, db.stamp(), id)
 	if err != nil {
 		return fmt.Errorf("settle conflict: %w", err)
 	}

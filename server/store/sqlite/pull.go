@@ -8,13 +8,9 @@ import (
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
-	"talbar/syncproto/hlc"
 )
 
 func unitCode(s string) unit.Code { return unit.Code(s) }
-
-// pullOverhead is about what a change's envelope adds to its fields on the wire.
-const pullOverhead = 200
 
 // Pull implements store.Store. It reads in one snapshot: every cursor at or below the snapshot's
 // greatest was committed (one writer, cursors assigned inside it), so when a page is not full the
@@ -35,7 +31,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	if since > maxCursor {
 		// The device has seen more of the log than this store holds: the store was restored
 		// from an older copy. Report it so the device re-sends what it holds.
-		db.cursorAhead(ctx, p.DeviceID, since, maxCursor)
+		db.cursorAhead(ctx, p, since, maxCursor)
 		return nil, maxCursor, false, store.ErrCursorAhead
 	}
 	// A change stamped beyond the bound (taken before pushes refused them) is never served: a
@@ -44,7 +40,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		coalesce(i.name, CASE WHEN c.device_id LIKE 'dashboard:%' THEN substr(c.device_id, 11) ELSE '' END)
 		FROM changes c LEFT JOIN devices d ON d.id = c.device_id LEFT JOIN inspectors i ON i.id = d.inspector_id
 		WHERE c.cursor > ? AND c.pusher_id != ? AND c.hlc <= ?`
-	args := []any{since, p.DeviceID, hlc.New(db.now().Add(syncproto.MaxAhead).UnixMilli(), 0xffff).String()}
+	args := []any{since, p.DeviceID, store.PullBound(db.now())}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
 		q += ` AND c.unit = ?`
@@ -81,7 +77,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 				return nil, 0, false, fmt.Errorf("decode base of change %s: %w", c.ID, err)
 			}
 		}
-		size += pullOverhead + len(fields) + len(base)
+		size += store.PullOverhead + len(fields) + len(base)
 		if len(fields) > 0 {
 			if err := json.Unmarshal(fields, &c.Fields); err != nil {
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)

@@ -133,11 +133,7 @@ func ConflictsKept(t *testing.T, open Opener, seed int64) {
 		} else if string(b) != snap0 {
 			t.Fatalf("seed %d round %d: record %s, want %s", seed, round, b, snap0)
 		}
-		keeper, ok := db.(store.ConflictStore)
-		if !ok {
-			t.Fatalf("%T keeps no conflicts", db)
-		}
-		cs, err := keeper.Conflicts(context.Background(), store.ConflictFilter{})
+		cs, err := db.Conflicts(context.Background(), store.ConflictFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
