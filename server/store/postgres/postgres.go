@@ -48,6 +48,8 @@ type DB struct {
 
 	mu        sync.Mutex
 	lastEpoch string // the epoch last read, answered when the database cannot be reached
+	// aheadBy holds the inspectors whose devices pulled beyond the log since start (under mu).
+	aheadBy map[string]bool
 }
 
 var _ store.Store = (*DB)(nil)

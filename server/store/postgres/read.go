@@ -232,7 +232,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		tx.Rollback(ctx)
 		// The device has seen more of the log than this database holds: it was restored from
 		// an older copy. The first such pull rotates the epoch, so every device re-sends.
-		db.cursorAhead(ctx, p.DeviceID, since, head)
+		db.cursorAhead(ctx, p, since, head)
 		return nil, head, false, store.ErrCursorAhead
 	}
 	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > $1 AND pusher_id <> $2`
@@ -251,9 +251,10 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		return nil, 0, false, unavailable("pull", err)
 	}
 	out := make([]syncproto.Change, 0, min(limit, 256))
-	cursor, more := since, false
+	cursor, more, size := since, false, 0
 	for rows.Next() {
-		if len(out) == limit {
+		// A page ends at limit changes or once it holds syncproto.MaxPullBytes.
+		if len(out) == limit || size >= syncproto.MaxPullBytes {
 			more = true
 			break
 		}
@@ -263,7 +264,9 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 			rows.Close()
 			return nil, 0, false, fmt.Errorf("scan change: %w", err)
 		}
+		size += 200
 		if fields != nil && *fields != "" {
+			size += len(*fields)
 			if err := json.Unmarshal([]byte(*fields), &c.Fields); err != nil {
 				rows.Close()
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)
@@ -285,10 +288,25 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	return out, cursor, more, nil
 }
 
-// cursorAhead rotates the epoch for a pull from beyond the log, once per restore: ahead_epoch
+// cursorAhead rotates the epoch for pulls from beyond the log, once per restore: ahead_epoch
 // remembers the epoch that rotation made, and while it is still the epoch, later pulls from
-// beyond (other devices of the same restore) do not rotate again.
-func (db *DB) cursorAhead(ctx context.Context, device string, since, head int64) {
+// beyond (other devices of the same restore) do not rotate again. As in the SQLite store, one
+// device's word is no evidence (any device could make the cursor up): devices of
+// sqlite.AheadEvidence (2) different inspectors must have pulled beyond since this server started.
+func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, head int64) {
+	device := p.DeviceID
+	db.mu.Lock()
+	if db.aheadBy == nil {
+		db.aheadBy = map[string]bool{}
+	}
+	db.aheadBy[p.Inspector.ID] = true
+	n := len(db.aheadBy)
+	db.mu.Unlock()
+	if n < 2 {
+		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
+			"device", device, "since", since, "max", head)
+		return
+	}
 	e := store.RandomHex(16)
 	tag, err := db.pool.Exec(ctx, `UPDATE head SET epoch = $1, ahead_epoch = $1 WHERE epoch <> ahead_epoch`, e)
 	if err != nil {
