@@ -15,16 +15,6 @@ import (
 	"talbar/syncproto"
 )
 
-func init() {
-	commands["inspector add"] = adminCommand("inspector add", inspectorAdd)
-	commands["inspector code"] = adminCommand("inspector code", inspectorCode)
-	commands["inspector list"] = adminCommand("inspector list", inspectorList)
-	commands["inspector cancel-codes"] = adminCommand("inspector cancel-codes", inspectorCancelCodes)
-	commands["device revoke"] = adminCommand("device revoke", deviceRevoke)
-	commands["device list"] = adminCommand("device list", deviceList)
-	commands["epoch rotate"] = adminCommand("epoch rotate", epochRotate)
-}
-
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // adminRun is the body of a one-shot admin command: it declares its flags on fs and returns the

@@ -27,8 +27,6 @@ import (
 	"talbar/syncproto"
 )
 
-func init() { commands["serve"] = serveCmd }
-
 // Config is the server's configuration, from flags with environment-variable equivalents.
 type Config struct {
 	Addr        string
@@ -157,11 +155,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)
-	for _, mount := range mounts {
-		if err := mount(m); err != nil {
-			db.Close()
-			return err
-		}
+	if err := mountDashboard(m); err != nil {
+		db.Close()
+		return err
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -178,9 +174,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("listening", "addr", ln.Addr().String(), "db", where, "epoch", db.Epoch(), "version", version)
 	return nil
 }
-
-// mounts let other parts of the server (the dashboard) add routes; files append to it in init.
-var mounts []func(m *Main) error
 
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }

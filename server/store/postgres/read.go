@@ -235,14 +235,14 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		db.cursorAhead(ctx, p, since, head)
 		return nil, head, false, store.ErrCursorAhead
 	}
-	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > $1 AND pusher_id <> $2`
-	args := []any{since, p.DeviceID}
+	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > $1 AND pusher_id <> $2 AND hlc <= $3`
+	args := []any{since, p.DeviceID, store.PullBound(db.now())}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
-		q += ` AND unit = $3`
+		q += ` AND unit = $4`
 		args = append(args, p.Inspector.Unit)
 	case syncproto.RoleOfficer:
-		q += ` AND division = $3`
+		q += ` AND division = $4`
 		args = append(args, p.Inspector.Unit)
 	}
 	q += fmt.Sprintf(` ORDER BY cursor LIMIT %d`, limit+1)
@@ -272,6 +272,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)
 			}
 		}
+		size += store.PullOverhead
 		out = append(out, c)
 	}
 	rows.Close()

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 		{"UsersAndSessions", testUsersAndSessions},
 		{"PushPull", testPushPull},
 		{"PullPaging", testPullPaging},
+		{"PullPageBytes", testPullPageBytes},
 		{"Duplicates", testDuplicates},
 		{"Rejections", testRejections},
 		{"DeviceHealth", testDeviceHealth},
@@ -342,6 +344,33 @@ func testPullPaging(t *testing.T, open Opener) {
 	mustPush(t, s, ps[0], later)
 	if next, _ := pullAll(t, s, ps[1], cur, 4); len(next) != 1 || next[0] != later.ID {
 		t.Fatalf("after a new push pulled %v", next)
+	}
+}
+
+// testPullPageBytes: a page ends early once it holds about syncproto.MaxPullBytes, whatever its
+// limit, and the next page goes on from there.
+func testPullPageBytes(t *testing.T, open Opener) {
+	s := newStore(t, open, nil)
+	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
+	clock := &hlc.Clock{}
+	notes, _ := json.Marshal(strings.Repeat("т", 2000))
+	var cs []syncproto.Change
+	for i := 0; i < 400; i++ { // about 1.6 MB of fields
+		c := Event(clock, "MN6501", "2026-03-02")
+		c.Fields["notes"] = notes
+		cs = append(cs, c)
+	}
+	mustPush(t, s, ps[0], cs...)
+	page, cur, more, err := s.Pull(context.Background(), ps[1], 0, syncproto.MaxPullLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !more || len(page) >= len(cs) || len(page) < 100 {
+		t.Fatalf("first page: %d changes, more=%v; want it to stop near %d bytes", len(page), more, syncproto.MaxPullBytes)
+	}
+	rest, _ := pullAll(t, s, ps[1], cur, syncproto.MaxPullLimit)
+	if len(page)+len(rest) != len(cs) {
+		t.Fatalf("pulled %d + %d of %d", len(page), len(rest), len(cs))
 	}
 }
 
