@@ -264,7 +264,6 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 			rows.Close()
 			return nil, 0, false, fmt.Errorf("scan change: %w", err)
 		}
-		size += 200
 		if fields != nil && *fields != "" {
 			size += len(*fields)
 			if err := json.Unmarshal([]byte(*fields), &c.Fields); err != nil {
