@@ -290,6 +290,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	out := make([]syncproto.Change, 0, min(limit, 256))
 	cursor, more, size := since, false, 0
 	for rows.Next() {
+		// A page ends at limit changes or once it holds syncproto.MaxPullBytes.
 		if len(out) == limit || size >= syncproto.MaxPullBytes {
 			more = true
 			break
