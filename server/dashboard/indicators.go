@@ -12,7 +12,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"talbar/server/api"
 	"talbar/server/store"
 	"talbar/shared/indicator"
 	"talbar/shared/tally"
@@ -31,10 +30,10 @@ type indicatorYear struct {
 	Margin string
 }
 
-// shownStatus is how the dashboard judges an indicator's year: as api.Judge does, except that
+// shownStatus is how the dashboard judges an indicator's year: as indicator.Judge does, except that
 // an actual without a target is "no target" (there is data), and a survey share from fewer
 // than indicator.MinAnswers answers is "too few answers" rather than met or not met.
-func shownStatus(in indicator.Indicator, k api.KPI) string {
+func shownStatus(in indicator.Indicator, k indicator.KPI) string {
 	switch {
 	case k.Actual != nil && k.Target == nil:
 		return "no_target"
@@ -45,7 +44,7 @@ func shownStatus(in indicator.Indicator, k api.KPI) string {
 }
 
 // surveyDetail is the split and the margin of error a survey share is shown with.
-func surveyDetail(v *view, in indicator.Indicator, k api.KPI, t tally.Vector) (split, margin string) {
+func surveyDetail(v *view, in indicator.Indicator, k indicator.KPI, t tally.Vector) (split, margin string) {
 	if !in.Percent || k.Actual == nil || k.N == 0 {
 		return "", ""
 	}
@@ -125,7 +124,7 @@ func (h *Handler) indicators(c *fiber.Ctx) error {
 	return h.render(c, "indicators", v)
 }
 
-// indicatorsFor judges every indicator in every year with api.Judge, the same rule /kpis uses.
+// indicatorsFor judges every indicator in every year with indicator.Judge, the same rule /kpis uses.
 func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsData, error) {
 	targets, err := h.cfg.Store.Targets(c.UserContext())
 	if err != nil {
@@ -137,17 +136,17 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 	}
 	years := h.indicatorYears(targets)
 	d := indicatorsData{Unit: code, Units: h.unitChoices(v), Years: years, Indicators: indicator.All, FormYear: h.cfg.Now().Year()}
-	byYear := map[int]api.KPIs{}
+	byYear := map[int]indicator.KPIs{}
 	totals := map[int]tally.Vector{}
 	for _, y := range years {
 		t, err := h.cfg.Store.Totals(c.UserContext(), code, y, 0)
 		if err != nil {
 			return d, fmt.Errorf("totals %s %d: %w", code, y, err)
 		}
-		byYear[y], totals[y] = api.Judge(code, y, t, targets, baselines), t
+		byYear[y], totals[y] = indicator.Judge(code, y, t, targets, baselines), t
 	}
 	for i, in := range indicator.All {
-		// The stored baseline, as api.Judge puts it into every year's KPI (the programme's
+		// The stored baseline, as indicator.Judge puts it into every year's KPI (the programme's
 		// default only when the store has none); years is never empty.
 		bl := byYear[years[0]].Indicators[i]
 		r := indicatorRow{ID: in.ID, Name: v.T("indicator." + in.ID), Percent: in.Percent, LowerIsBetter: in.LowerIsBetter,

@@ -225,7 +225,7 @@ func (h *Handler) savePlan(c *fiber.Ctx) error {
 // by someone else meanwhile is not overwritten.
 func (h *Handler) storePlan(c *fiber.Ctx, v *view, code string, year int, level annualplan.Level, items []annualplan.Item, source string, base int, rows []planFormRow) error {
 	ver, err := h.cfg.Plans.SaveAnnualPlan(c.UserContext(), code, year, items, user(c).Name, source, base)
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, store.ErrStaleVersion) {
 		cur, _ := h.cfg.Plans.AnnualPlan(c.UserContext(), code, year)
 		c.Status(fiber.StatusConflict)
 		return h.refusePlan(c, v, code, year, level, rows, "", func(d *planEditData) {

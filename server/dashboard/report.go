@@ -10,7 +10,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"talbar/server/api"
 	"talbar/server/store"
 	"talbar/shared/indicator"
 	"talbar/shared/record"
@@ -181,7 +180,7 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	if err != nil {
 		return h.serverError(c, err)
 	}
-	k := api.Judge(code, year, now, targets, baselines)
+	k := indicator.Judge(code, year, now, targets, baselines)
 	for i, x := range k.Indicators {
 		d.KPIs = append(d.KPIs, reportKPI{
 			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status},

@@ -8,8 +8,8 @@ import (
 	"talbar/server/annualplan"
 )
 
-// ErrConflict is a save made over a version that someone else has replaced meanwhile.
-var ErrConflict = errors.New("changed meanwhile")
+// ErrStaleVersion is a save made over a version that someone else has replaced meanwhile.
+var ErrStaleVersion = errors.New("changed meanwhile")
 
 // AnnualPlan is a unit's plan for a year as it stands: its lines and which version they are.
 // Version 0 with no lines is a plan never entered.
@@ -43,7 +43,7 @@ type AnnualPlans interface {
 	// AnnualPlansOfYear is every unit's current lines for a year, by unit.
 	AnnualPlansOfYear(ctx context.Context, year int) (map[string][]annualplan.Item, error)
 	// SaveAnnualPlan replaces a unit's plan for a year with items (empty lines dropped), as a
-	// new version over base, the version the editor started from; ErrConflict when the plan has
+	// new version over base, the version the editor started from; ErrStaleVersion when the plan has
 	// moved past base. Items are checked by the caller (annualplan.Check). It returns the
 	// version now current, which is base when nothing changed.
 	SaveAnnualPlan(ctx context.Context, unit string, year int, items []annualplan.Item, by, source string, base int) (int, error)

@@ -96,7 +96,7 @@ func (db *DB) SaveAnnualPlan(ctx context.Context, unit string, year int, items [
 		return 0, fmt.Errorf("read plan version: %w", err)
 	}
 	if cur != base {
-		return cur, fmt.Errorf("plan %s %d is at version %d, not %d: %w", unit, year, cur, base, store.ErrConflict)
+		return cur, fmt.Errorf("plan %s %d is at version %d, not %d: %w", unit, year, cur, base, store.ErrStaleVersion)
 	}
 	old, err := planItems(ctx, tx, `unit = ? AND year = ?`, unit, year)
 	if err != nil {

@@ -29,8 +29,8 @@ func TestAnnualPlanVersions(t *testing.T) {
 	if v, err := db.SaveAnnualPlan(ctx, "MN-073", 2026, v1, "arkhangai", "form", 1); err != nil || v != 1 {
 		t.Fatalf("save with no change: version %d, %v; want 1", v, err)
 	}
-	if _, err := db.SaveAnnualPlan(ctx, "MN-073", 2026, nil, "hq", "form", 0); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("save over version 0 when 1 is current: %v, want ErrConflict", err)
+	if _, err := db.SaveAnnualPlan(ctx, "MN-073", 2026, nil, "hq", "form", 0); !errors.Is(err, store.ErrStaleVersion) {
+		t.Fatalf("save over version 0 when 1 is current: %v, want ErrStaleVersion", err)
 	}
 	v2 := []annualplan.Item{{Activity: "1.5", H1: 5, H2: 4, Funding: "si_budget", CostMNT: &cost}, {Activity: "2.9", H1: 1, H2: 1}, {Activity: "3.3"}}
 	if v, err := db.SaveAnnualPlan(ctx, "MN-073", 2026, v2, "hq", "xlsx", 1); err != nil || v != 2 {
