@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"talbar/server/store"
 )
 
@@ -91,5 +93,24 @@ func TestDashboardReportNotes(t *testing.T) {
 	_, body = hq.get("/dashboard/report?unit=MN&half=1&lang=en&year=" + y)
 	if !strings.Contains(body, "What deviated from the plan, and why") || !strings.Contains(body, "6. Findings, recommendations and measures taken") {
 		t.Error("English report headings")
+	}
+	// The same report as XLSX, to merge the divisions' texts: sections, the deviation rows and
+	// Arkhangai's reasons named by division.
+	st, xb := hq.get("/dashboard/report?unit=MN&half=1&lang=mn&format=xlsx&year=" + y)
+	f, err := excelize.OpenReader(strings.NewReader(xb))
+	if st != 200 || err != nil {
+		t.Fatalf("report XLSX: %d %v", st, err)
+	}
+	rows, _ := f.GetRows(f.GetSheetList()[0])
+	var flat []string
+	for _, r := range rows {
+		flat = append(flat, strings.Join(r, "|"))
+	}
+	all := strings.Join(flat, "\n")
+	for _, want := range []string{"2. Төлөвлөснөөс өөр өөрчлөлт гарсан байдал, шалтгаан", "1.5|Нээлттэй өдөрлөг, явуулын үйлчилгээ, захын өдөрлөг зохион байгуулах|8|4|50,0%",
+		"Архангай|" + notes.Get("note.deviations"), "Архангай|" + notes.Get("note.recommendations"), "6. Дүгнэлт, зөвлөмж, авсан арга хэмжээ"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("report XLSX lacks %q:\n%s", want, all)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
 
 	"talbar/server/store"
 	"talbar/shared/indicator"
@@ -183,7 +185,7 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	k := indicator.Judge(code, year, now, targets, baselines)
 	for i, x := range k.Indicators {
 		d.KPIs = append(d.KPIs, reportKPI{
-			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status},
+			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: shownStatus(indicator.All[i], x)},
 			ID:            x.ID, Name: v.T("indicator." + x.ID), Percent: indicator.All[i].Percent,
 			Baseline: x.Baseline, BaselineYear: x.BaselineYear})
 	}
@@ -240,6 +242,9 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	}
 	v.Title = v.T("term.monitoring_report") + " — " + strconv.Itoa(year) + ", " + v.T("dash.period."+p.Code)
 	v.Data = d
+	if c.Query("format") == "xlsx" {
+		return h.sendReportXLSX(c, v, d)
+	}
 	return h.render(c, "report", v)
 }
 
@@ -353,4 +358,87 @@ type noteBox struct {
 func (v *view) NoteBox(section string) noteBox {
 	d, _ := v.Data.(reportData)
 	return noteBox{V: v, Section: section, Notes: d.Notes[section], Editable: d.Editable, Text: d.Typed[section]}
+}
+
+// sendReportXLSX answers the report as a workbook headquarters can merge across divisions: one
+// sheet with every section's table and text, in the page's order and words.
+func (h *Handler) sendReportXLSX(c *fiber.Ctx, v *view, d reportData) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := v.T("report.xlsx.sheet")
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return h.serverError(c, err)
+	}
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	wrap, _ := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	n := 0
+	put := func(style int, vals ...any) {
+		n++
+		cell := fmt.Sprintf("A%d", n)
+		_ = f.SetSheetRow(sheet, cell, &vals)
+		last, _ := excelize.CoordinatesToCellName(max(len(vals), 1), n)
+		_ = f.SetCellStyle(sheet, cell, last, style)
+	}
+	put(bold, v.Title)
+	put(wrap, v.UnitName(d.Unit))
+	texts := func(section string) {
+		for _, nt := range d.Notes[section] {
+			who := nt.Unit
+			if who == "" {
+				who = v.UnitName(d.Unit)
+			}
+			put(wrap, who, nt.Text)
+		}
+	}
+	n++
+	put(bold, "1. "+v.T("dash.report.q1"))
+	put(bold, "№", v.T("dash.activity"), v.T("plan.planned"), v.T("plan.done"), v.T("plan.share"))
+	for _, r := range d.Plan.Rows {
+		if r.Figures != nil || r.Planned != nil {
+			put(wrap, r.ID, r.Title, r.PlannedText, r.DoneText, r.Share)
+		}
+	}
+	n++
+	put(bold, "2. "+v.T("dash.report.q2"))
+	for _, r := range d.Deviations {
+		put(wrap, r.ID, r.Title, r.PlannedText, r.DoneText, r.Share)
+	}
+	texts("deviations")
+	n++
+	put(bold, "3. "+v.T("dash.report.q3"))
+	put(bold, v.T("term.indicator"), v.T("term.baseline"), v.T("term.target"), v.T("term.actual"), v.T("dash.status"))
+	for _, k := range d.KPIs {
+		put(wrap, k.Name, v.FV(k.Baseline, k.Percent)+" ("+strconv.Itoa(k.BaselineYear)+")", v.F(k.Target, k.Percent), v.F(k.Actual, k.Percent), v.T("status."+k.Status))
+	}
+	n++
+	put(bold, "4. "+v.T("dash.report.q4"))
+	texts("feedback")
+	n++
+	put(bold, "5. "+v.T("dash.report.q5"))
+	for _, rows := range [][]compareRow{d.Groups, d.Knowledge, d.Coverage, d.Kinds} {
+		for _, r := range rows {
+			put(wrap, r.Label, r.Now, r.Prev, r.Change)
+		}
+	}
+	n++
+	put(bold, "6. "+v.T("report.q6"))
+	for _, s := range []string{"findings", "recommendations", "measures"} {
+		put(bold, v.T("report.note."+s))
+		texts(s)
+	}
+	put(bold, v.T("report.follow_up", d.PrevLabel))
+	for _, nt := range d.PrevRecs {
+		put(wrap, nt.Unit, nt.Text)
+	}
+	for col, w := range map[string]float64{"A": 28, "B": 60, "C": 16, "D": 16, "E": 14} {
+		_ = f.SetColWidth(sheet, col, col, w)
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		return h.serverError(c, err)
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="talbar-report-%s-%d-h%d.xlsx"`, d.Unit, d.Year, d.Half))
+	h.secureHeaders(c)
+	return c.Send(buf.Bytes())
 }
