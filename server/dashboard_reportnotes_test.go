@@ -113,4 +113,19 @@ func TestDashboardReportNotes(t *testing.T) {
 			t.Errorf("report XLSX lacks %q:\n%s", want, all)
 		}
 	}
+	// The annual performance report (l.399): the whole year against its plan, its own texts,
+	// followed up by next year's.
+	_, body = w.get("/dashboard/report?unit=MN-073&half=0&year=" + y)
+	if !strings.Contains(body, "Бүтэн жил (жилийн гүйцэтгэлийн тайлан)") || planCell(t, body, "1.5", "planned") != "8" || planCell(t, body, "1.5", "done") != "4" {
+		t.Errorf("annual report: 1.5 planned %q done %q", planCell(t, body, "1.5", "planned"), planCell(t, body, "1.5", "done"))
+	}
+	if st, _ := w.post("/dashboard/report/notes", url.Values{"unit": {"MN-073"}, "year": {y}, "half": {"0"}, "note.recommendations": {"Жилийн зөвлөмж."}}); st != 303 {
+		t.Fatalf("annual notes: %d", st)
+	}
+	if _, b := w.get(fmt.Sprintf("/dashboard/report?unit=MN-073&half=0&year=%d", planYear+1)); !strings.Contains(b, "Жилийн зөвлөмж.") {
+		t.Error("next year's annual report does not follow up this year's recommendations")
+	}
+	if _, b := w.get("/dashboard/report?unit=MN-073&half=2&year=" + y); strings.Contains(b, "Жилийн зөвлөмж.") {
+		t.Error("the annual report's text shows in a half-year report")
+	}
 }

@@ -96,22 +96,37 @@ func (h *Handler) report(c *fiber.Ctx) error {
 	if st != 0 {
 		return h.scopeFail(c, st)
 	}
-	half := 1
-	if c.Query("half") == "2" {
-		half = 2
+	return h.renderReport(c, code, h.yearQuery(c), reportHalf(c.Query("half")), nil, "")
+}
+
+// reportHalf reads which report is asked for: the first (1) or second (2) half-year, or 0 for
+// the annual performance report for the Director's Council (order A/21 l.399).
+func reportHalf(s string) int {
+	switch s {
+	case "2":
+		return 2
+	case "0", "year":
+		return 0
 	}
-	return h.renderReport(c, code, h.yearQuery(c), half, nil, "")
+	return 1
+}
+
+// reportPeriods are a report's period and the one it is compared with and follows up.
+func reportPeriods(year, half int) (p Period, prevYear int, prevP Period) {
+	switch half {
+	case 0:
+		return ParsePeriod("year"), year - 1, ParsePeriod("year")
+	case 2:
+		return ParsePeriod("h2"), year, ParsePeriod("h1")
+	}
+	return ParsePeriod("h1"), year - 1, ParsePeriod("h2")
 }
 
 // renderReport draws the report; typed and errKey carry a refused notes form back.
 func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed map[string]string, errKey string) error {
 	v := h.newView(c, "report")
 	ctx := c.UserContext()
-	p := ParsePeriod("h" + strconv.Itoa(half))
-	prevYear, prevP := year, ParsePeriod("h1")
-	if half == 1 {
-		prevYear, prevP = year-1, ParsePeriod("h2")
-	}
+	p, prevYear, prevP := reportPeriods(year, half)
 	d := reportData{Unit: code, Units: h.unitChoices(v), Year: year, Years: h.years(), Half: half,
 		PrevLabel: v.T("dash.report.half_of", strconv.Itoa(prevYear), v.T("dash.period."+prevP.Code))}
 	var err error
@@ -277,10 +292,7 @@ func (h *Handler) reportNotes(c *fiber.Ctx, v *view, d *reportData, code string,
 			d.Typed[n.Section] = n.Text
 		}
 	}
-	prevHalf := 1
-	if prevP.Code == "h2" {
-		prevHalf = 2
-	}
+	prevHalf := map[string]int{"h1": 1, "h2": 2, "year": 0}[prevP.Code]
 	prev, err := h.cfg.Notes.ReportNotesOf(c.UserContext(), prevYear, prevHalf, units)
 	if err != nil {
 		return fmt.Errorf("previous report notes: %w", err)
@@ -310,10 +322,7 @@ func (h *Handler) saveReportNotes(c *fiber.Ctx) error {
 	if err != nil || year < 2019 || year > 2100 {
 		return h.fail(c, fiber.StatusBadRequest, "dash.year_invalid")
 	}
-	half := 1
-	if c.FormValue("half") == "2" {
-		half = 2
-	}
+	half := reportHalf(c.FormValue("half"))
 	typed := map[string]string{}
 	for _, s := range noteSections {
 		typed[s] = strings.TrimSpace(strings.ReplaceAll(strings.Clone(c.FormValue("note."+s)), "\r\n", "\n"))
