@@ -41,6 +41,8 @@ type API struct {
 	unitsJSON []byte
 	inflight  chan struct{}
 	draining  atomic.Bool
+	// enrollLimit bounds failed enrollments per address and code prefix.
+	enrollLimit enrollLimit
 }
 
 // New builds the API.
@@ -162,7 +164,7 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
 	// The raw body is read here, bounded, for a push (after its token was checked); other routes
 	// were bounded by LimitBodies. c.Request().Body() is then the raw body: fiber's c.Body()
 	// would inflate gzip without a bound.
-	if e := bufferBody(c, limit, true); e != nil {
+	if e := bufferBody(c, limit); e != nil {
 		return nil, e
 	}
 	raw := c.Request().Body()

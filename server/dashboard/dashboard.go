@@ -162,6 +162,7 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/devices", h.require(store.WebAdmin, store.WebViewer, store.WebOfficer), h.devices)
 	g.Post("/devices/inspectors", h.require(store.WebAdmin), h.csrf, h.createInspector)
 	g.Post("/devices/code", h.require(store.WebAdmin), h.csrf, h.issueCode)
+	g.Post("/devices/cancel-codes", h.require(store.WebAdmin), h.csrf, h.cancelCodes)
 	g.Post("/devices/revoke", h.require(store.WebAdmin), h.csrf, h.revoke)
 	g.Get("/exports", h.exports)
 	g.Get("/export/totals.:ext", h.exportTotals)

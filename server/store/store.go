@@ -106,6 +106,14 @@ type Record struct {
 	Version string // greatest hlc of its fields
 }
 
+// CodeCanceller is a Store that can cancel an inspector's unused enrollment codes (the SQLite
+// store can); the dashboard and the `inspector cancel-codes` command use it.
+type CodeCanceller interface {
+	// CancelCodes makes every unused code of the inspector stop working and returns how many
+	// did; ErrNotFound for an unknown inspector.
+	CancelCodes(ctx context.Context, inspectorID string) (int, error)
+}
+
 // Store is everything the server keeps. Implementations must be safe for concurrent use.
 type Store interface {
 	// Epoch is the random id created with the store; it never changes for the store's life

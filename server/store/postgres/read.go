@@ -235,14 +235,14 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		db.cursorAhead(ctx, p.DeviceID, since, head)
 		return nil, head, false, store.ErrCursorAhead
 	}
-	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > $1 AND pusher_id <> $2`
-	args := []any{since, p.DeviceID}
+	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > $1 AND pusher_id <> $2 AND hlc <= $3`
+	args := []any{since, p.DeviceID, store.PullBound(db.now())}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
-		q += ` AND unit = $3`
+		q += ` AND unit = $4`
 		args = append(args, p.Inspector.Unit)
 	case syncproto.RoleOfficer:
-		q += ` AND division = $3`
+		q += ` AND division = $4`
 		args = append(args, p.Inspector.Unit)
 	}
 	q += fmt.Sprintf(` ORDER BY cursor LIMIT %d`, limit+1)
@@ -251,9 +251,9 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		return nil, 0, false, unavailable("pull", err)
 	}
 	out := make([]syncproto.Change, 0, min(limit, 256))
-	cursor, more := since, false
+	cursor, more, size := since, false, 0
 	for rows.Next() {
-		if len(out) == limit {
+		if len(out) == limit || size >= syncproto.MaxPullBytes {
 			more = true
 			break
 		}
@@ -264,11 +264,13 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 			return nil, 0, false, fmt.Errorf("scan change: %w", err)
 		}
 		if fields != nil && *fields != "" {
+			size += len(*fields)
 			if err := json.Unmarshal([]byte(*fields), &c.Fields); err != nil {
 				rows.Close()
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)
 			}
 		}
+		size += store.PullOverhead
 		out = append(out, c)
 	}
 	rows.Close()

@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"talbar/server/store"
+	"talbar/shared/dbfile"
 	"talbar/shared/indicator"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -58,9 +59,12 @@ type DB struct {
 
 	epochMu           sync.RWMutex
 	rotatedForRestore atomic.Bool
-	highWaterFailed   atomic.Bool
-	highWaterMu       sync.Mutex
-	highWaterLast     int64
+	// aheadMu guards aheadBy: the inspectors whose devices pulled beyond the log since start.
+	aheadMu         sync.Mutex
+	aheadBy         map[string]bool
+	highWaterFailed atomic.Bool
+	highWaterMu     sync.Mutex
+	highWaterLast   int64
 }
 
 var _ store.Store = (*DB)(nil)
@@ -79,6 +83,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	if opt.Synchronous == "" {
 		opt.Synchronous = "FULL"
+	}
+	// Only the owner may read the file: it holds tokens, hashes and personal answers.
+	if err := dbfile.Prepare(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	// busy_timeout first so the other pragmas wait rather than fail; WAL lets readers run beside
 	// the writer; foreign keys are off by default in SQLite; a 64 MiB page cache keeps the upper
