@@ -153,10 +153,14 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if now == nil {
+		now = db.Now // "today" by the server-corrected clock: a tablet whose date is years off still dates today
+	}
 	u := ui.New(w, ui.Config{
 		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
 		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(), PrefScope: *data,
-		Logger: logger, CheckEvery: *checkEvery, Context: ctx, Width: width, Now: now,
+		Logger: logger, CheckEvery: *checkEvery, Context: ctx, Width: width,
+		Now: now,
 	})
 	if addr := os.Getenv(automation.Env); addr != "" {
 		stop, err := automation.Serve(addr, w, u.Current, logger)

@@ -126,8 +126,15 @@ func deviceList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) e
 			if d.RevokedAt != nil {
 				state = "revoked"
 			}
-			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\taccepted=%d\trejected=%d\tpending=%d\n",
-				d.ID, d.Unit, d.InspectorName, state, d.Accepted, d.Rejected, d.OutboxPending)
+			// The clock offset at the last push; more than five minutes off is flagged, as on the
+			// dashboard's devices page (PROTOCOL.md: devices whose clock is wrong are shown).
+			skew := (time.Duration(d.SkewMillis) * time.Millisecond).Round(time.Second)
+			flag := ""
+			if skew > syncproto.SkewWarning || skew < -syncproto.SkewWarning {
+				flag = "\tclock_off"
+			}
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\taccepted=%d\trejected=%d\tpending=%d\tskew=%s%s\n",
+				d.ID, d.Unit, d.InspectorName, state, d.Accepted, d.Rejected, d.OutboxPending, skew, flag)
 		}
 		return nil
 	}

@@ -1,32 +1,25 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"talbar/assets"
 	"talbar/server/dashboard"
-	"talbar/server/store"
 	"talbar/shared/i18n"
 )
 
 // init mounts the headquarters dashboard through serve.go's hooks.
 func init() { mounts = append(mounts, mountDashboard) }
 
-// mountDashboard wires the dashboard to the running store. The store must also keep users.
+// mountDashboard wires the dashboard to the running store.
 func mountDashboard(m *Main) error {
-	users, ok := m.Store.(store.Users)
-	if !ok {
-		return errors.New("dashboard: the store keeps no users")
-	}
-	periods, _ := m.Store.(store.PeriodTotals)
 	cat, err := i18n.New(assets.Translations())
 	if err != nil {
 		return fmt.Errorf("dashboard catalogue: %w", err)
 	}
 	h, err := dashboard.New(dashboard.Config{
-		Store: m.Store, Users: users, Periods: periods, Units: m.Units, Catalog: cat,
-		Logger: m.Logger.With("part", "dashboard"), Vendor: assets.Web(),
+		Store: m.Store, Units: m.Units, Catalog: cat,
+		Logger: m.Logger.With("part", "dashboard"), Vendor: assets.Web(), PublicURL: m.Config.PublicURL,
 	}, assets.AimagsGeoJSON())
 	if err != nil {
 		return err

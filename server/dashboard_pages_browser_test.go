@@ -77,6 +77,33 @@ func pageWidth(tb testing.TB, ctx context.Context) (content, window int) {
 	return w[0], w[1]
 }
 
+// overflowing names the innermost elements that reach past the window's right edge, so a width
+// failure says what to fix.
+func overflowing(tb testing.TB, ctx context.Context) string {
+	tb.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const out = [];
+		for (const el of document.querySelectorAll("body *")) {
+			const r = el.getBoundingClientRect();
+			if (r.right <= window.innerWidth + 0.5 || r.width === 0) continue;
+			if ([...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5)) continue;
+			let p = el, inScroller = false;
+			while ((p = p.parentElement)) {
+				const o = getComputedStyle(p).overflowX;
+				if (o === "auto" || o === "scroll" || o === "hidden") { inScroller = true; break; }
+			}
+			if (inScroller) continue;
+			out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).trim().replace(/\s+/g, ".") : "") +
+				" right=" + Math.round(r.right) + " «" + (el.textContent || "").trim().slice(0, 40) + "»");
+		}
+		return out.slice(0, 5).join("; ");
+	})()`))
+	if err != nil {
+		return err.Error()
+	}
+	return s
+}
+
 // dashboardPages are every page of the dashboard an administrator sees.
 var dashboardPages = []string{"/dashboard/", "/dashboard/units", "/dashboard/units/MN-073", "/dashboard/indicators",
 	"/dashboard/plan", "/dashboard/devices", "/dashboard/exports", "/dashboard/report", "/dashboard/no-such-page"}
@@ -143,7 +170,7 @@ func TestDashboardEveryPageBrowser(t *testing.T) {
 		}
 		open(t, ctx, u)
 		if w, win := pageWidth(t, ctx); w > win || win != 390 {
-			t.Errorf("%s: %d px wide in a %d px window", u, w, win)
+			t.Errorf("%s: %d px wide in a %d px window: %s", u, w, win, overflowing(t, ctx))
 		}
 	}
 	for _, lang := range []string{"mn", "en"} {
@@ -311,7 +338,7 @@ func TestDashboardDevicesBrowser(t *testing.T) {
 			fmt.Sprintf(`{"kind":"open_day","date":%q,"unit":"MN6501","reached":{"herders":%d}}`, demoDate(1+i%12, 5), i+1)))
 	}
 	var resp syncproto.PushResponse
-	if st := synced.do("POST", "/api/v1/push", syncproto.PushRequest{Protocol: 1, DeviceID: synced.device,
+	if st := synced.do("POST", "/api/v1/push", syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: synced.device,
 		DeviceTime: time.Now().Add(-3 * time.Minute).UTC().Format(time.RFC3339), Outbox: syncproto.OutboxHealth{Pending: 24},
 		Changes: changes}, &resp); st != 200 || len(resp.Accepted) != 24 {
 		t.Fatalf("push: %d, %d accepted", st, len(resp.Accepted))

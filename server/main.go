@@ -7,7 +7,8 @@
 //	server device revoke --db PATH --id DEVICE_ID
 //	server epoch rotate --db PATH   (after restoring a backup)
 //
-// Every flag has an environment variable: TALBAR_ADDR, TALBAR_DB, TALBAR_DATABASE_URL, TALBAR_LOG_LEVEL.
+// Every flag has an environment variable: TALBAR_ADDR, TALBAR_DB, TALBAR_DATABASE_URL, TALBAR_LOG_LEVEL,
+// TALBAR_PUBLIC_URL (--public-url: the address printed on enrollment slips).
 package main
 
 import (

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,6 +34,9 @@ type Config struct {
 	DB          string
 	DatabaseURL string
 	LogLevel    string
+	// PublicURL is the address field apps reach the server by, printed on enrollment slips;
+	// without it a slip shows the address the officer's browser used, which may be localhost.
+	PublicURL string
 }
 
 // Main is the running server: ParseFlags, Run, Close, so tests run the real thing on 127.0.0.1:0.
@@ -54,7 +59,22 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&m.Config.DB, "db", env("TALBAR_DB", filepath.Join("data", "talbar.db")), "SQLite database file")
 	fs.StringVar(&m.Config.DatabaseURL, "database-url", env("TALBAR_DATABASE_URL", ""), "PostgreSQL URL (postgres://…) instead of --db")
 	fs.StringVar(&m.Config.LogLevel, "log-level", env("TALBAR_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&m.Config.PublicURL, "public-url", env("TALBAR_PUBLIC_URL", ""), "address field apps reach this server by (https://…), printed on enrollment slips")
 	return fs.Parse(args)
+}
+
+// publicURL checks the configured public address: an http(s) URL with a host and nothing
+// after it, returned without a trailing slash so a field app can append /api/v1/….
+func publicURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("--public-url %q: want an address like https://talbar.example.mn", s)
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // Units parses the embedded administrative tree.
@@ -86,6 +106,14 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = lvl.UnmarshalText([]byte(m.Config.LogLevel))
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	}
+	pub, err := publicURL(m.Config.PublicURL)
+	if err != nil {
+		return err
+	}
+	m.Config.PublicURL = pub
+	if pub == "" {
+		m.Logger.Warn("no --public-url (TALBAR_PUBLIC_URL): enrollment slips show the address the officer's browser used")
+	}
 	units, err := Units()
 	if err != nil {
 		return err
@@ -99,19 +127,24 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App = fiber.New(fiber.Config{
 		AppName:               "talbar",
 		DisableStartupMessage: true,
-		// fasthttp drops the connection past BodyLimit, which a client cannot tell from a
-		// network fault; a margin above the protocol's limit lets the API answer a clear 413.
-		BodyLimit:    4 * syncproto.MaxBodyBytes,
-		ReadTimeout:  2 * time.Minute,
-		WriteTimeout: 2 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
-		ErrorHandler: api.ErrorHandler(m.Logger),
+		// Bodies are streamed: fasthttp reads only their first few KiB before a handler runs,
+		// and each route reads at most its own limit (api.LimitBodies), the unauthenticated ones
+		// at most 64 KiB, so a stranger cannot make the server hold megabytes per request.
+		// BodyLimit stays above the protocol's limit so even past it the API answers a clear 413.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    4 * syncproto.MaxBodyBytes,
+		ReadTimeout:                  2 * time.Minute,
+		WriteTimeout:                 2 * time.Minute,
+		IdleTimeout:                  2 * time.Minute,
+		ErrorHandler:                 api.ErrorHandler(m.Logger),
 	})
 	// A panic in one handler answers 500 and is logged; it must not take the server down with
 	// every push in flight.
 	m.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		m.Logger.Error("panic in handler", "path", c.Path(), "panic", fmt.Sprint(e))
 	}}))
+	m.App.Use(api.LimitBodies("/api/v1/push"))
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)

@@ -41,7 +41,7 @@ func BenchmarkFirstSync10k(b *testing.B) {
 
 func fill(b *testing.B, d *device, rng *rand.Rand, n int) {
 	for i := 0; i < n; {
-		date := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+		date := time.Date(year, time.Month(1+rng.IntN(11)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
 		id := d.save(localstore.Draft{Entity: record.EntityEvent, Fields: sim.Event(rng, record.KindHerderMeeting, soumA, date)})
 		i++
 		for j := rng.IntN(4); j > 0 && i < n; j-- {
@@ -63,7 +63,7 @@ func BenchmarkWireBytesPerEvent(b *testing.B) {
 		d := newDevice(b, "wire"+strconv.Itoa(i), px.URL(), srv.Code("wire", soumA, "inspector"), nil)
 		var docBytes, changeBytes int
 		for j := 0; j < n; j++ {
-			date := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+			date := time.Date(year, time.Month(1+rng.IntN(11)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
 			f := sim.Event(rng, record.KindHerderMeeting, soumA, date)
 			d.save(localstore.Draft{Entity: record.EntityEvent, Fields: f})
 			doc, _ := json.Marshal(f)

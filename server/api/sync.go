@@ -63,7 +63,8 @@ func (a *API) push(c *fiber.Ctx) error {
 	case req.Protocol != syncproto.Protocol && (err == nil || req.Protocol != 0):
 		// Checked first: a newer client's body may not even decode as protocol 1.
 		return fail(c, fiber.StatusUpgradeRequired, syncproto.ErrProtocol,
-			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol 1")
+			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol "+strconv.Itoa(syncproto.Protocol)+
+				": update the field app, your unsent changes stay on the device")
 	case errors.Is(err, syncproto.ErrTooManyChanges):
 		return fail(c, fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "more than 5000 changes in one push")
 	case err != nil:

@@ -109,9 +109,19 @@ type loginData struct {
 	Error string
 }
 
-// safeNext keeps a post-sign-in redirect inside the dashboard.
+// safeNext keeps a post-sign-in redirect inside the dashboard: a path under Prefix of printable
+// ASCII only, so no CR or LF can split the Location header into headers of an attacker's
+// choosing, and no "//", backslash or scheme can lead off the site.
 func safeNext(s string) string {
-	if strings.HasPrefix(s, Prefix+"/") && !strings.HasPrefix(s, "//") && !strings.Contains(s, "\\") {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f || s[i] == '\\' {
+			return Prefix + "/"
+		}
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return Prefix + "/"
+	}
+	if strings.HasPrefix(s, Prefix+"/") && !strings.HasPrefix(s, "//") {
 		return s
 	}
 	return Prefix + "/"
@@ -136,7 +146,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 			"retry_in", wait.Round(time.Second))
 		return h.loginAgain(c, cookie, next, name, wait)
 	}
-	u, hash, err := h.cfg.Users.FindUserByName(c.UserContext(), name)
+	u, hash, err := h.cfg.Store.FindUserByName(c.UserContext(), name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
@@ -166,7 +176,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return h.render(c, "login", v)
 	}
 	h.limits.forget(nameKey)
-	token, _, err := h.cfg.Users.CreateSession(c.UserContext(), u.ID, h.cfg.SessionTTL)
+	token, _, err := h.cfg.Store.CreateSession(c.UserContext(), u.ID, h.cfg.SessionTTL)
 	if err != nil {
 		return h.serverError(c, fmt.Errorf("create session: %w", err))
 	}
@@ -200,7 +210,7 @@ func (h *Handler) nameHash(name string) string {
 
 func (h *Handler) logout(c *fiber.Ctx) error {
 	s := c.Locals(sessionKey).(*signedIn)
-	if err := h.cfg.Users.DeleteSession(c.UserContext(), s.Token); err != nil {
+	if err := h.cfg.Store.DeleteSession(c.UserContext(), s.Token); err != nil {
 		return h.serverError(c, err)
 	}
 	h.setCookie(c, SessionCookie, "", -1)
@@ -210,7 +220,7 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 // session requires a signed-in user: pages redirect to the sign-in form, JSON and exports get 401.
 func (h *Handler) session(c *fiber.Ctx) error {
 	tok := strings.Clone(c.Cookies(SessionCookie))
-	s, u, err := h.cfg.Users.FindSession(c.UserContext(), tok)
+	s, u, err := h.cfg.Store.FindSession(c.UserContext(), tok)
 	if errors.Is(err, store.ErrUnauthorized) {
 		if c.Method() == fiber.MethodGet && !strings.Contains(c.Path(), "/api/") && !strings.Contains(c.Path(), "/export/") {
 			return c.Redirect(Prefix+"/login?next="+url.QueryEscape(string(c.Request().RequestURI())), fiber.StatusSeeOther)

@@ -38,10 +38,7 @@ const Prefix = "/dashboard"
 
 // Config wires the dashboard.
 type Config struct {
-	Store store.Store
-	Users store.Users
-	// Periods answers the unit table for part of a year; without it the table shows whole years.
-	Periods store.PeriodTotals
+	Store   store.Store
 	Units   *unit.Tree
 	Catalog *i18n.Catalog
 	Logger  *slog.Logger
@@ -57,6 +54,9 @@ type Config struct {
 	// RefreshEvery is how often an open overview asks for fresh figures (default 1 second, so a
 	// push shows within a second without any cache to invalidate).
 	RefreshEvery time.Duration
+	// PublicURL is the server's address for field apps (--public-url), printed on enrollment
+	// slips; empty means the address the page was reached by, flagged on the slip.
+	PublicURL string
 }
 
 // Handler serves the dashboard.
@@ -73,8 +73,8 @@ type Handler struct {
 
 // New parses the templates and the aimag shapes.
 func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
-	if cfg.Store == nil || cfg.Users == nil || cfg.Units == nil || cfg.Catalog == nil {
-		return nil, errors.New("dashboard: store, users, units and catalogue are required")
+	if cfg.Store == nil || cfg.Units == nil || cfg.Catalog == nil {
+		return nil, errors.New("dashboard: store, units and catalogue are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -54,9 +54,11 @@ type rejectionRow struct {
 // codeCard is the one-time enrollment code shown after it was issued, with what the inspector
 // types into the field app and a QR code holding both.
 type codeCard struct {
-	Code    string
-	For     string
-	Server  string
+	Code   string
+	For    string
+	Server string
+	// Guessed: Server is the browser's address, not a configured --public-url.
+	Guessed bool
 	QR      template.URL // data: URL of a PNG, made here, so safe to put in src
 	Expires time.Time
 }
@@ -321,19 +323,27 @@ func (h *Handler) afterPost(c *fiber.Ctx, f flash) error {
 	return c.Redirect(Prefix+"/devices", fiber.StatusSeeOther)
 }
 
-// serverAddress is the address a field app enrolls with: the one this page was reached by.
-func serverAddress(c *fiber.Ctx) string {
+// serverAddress is the address a field app enrolls with: the configured public one, else the
+// one this page was reached by (guessed true), which behind a proxy or on the server's own
+// screen (localhost) is not what an inspector's phone can reach.
+func (h *Handler) serverAddress(c *fiber.Ctx) (addr string, guessed bool) {
+	if h.cfg.PublicURL != "" {
+		return h.cfg.PublicURL, false
+	}
 	scheme := "http"
 	if secure(c) {
 		scheme = "https"
 	}
-	return scheme + "://" + strings.Clone(string(c.Request().Host()))
+	addr = scheme + "://" + strings.Clone(string(c.Request().Host()))
+	h.cfg.Logger.Warn("enrollment slip shows the address the browser used; set --public-url", "address", addr)
+	return addr, true
 }
 
 // newCard makes the code card: the QR code holds talbar://enroll?server=…&code=…, which a
 // phone's camera shows as text and a field app that scans may read.
 func (h *Handler) newCard(c *fiber.Ctx, code, name string) (*codeCard, error) {
-	card := &codeCard{Code: code, For: name, Server: serverAddress(c), Expires: h.cfg.Now().Add(CodeTTL)}
+	addr, guessed := h.serverAddress(c)
+	card := &codeCard{Code: code, For: name, Server: addr, Guessed: guessed, Expires: h.cfg.Now().Add(CodeTTL)}
 	q := url.Values{"server": {card.Server}, "code": {code}}
 	png, err := qrcode.Encode("talbar://enroll?"+q.Encode(), qrcode.Medium, 256)
 	if err != nil {

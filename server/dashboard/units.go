@@ -54,14 +54,7 @@ type unitsData struct {
 
 // leafTotals reads every leaf's totals for the year and period.
 func (h *Handler) leafTotals(ctx context.Context, year int, p Period) (map[string]tally.Vector, error) {
-	if h.cfg.Periods != nil {
-		m, err := h.cfg.Periods.TotalsByLeafMonths(ctx, year, p.From, p.To)
-		if err != nil {
-			return nil, fmt.Errorf("unit totals: %w", err)
-		}
-		return m, nil
-	}
-	m, err := h.cfg.Store.TotalsByLeaf(ctx, year)
+	m, err := h.cfg.Store.TotalsByLeafMonths(ctx, year, p.From, p.To)
 	if err != nil {
 		return nil, fmt.Errorf("unit totals: %w", err)
 	}

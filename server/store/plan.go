@@ -29,7 +29,7 @@ type Plan struct {
 	Deltas map[tally.Key]tally.Vector
 	// Rejections to keep for headquarters.
 	Rejections []Rejection
-	// MaxHLC is the greatest hlc accepted that is not far in the future, for the server clock.
+	// MaxHLC is the greatest hlc accepted (none is beyond syncproto.MaxAhead), for the server clock.
 	MaxHLC hlc.Timestamp
 	// SkewMillis is device_time minus server time, or 0 when device_time is missing.
 	SkewMillis int64
@@ -38,7 +38,7 @@ type Plan struct {
 // LogEntry is one row of the change log.
 type LogEntry struct {
 	Change   syncproto.Change
-	DeviceID string // the tie-breaking writer: the change's own device_id on a re-send, else the pusher
+	DeviceID string // the tie-breaking writer: always the authenticated device that pushed it
 	Unit     string // the record's merged unit after the change
 	Division string
 	Derived  bool // added by the server (a move's extra entries), not sent by a device
@@ -93,6 +93,9 @@ func (s *StoredRecord) heldBy(inScope func(string) bool) bool {
 type Planner struct {
 	Units *unit.Tree
 	Now   time.Time
+	// Devices maps the other devices a batch's changes name in device_id to their inspector's
+	// unit, for those the store has enrolled (see writerOf).
+	Devices map[string]string
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -127,11 +130,20 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 	if _, err := hlc.Parse(c.HLC); err != nil {
 		return rej(syncproto.RejectInvalidHLC, "%v", err)
 	}
-	if c.DeviceID != "" && len(c.DeviceID) > 64 {
-		return rej(syncproto.RejectInvalidID, "device_id is too long")
+	if c.DeviceID != "" && !record.CanonicalID(c.DeviceID) {
+		return rej(syncproto.RejectInvalidID, "device_id %q is not a device id", c.DeviceID)
+	}
+	if ts, _ := hlc.Parse(c.HLC); !p.Now.IsZero() && ts > hlc.New(p.Now.Add(syncproto.MaxAhead).UnixMilli(), 0xffff) {
+		// A device clock far ahead would otherwise win every later edit for as long as its lead.
+		return rej(syncproto.RejectClockAhead, "hlc %s is %s ahead of the server's clock (at most %s allowed): re-stamp it and send it again",
+			c.HLC, ts.Time().Sub(p.Now).Round(time.Second), syncproto.MaxAhead)
 	}
 	if c.Op == syncproto.OpUpsert {
-		probs, _ := record.Validate(c.Entity, c.Fields, record.Options{Units: p.Units})
+		opt := record.Options{Units: p.Units}
+		if !p.Now.IsZero() {
+			opt.Latest = record.LatestDate(p.Now)
+		}
+		probs, _ := record.Validate(c.Entity, c.Fields, opt)
 		if len(probs) > 0 {
 			r := syncproto.Rejection{Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
 			for _, pr := range probs {
@@ -154,9 +166,28 @@ func problemsMessage(probs []record.Problem) string {
 	return s
 }
 
+// writerOf is the device a change is merged and logged as written by. An epoch re-send names
+// each field's original writer in device_id, and keeping it keeps every replica's (hlc, device)
+// order exact; but a device must not pass its edits off as another's nor win ties with a made-up
+// name. So device_id is kept only when it names a device this store enrolled whose unit and the
+// pusher's unit contain one another (a soum's inspectors and their aimag's officer); otherwise
+// the pusher is the writer. The re-sent field keeps its hlc either way.
+func (p Planner) writerOf(pr Principal, c syncproto.Change) string {
+	if c.DeviceID == "" || c.DeviceID == pr.DeviceID {
+		return pr.DeviceID
+	}
+	u, ok := p.Devices[c.DeviceID]
+	mine := unit.Code(pr.Inspector.Unit)
+	if ok && (u == pr.Inspector.Unit || p.Units.Contains(mine, unit.Code(u)) || p.Units.Contains(unit.Code(u), mine)) {
+		return c.DeviceID
+	}
+	return pr.DeviceID
+}
+
+// validID accepts only canonical UUIDs (DecodePush lower-cases them), so one record has one id.
 func validID(s string) bool {
 	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
+	return err == nil && record.CanonicalID(s)
 }
 
 // Merge decides every change of req given the records the store holds (existing, by id) and the
@@ -193,7 +224,6 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 	// seen holds the ids met earlier in this batch: a repeat of an accepted one is a duplicate,
 	// a repeat of a rejected one is already answered.
 	seen := map[string]bool{}
-	future := hlc.New(p.Now.Add(syncproto.FutureFlag).UnixMilli(), 0)
 	for i, c := range req.Changes {
 		if accepted, ok := seen[c.ID]; ok && !accepted {
 			continue
@@ -262,10 +292,14 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		if isNew {
 			sr = &StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: make(map[string]merge.Field, len(c.Fields)+1)}}
 		}
-		writer := pr.DeviceID
-		if c.DeviceID != "" {
-			writer = c.DeviceID
+		if c.Op == syncproto.OpUpsert {
+			if pb := record.UnknownBudget(c.Entity, sr.Rec.Values(), c.Fields); pb != nil {
+				reject(syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage([]record.Problem{*pb}),
+					Problems: []syncproto.Problem{syncproto.Problem(*pb)}})
+				continue
+			}
 		}
+		writer := p.writerOf(pr, c)
 		prevUnit, prevDivision := sr.Unit, sr.Division
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
@@ -277,14 +311,15 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 				Message: "field " + f + " is not known to this server; kept as sent"})
 		}
 		ts, _ := hlc.Parse(c.HLC)
-		if ts > future {
-			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnFutureHLC,
-				Message: "hlc is more than 24 hours ahead of the server's clock"})
-		} else if ts > plan.MaxHLC {
+		// Precheck refused every hlc beyond syncproto.MaxAhead, so none can drag the server's clock.
+		if ts > plan.MaxHLC {
 			plan.MaxHLC = ts
 		}
 		lc := c
 		lc.DeviceID = ""
+		if c.Op == syncproto.OpDelete {
+			lc.Fields = nil // a delete carries no fields; whatever was sent is neither kept nor served
+		}
 		plan.Log = append(plan.Log, LogEntry{Change: lc, DeviceID: writer, Unit: sr.Unit, Division: sr.Division})
 		if prevUnit != "" && prevUnit != sr.Unit {
 			plan.Log = append(plan.Log, moved(lc, sr, writer, prevUnit, prevDivision)...)

@@ -53,17 +53,41 @@ func TestPlanClockWarnings(t *testing.T) {
 	for _, w := range plan.Response.Warnings {
 		codes[w.Code] = true
 	}
-	if !codes[syncproto.WarnClockSkew] || !codes[syncproto.WarnFutureHLC] {
+	if !codes[syncproto.WarnClockSkew] {
 		t.Fatalf("warnings=%+v", plan.Response.Warnings)
 	}
-	if len(plan.Response.Accepted) != 1 {
-		t.Fatal("a change from a clock a year ahead must still be accepted")
+	if len(plan.Response.Rejected) != 1 || plan.Response.Rejected[0].Code != syncproto.RejectClockAhead || len(plan.Log) != 0 {
+		t.Fatalf("a change from a clock a year ahead must be refused as clock_ahead: %+v", plan.Response)
 	}
 	if plan.MaxHLC != 0 {
 		t.Fatal("the server clock must not follow a clock a year ahead")
 	}
 	if got := plan.SkewMillis; got != ahead.Sub(now).Milliseconds() {
 		t.Fatalf("skew=%d", got)
+	}
+	// Within the bound: accepted, and the server clock may follow it.
+	near := hlc.New(now.Add(syncproto.MaxAhead-time.Second).UnixMilli(), 0)
+	plan = merge(p, in, syncproto.PushRequest{Changes: []syncproto.Change{eventChange(near)}})
+	if len(plan.Response.Accepted) != 1 || plan.MaxHLC != near {
+		t.Fatalf("a change %s ahead: %+v max=%s", syncproto.MaxAhead-time.Second, plan.Response, plan.MaxHLC)
+	}
+}
+
+// A record's date may not lie after the server's tomorrow, whatever the device's calendar says.
+func TestPlanRefusesDateAfterTomorrow(t *testing.T) {
+	now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+	p := planner(t, now)
+	in := store.Principal{DeviceID: "d", Inspector: store.Inspector{Role: syncproto.RoleInspector, Unit: "MN6501"}}
+	c := eventChange(hlc.New(now.UnixMilli(), 0))
+	c.Fields["date"] = json.RawMessage(`"2036-05-14"`)
+	plan := merge(p, in, syncproto.PushRequest{Changes: []syncproto.Change{c}})
+	if len(plan.Response.Rejected) != 1 || len(plan.Response.Rejected[0].Problems) != 1 ||
+		plan.Response.Rejected[0].Problems[0].Field != "date" || plan.Response.Rejected[0].Problems[0].Code != "too_late" {
+		t.Fatalf("rejected=%+v", plan.Response.Rejected)
+	}
+	c.Fields["date"] = json.RawMessage(`"2026-05-15"`)
+	if plan := merge(p, in, syncproto.PushRequest{Changes: []syncproto.Change{c}}); len(plan.Response.Accepted) != 1 {
+		t.Fatalf("tomorrow: %+v", plan.Response)
 	}
 }
 

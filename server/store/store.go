@@ -114,6 +114,9 @@ type Store interface {
 	// ServerHLC issues a timestamp of the server's clock, which has observed every accepted
 	// change not far in the future; devices advance their clocks past it.
 	ServerHLC() string
+	// RotateEpoch gives the store a new epoch; run after restoring a backup, so that devices
+	// re-send the state of every record they hold.
+	RotateEpoch(ctx context.Context) (string, error)
 
 	// CreateInspector adds an inspector or officer. unit must be a leaf for an inspector and an
 	// aimag or the capital for an officer; ErrInvalid otherwise.
@@ -147,6 +150,9 @@ type Store interface {
 	Totals(ctx context.Context, unit string, year, month int) (tally.Vector, error)
 	// TotalsByLeaf returns a year's totals of every soum or district that has any, by leaf code.
 	TotalsByLeaf(ctx context.Context, year int) (map[string]tally.Vector, error)
+	// TotalsByLeafMonths returns, by soum or district code, the totals of months from..to
+	// (1-12, inclusive) of year: the dashboard's unit table for a quarter or half-year.
+	TotalsByLeafMonths(ctx context.Context, year, from, to int) (map[string]tally.Vector, error)
 	// TotalsByMonth returns a unit's totals for each month 1-12 of a year (index 0 is January).
 	TotalsByMonth(ctx context.Context, unit string, year int) ([12]tally.Vector, error)
 	// RecomputeTotals recomputes a year's totals for a unit from the merged records, bypassing
@@ -165,6 +171,9 @@ type Store interface {
 
 	// Records lists merged records, ordered by id.
 	Records(ctx context.Context, f RecordFilter) ([]Record, error)
+
+	// Users keeps the dashboard's users and sessions.
+	Users
 
 	// Ping checks the store is reachable.
 	Ping(ctx context.Context) error

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"time"
-
-	"talbar/shared/tally"
 )
 
 // Web roles of the dashboard. An officer sees one aimag or the capital; viewers and admins see
@@ -50,12 +48,4 @@ type Users interface {
 	FindSession(ctx context.Context, token string) (Session, User, error)
 	// DeleteSession ends a session; ending an unknown one is not an error.
 	DeleteSession(ctx context.Context, token string) error
-}
-
-// PeriodTotals adds the one query the dashboard's unit table needs beyond Store: every leaf's
-// totals over a run of months, so a half-year or quarter needs no per-month round trips.
-type PeriodTotals interface {
-	// TotalsByLeafMonths returns, by soum or district code, the totals of months from..to
-	// (1-12, inclusive) of year.
-	TotalsByLeafMonths(ctx context.Context, year, from, to int) (map[string]tally.Vector, error)
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"talbar/server/store"
 	"talbar/shared/tally"
 )
 
-var _ store.PeriodTotals = (*DB)(nil)
-
-// TotalsByLeafMonths implements store.PeriodTotals over the per-month totals table, so its cost
+// TotalsByLeafMonths implements store.Store over the per-month totals table, so its cost
 // is bounded by units × months, not by the number of records.
 func (db *DB) TotalsByLeafMonths(ctx context.Context, year, from, to int) (map[string]tally.Vector, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT unit, `+sumCols+` FROM totals WHERE year = ? AND month BETWEEN ? AND ? AND scope = 'leaf' GROUP BY unit`,

@@ -53,6 +53,9 @@ func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushReq
 	if err != nil {
 		return syncproto.PushResponse{}, err
 	}
+	if planner.Devices, err = namedDevices(ctx, tx, p.DeviceID, req.Changes); err != nil {
+		return syncproto.PushResponse{}, err
+	}
 	plan := planner.Merge(p, req, pre, existing, known)
 	stamp := now.Format(time.RFC3339Nano)
 	if err := writeLog(ctx, tx, plan.Log, p.DeviceID, stamp); err != nil {
@@ -101,6 +104,42 @@ func pendingAfter(reported, delivered int) int {
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// namedDevices returns the unit of each enrolled device, other than the pusher, that a change
+// names in device_id.
+func namedDevices(ctx context.Context, tx *sql.Tx, pusher string, cs []syncproto.Change) (map[string]string, error) {
+	var ids []any
+	seen := map[string]bool{pusher: true, "": true}
+	for _, c := range cs {
+		if !seen[c.DeviceID] {
+			seen[c.DeviceID] = true
+			ids = append(ids, c.DeviceID)
+		}
+	}
+	out := map[string]string{}
+	for i := 0; i < len(ids); i += chunk {
+		part := ids[i:min(i+chunk, len(ids))]
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id
+			WHERE d.id IN (`+placeholders(len(part))+`)`, part...)
+		if err != nil {
+			return nil, fmt.Errorf("find named devices: %w", err)
+		}
+		for rows.Next() {
+			var id, u string
+			if err := rows.Scan(&id, &u); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan named device: %w", err)
+			}
+			out[id] = u
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("find named devices: %w", err)
+		}
+	}
+	return out, nil
 }
 
 func knownChanges(ctx context.Context, tx *sql.Tx, ids []string) (map[string]bool, error) {

@@ -27,7 +27,7 @@ func openAt(t *testing.T, path string) *sqlite.DB {
 func pushSome(t *testing.T, db *sqlite.DB, p store.Principal, n int) {
 	t.Helper()
 	dev := benchDevice{p: p, soums: []string{"MN6501"}, clock: &hlc.Clock{}}
-	resp, err := db.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: creates(randSource(), dev, n)})
+	resp, err := db.Push(context.Background(), p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: creates(randSource(), dev, n)})
 	if err != nil || len(resp.Accepted) != n {
 		t.Fatalf("push: %v %+v", err, resp.Rejected)
 	}
@@ -60,33 +60,6 @@ func TestRestoreRotatesEpoch(t *testing.T) {
 	defer db.Close()
 	if db.Epoch() == epoch {
 		t.Fatal("a store restored from an older copy kept its epoch")
-	}
-}
-
-// TestCursorAheadRotatesOnce: when the high-water file was restored too, the first pull from
-// beyond the log rotates the epoch, once.
-func TestCursorAheadRotatesOnce(t *testing.T) {
-	db := MustOpen(t)
-	ps := principals(t, db, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
-	pushSome(t, db, ps[0], 5)
-	epoch := db.Epoch()
-	if _, _, _, err := db.Pull(context.Background(), ps[1], 3, 100); err != nil {
-		t.Fatal(err)
-	}
-	if db.Epoch() != epoch {
-		t.Fatal("an ordinary pull rotated the epoch")
-	}
-	_, _, _, err := db.Pull(context.Background(), ps[1], 1000, 100)
-	if err != store.ErrCursorAhead {
-		t.Fatalf("err=%v", err)
-	}
-	rotated := db.Epoch()
-	if rotated == epoch {
-		t.Fatal("cursor ahead did not rotate the epoch")
-	}
-	db.Pull(context.Background(), ps[0], 1000, 100)
-	if db.Epoch() != rotated {
-		t.Fatal("a second cursor-ahead pull rotated again")
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"talbar/server/store"
 	"talbar/shared/indicator"
 	"talbar/shared/unit"
+	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
 
@@ -93,7 +94,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	db := &DB{path: path, write: w, units: opt.Units, log: opt.Logger, now: opt.Now}
-	db.clock = &hlc.Clock{Now: opt.Now}
+	db.clock = &hlc.Clock{Now: opt.Now, MaxAhead: syncproto.MaxAhead}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -153,6 +154,11 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
+	}
+	if fn := goMigrations[name]; fn != nil {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.stamp()); err != nil {
 		return err

@@ -14,8 +14,6 @@ import (
 	"talbar/shared/unit"
 )
 
-var _ store.Users = (*DB)(nil)
-
 // CreateUser implements store.Users.
 func (db *DB) CreateUser(ctx context.Context, name, role, code, passwordHash string) (store.User, error) {
 	name = strings.TrimSpace(name)

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"io"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"talbar/syncproto"
+)
+
+// The server runs with fasthttp's request body streaming: only the first few KiB of a body are
+// read before a handler runs, so a request is never buffered whole before it is authenticated.
+// Each route then reads at most its own limit: SmallBodyBytes for everything that needs no
+// device token (enroll, the dashboard's forms), syncproto.MaxBodyBytes for a push, and only once
+// its token is checked.
+
+// SmallBodyBytes bounds the body of every request but a push.
+const SmallBodyBytes = 64 << 10
+
+// LimitBodies buffers at most SmallBodyBytes of every request's body before any handler runs,
+// except on the paths given, which read their bodies themselves (after authentication). A larger
+// body is answered 413 without being read, and the connection is closed so its rest is never read.
+func LimitBodies(exempt ...string) fiber.Handler {
+	skip := map[string]bool{}
+	for _, p := range exempt {
+		skip[p] = true
+	}
+	return func(c *fiber.Ctx) error {
+		if skip[c.Path()] {
+			err := c.Next()
+			if c.Request().IsBodyStream() && c.Request().Header.ContentLength() != 0 {
+				// Answered without reading the body (a bad token, load shedding): the rest of
+				// it must not be taken for the next request on this connection.
+				c.Context().SetConnectionClose()
+			}
+			return err
+		}
+		if e := bufferBody(c, SmallBodyBytes); e != nil {
+			return e.send(c)
+		}
+		return c.Next()
+	}
+}
+
+// bufferBody reads at most limit bytes of the raw (still compressed) body into memory, so the
+// handlers' c.Body(), c.FormValue and c.Request().Body() see a bounded body.
+func bufferBody(c *fiber.Ctx, limit int64) *apiError {
+	req := c.Request()
+	tooLarge := &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds " + size(limit)}
+	if n := int64(req.Header.ContentLength()); n > limit {
+		c.Context().SetConnectionClose()
+		return tooLarge
+	}
+	if !req.IsBodyStream() {
+		if int64(len(req.Body())) > limit {
+			c.Context().SetConnectionClose()
+			return tooLarge
+		}
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(req.BodyStream(), limit+1))
+	if err != nil {
+		c.Context().SetConnectionClose()
+		return &apiError{fiber.StatusBadRequest, syncproto.ErrMalformed, "read body: " + err.Error()}
+	}
+	if int64(len(b)) > limit {
+		c.Context().SetConnectionClose()
+		return tooLarge
+	}
+	req.SetBody(b)
+	return nil
+}
+
+func size(n int64) string {
+	if n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n>>10, 10) + " KiB"
+}
