@@ -400,7 +400,7 @@ func (a *app) typeInto(f finder, text string) {
 		if o.Text != "" {
 			a.xdo("key", "--clearmodifiers", "ctrl+a", "BackSpace")
 		}
-		a.typeText(text)
+		a.typeText(f, text)
 		if a.poll(3*time.Second, func(s automation.Snapshot) bool {
 			o, ok := f.find(s)
 			return ok && o.Text == text
@@ -412,12 +412,15 @@ func (a *app) typeInto(f finder, text string) {
 	a.t.Fatalf("typed %q into %s three times; it holds %q", text, f.desc, o.Text)
 }
 
-// typeText types with the real keyboard. Cyrillic goes on the Mongolian keyboard map, as an
-// inspector's keyboard has it (xdotool's own trick for letters the map lacks, remapping a spare
-// key for each, loses letters: the app reads the map after the key already changed again).
-func (a *app) typeText(text string) {
+// typeText types into the entry f finds with the real keyboard. Cyrillic goes on the Mongolian
+// keyboard map, as an inspector's keyboard has it (xdotool's own trick for letters the map lacks,
+// remapping a spare key for each, loses letters: the app reads the map after the key already
+// changed again). The map goes back to us only once the entry shows the Cyrillic letters, or the
+// app would read the last of them on the us map.
+func (a *app) typeText(f finder, text string) {
 	a.t.Helper()
 	var run []rune
+	typed := ""
 	cyr := false
 	flush := func() {
 		if len(run) == 0 {
@@ -427,7 +430,12 @@ func (a *app) typeText(text string) {
 			a.setKeyboard("mn")
 		}
 		a.xdo("type", "--delay", "20", "--", string(run))
+		typed += string(run)
 		if cyr {
+			a.poll(3*time.Second, func(s automation.Snapshot) bool {
+				o, ok := f.find(s)
+				return ok && o.Text == typed
+			})
 			a.setKeyboard("us")
 		}
 		run = run[:0]

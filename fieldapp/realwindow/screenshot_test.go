@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -59,7 +60,9 @@ func TestScreenshotComparison(t *testing.T) {
 				if err != nil {
 					t.Fatalf("no accepted picture (take them with scripts/screenshots.sh): %v", err)
 				}
-				if d := compare(got, want); d.failed() {
+				d := compare(got, want)
+				t.Logf("%s: %v", name, d)
+				if d.failed() {
 					t.Errorf("%s differs from the accepted picture: %v (look at the picture of this run, then re-accept with scripts/screenshots.sh if the change is meant)", name, d)
 				}
 			})
@@ -102,7 +105,9 @@ func TestCompareCatchesBlackAndMissingForm(t *testing.T) {
 			partial.Set(x, y, c)
 		}
 	}
-	if d := compare(partial, event); !d.failed() {
+	d := compare(partial, event)
+	t.Logf("event form without its fields: %v", d)
+	if !d.failed() {
 		t.Errorf("an event form without its fields passes: %v", d)
 	}
 }
@@ -114,12 +119,14 @@ type cellDiff struct {
 }
 
 // Tolerance: the pictures are cut into cells of cellSize pixels; a cell differs when its mean
-// grey differs by more than greyDelta (of 255); the pictures differ when more than maxShare of
-// the cells do, or when their sizes differ.
+// grey, or the spread of its greys (text or an outline in it), differs by more than greyDelta (of
+// 255); the pictures differ when more than maxShare of the cells do, or when their sizes differ.
+// The mean alone misses a form gone from a dark screen: its labels are few bright pixels on a dark
+// background, and the cells they leave stay dark on average.
 const (
 	cellSize  = 8
 	greyDelta = 16
-	maxShare  = 0.05
+	maxShare  = 0.02
 )
 
 func (d cellDiff) failed() bool {
@@ -142,28 +149,34 @@ func compare(got, want image.Image) cellDiff {
 	g, w := greyCells(got), greyCells(want)
 	for i := range g {
 		d.cells++
-		if delta := g[i] - w[i]; delta > greyDelta || delta < -greyDelta {
+		if math.Abs(g[i].mean-w[i].mean) > greyDelta || math.Abs(g[i].spread-w[i].spread) > greyDelta {
 			d.differ++
 		}
 	}
 	return d
 }
 
-// greyCells is the mean grey of each cell, row by row.
-func greyCells(img image.Image) []float64 {
+// cell is a cell's mean grey and the standard deviation of its greys.
+type cell struct{ mean, spread float64 }
+
+// greyCells are the cells of a picture, row by row.
+func greyCells(img image.Image) []cell {
 	b := img.Bounds()
-	var out []float64
+	var out []cell
 	for y0 := b.Min.Y; y0 < b.Max.Y; y0 += cellSize {
 		for x0 := b.Min.X; x0 < b.Max.X; x0 += cellSize {
-			var sum float64
+			var sum, sq float64
 			var n int
 			for y := y0; y < min(y0+cellSize, b.Max.Y); y++ {
 				for x := x0; x < min(x0+cellSize, b.Max.X); x++ {
-					sum += float64(color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y)
+					v := float64(color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y)
+					sum += v
+					sq += v * v
 					n++
 				}
 			}
-			out = append(out, sum/float64(n))
+			mean := sum / float64(n)
+			out = append(out, cell{mean, math.Sqrt(max(0, sq/float64(n)-mean*mean))})
 		}
 	}
 	return out
