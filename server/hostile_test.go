@@ -104,7 +104,7 @@ func TestHostileNestedUnknownField(t *testing.T) {
 	}
 	deep := a.change(ev.RecordID, "event", "upsert", "")
 	deep.Fields = map[string]json.RawMessage{"x": json.RawMessage(nested(9998))}
-	body, _ := json.Marshal(syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{deep}})
+	body, _ := json.Marshal(syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{deep}})
 	st, _, raw := a.pushRaw(body, nil)
 	if st != http.StatusBadRequest || !strings.Contains(string(raw), "nested") {
 		t.Fatalf("9998 deep: status %d %.200s, want 400 naming the nesting", st, raw)
@@ -144,7 +144,7 @@ func TestHostileUnknownFieldSize(t *testing.T) {
 	blob, _ := json.Marshal(strings.Repeat("A", 6_815_744))
 	for i := 0; i < 45; i++ {
 		c := a.event("MN6501", "open_day", 1, `,"blob":`+string(blob))
-		body, _ := json.Marshal(syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{c}})
+		body, _ := json.Marshal(syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{c}})
 		st, r, raw := a.pushRaw(gz(body), map[string]string{"Content-Encoding": "gzip"})
 		if st != 200 || len(r.Accepted) != 0 || !strings.Contains(fmt.Sprint(problemCodes(r, c.ID)), "blob:too_large") {
 			t.Fatalf("push %d: status %d %.300s", i, st, raw)
@@ -296,7 +296,7 @@ func TestHostileText(t *testing.T) {
 	}
 	gb, _ := json.Marshal(good)
 	changes = append(changes, string(gb))
-	body := []byte(`{"protocol":1,"changes":[` + strings.Join(changes, ",") + `]}`)
+	body := []byte(`{"protocol":` + strconv.Itoa(syncproto.Protocol) + `,"changes":[` + strings.Join(changes, ",") + `]}`)
 	st, r, raw := a.pushRaw(body, nil)
 	if st != 200 {
 		t.Fatalf("status %d %.300s", st, raw)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"talbar/shared/indicator"
 	"talbar/shared/unit"
 )
 
@@ -122,12 +123,7 @@ type Reference struct {
 }
 
 // Target is one indicator's official figures for one year, as headquarters entered them.
-type Target struct {
-	Indicator string   `json:"indicator"`
-	Year      int      `json:"year"`
-	Target    *float64 `json:"target"`
-	Actual    *float64 `json:"actual,omitempty"` // official count, for coverage indicators
-}
+type Target = indicator.Target
 
 // EnrollRequest is the body of POST /enroll.
 type EnrollRequest struct {

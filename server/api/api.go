@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -36,6 +37,7 @@ type Config struct {
 // API holds the handlers' dependencies.
 type API struct {
 	cfg       Config
+	engine    *push.Engine
 	unitsJSON []byte
 	inflight  chan struct{}
 	draining  atomic.Bool
@@ -56,7 +58,7 @@ func New(cfg Config) *API {
 		cfg.Now = time.Now
 	}
 	b, _ := json.Marshal(cfg.Units.All())
-	return &API{cfg: cfg, unitsJSON: b, inflight: make(chan struct{}, cfg.MaxInflightPushes)}
+	return &API{cfg: cfg, engine: &push.Engine{Store: cfg.Store, Units: cfg.Units}, unitsJSON: b, inflight: make(chan struct{}, cfg.MaxInflightPushes)}
 }
 
 // Mount registers the routes on app.
@@ -160,7 +162,7 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
 	// The raw body is read here, bounded, for a push (after its token was checked); other routes
 	// were bounded by LimitBodies. c.Request().Body() is then the raw body: fiber's c.Body()
 	// would inflate gzip without a bound.
-	if e := bufferBody(c, limit); e != nil {
+	if e := bufferBody(c, limit, true); e != nil {
 		return nil, e
 	}
 	raw := c.Request().Body()

@@ -36,20 +36,33 @@ func LimitBodies(exempt ...string) fiber.Handler {
 			}
 			return err
 		}
-		if e := bufferBody(c, SmallBodyBytes); e != nil {
+		if e := bufferBody(c, SmallBodyBytes, false); e != nil {
 			return e.send(c)
 		}
 		return c.Next()
 	}
 }
 
+// drainBytes bounds how much of an authenticated device's oversized body is read and thrown
+// away so that its 413 is read: a device still writing when the connection closes sees a reset,
+// not the 413 that tells it to send smaller batches.
+const drainBytes = 4 * syncproto.MaxBodyBytes
+
 // bufferBody reads at most limit bytes of the raw (still compressed) body into memory, so the
-// handlers' c.Body(), c.FormValue and c.Request().Body() see a bounded body.
-func bufferBody(c *fiber.Ctx, limit int64) *apiError {
+// handlers' c.Body(), c.FormValue and c.Request().Body() see a bounded body. With drain (an
+// authenticated push), the rest of an oversized body, up to drainBytes, is read and discarded
+// before the 413, without holding it.
+func bufferBody(c *fiber.Ctx, limit int64, drain bool) *apiError {
 	req := c.Request()
 	tooLarge := &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds " + size(limit)}
-	if n := int64(req.Header.ContentLength()); n > limit {
+	discard := func() {
+		if drain && req.IsBodyStream() {
+			_, _ = io.Copy(io.Discard, io.LimitReader(req.BodyStream(), drainBytes))
+		}
 		c.Context().SetConnectionClose()
+	}
+	if n := int64(req.Header.ContentLength()); n > limit {
+		discard()
 		return tooLarge
 	}
 	if !req.IsBodyStream() {
@@ -65,7 +78,7 @@ func bufferBody(c *fiber.Ctx, limit int64) *apiError {
 		return &apiError{fiber.StatusBadRequest, syncproto.ErrMalformed, "read body: " + err.Error()}
 	}
 	if int64(len(b)) > limit {
-		c.Context().SetConnectionClose()
+		discard()
 		return tooLarge
 	}
 	req.SetBody(b)

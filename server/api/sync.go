@@ -79,7 +79,7 @@ func (a *API) push(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 60*time.Second)
 	defer cancel()
 	start := time.Now()
-	resp, err := a.cfg.Store.Push(ctx, p, req)
+	resp, err := a.engine.Push(ctx, p, req)
 	if err != nil {
 		return a.storeError(c, err)
 	}

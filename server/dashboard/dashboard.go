@@ -54,6 +54,11 @@ type Config struct {
 	// RefreshEvery is how often an open overview asks for fresh figures (default 1 second, so a
 	// push shows within a second without any cache to invalidate).
 	RefreshEvery time.Duration
+	// Plans keeps the divisions' annual plans; without it the plan page shows what was
+	// recorded only.
+	Plans store.AnnualPlans
+	// Notes keeps what divisions write into the half-year report.
+	Notes store.ReportNotes
 	// PublicURL is the server's address for field apps (--public-url), printed on enrollment
 	// slips; empty means the address the page was reached by, flagged on the slip.
 	PublicURL string
@@ -81,6 +86,12 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Plans == nil {
+		cfg.Plans, _ = cfg.Store.(store.AnnualPlans)
+	}
+	if cfg.Notes == nil {
+		cfg.Notes, _ = cfg.Store.(store.ReportNotes)
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
@@ -143,6 +154,10 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Post("/indicators", h.require(store.WebAdmin), h.csrf, h.setTarget)
 	g.Post("/indicators/baseline", h.require(store.WebAdmin), h.csrf, h.setBaseline)
 	g.Get("/plan", h.plan)
+	g.Get("/plan/edit", h.planEdit)
+	g.Post("/plan/edit", h.csrf, h.savePlan)
+	g.Get("/plan/template.xlsx", h.planTemplate)
+	g.Post("/plan/upload", h.csrf, h.uploadPlan)
 	// Officers see their division's devices read-only; changes stay with administrators.
 	g.Get("/devices", h.require(store.WebAdmin, store.WebViewer, store.WebOfficer), h.devices)
 	g.Post("/devices/inspectors", h.require(store.WebAdmin), h.csrf, h.createInspector)
@@ -151,7 +166,9 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/exports", h.exports)
 	g.Get("/export/totals.:ext", h.exportTotals)
 	g.Get("/export/:entity.:ext", h.exportRecords)
+	g.Get("/alerts", h.alerts)
 	g.Get("/report", h.report)
+	g.Post("/report/notes", h.csrf, h.saveReportNotes)
 	// Last: any other path under the dashboard is a page that does not exist, answered as a
 	// page rather than the sync API's JSON.
 	g.Use(h.notFound)
@@ -261,6 +278,14 @@ func (v *view) Filters(code string, units []string, year int, period string) fil
 			f.Extra[k] = x
 		}
 	}
+	return f
+}
+
+// PlanFilters is the selector of the plan pages: the year and its halves only, which is what a
+// plan is made for.
+func (v *view) PlanFilters(code string, units []string, year int, period string) filters {
+	f := v.Filters(code, units, year, period)
+	f.Periods = planPeriods
 	return f
 }
 

@@ -19,6 +19,7 @@ import (
 	"talbar/server/api"
 	"talbar/server/store"
 	"talbar/server/store/sqlite"
+	"talbar/server/store/storetest"
 	"talbar/shared/unit"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
@@ -106,7 +107,7 @@ func bigStore(b *testing.B) (*sqlite.DB, []benchDevice) {
 		start := time.Now()
 		for done := 0; done < n; done += 5000 {
 			d := devs[r.Intn(len(devs))]
-			resp, err := db.Push(ctx, d.p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: creates(r, d, min(5000, n-done))})
+			resp, err := storetest.Push(ctx, db, d.p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: creates(r, d, min(5000, n-done))})
 			if err != nil || len(resp.Rejected) > 0 {
 				b.Fatalf("build: %v %+v", err, resp.Rejected)
 			}
@@ -171,7 +172,7 @@ func BenchmarkPush(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				resp, err := db.Push(ctx, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
+				resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
 				if err != nil || len(resp.Accepted) != size {
 					b.Fatalf("%v accepted=%d", err, len(resp.Accepted))
 				}

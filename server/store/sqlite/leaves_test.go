@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"talbar/server/store/storetest"
 	"talbar/shared/tally"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
@@ -28,7 +29,7 @@ func TestUpgradeLeaves(t *testing.T) {
 	create := syncproto.Change{ID: uuid.Must(uuid.NewV7()).String(), RecordID: id, Entity: "event", Op: "upsert", HLC: clock.Next().String(),
 		Fields: map[string]json.RawMessage{"kind": json.RawMessage(`"herder_meeting"`), "date": json.RawMessage(`"2026-05-12"`),
 			"unit": json.RawMessage(`"MN6501"`), "reached": json.RawMessage(`{"herders":20,"self_employed":2}`)}}
-	if resp, err := db.Push(ctx, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{create}}); err != nil || len(resp.Accepted) != 1 {
+	if resp, err := storetest.Push(ctx, db, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{create}}); err != nil || len(resp.Accepted) != 1 {
 		t.Fatalf("push: %v %+v", err, resp)
 	}
 	db.Close()
@@ -74,7 +75,7 @@ func TestUpgradeLeaves(t *testing.T) {
 	}
 	edit := syncproto.Change{ID: uuid.Must(uuid.NewV7()).String(), RecordID: id, Entity: "event", Op: "upsert", HLC: clock.Next().String(),
 		Fields: map[string]json.RawMessage{"reached.herders": json.RawMessage(`25`)}}
-	if resp, err := db.Push(ctx, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{edit}}); err != nil || len(resp.Accepted) != 1 {
+	if resp, err := storetest.Push(ctx, db, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{edit}}); err != nil || len(resp.Accepted) != 1 {
 		t.Fatalf("push edit: %v %+v", err, resp)
 	}
 	v, _ = db.Totals(ctx, "MN6501", 2026, 0)

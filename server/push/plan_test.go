@@ -1,4 +1,4 @@
-package store_test
+package push_test
 
 import (
 	"bytes"
@@ -7,19 +7,20 @@ import (
 	"time"
 
 	"talbar/assets"
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
 
-func planner(t *testing.T, now time.Time) store.Planner {
+func planner(t *testing.T, now time.Time) push.Planner {
 	t.Helper()
 	tree, err := unit.Parse(bytes.NewReader(assets.UnitsCSV()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store.Planner{Units: tree, Now: now}
+	return push.Planner{Units: tree, Now: now}
 }
 
 func eventChange(h hlc.Timestamp) syncproto.Change {
@@ -28,7 +29,7 @@ func eventChange(h hlc.Timestamp) syncproto.Change {
 			"kind": json.RawMessage(`"open_day"`), "date": json.RawMessage(`"2026-05-14"`), "unit": json.RawMessage(`"MN6501"`)}}
 }
 
-func merge(p store.Planner, pr store.Principal, req syncproto.PushRequest) *store.Plan {
+func merge(p push.Planner, pr store.Principal, req syncproto.PushRequest) *push.Plan {
 	return p.Merge(pr, req, p.Precheck(req), map[string]*store.StoredRecord{}, map[string]bool{})
 }
 
