@@ -398,6 +398,18 @@ func (u *ui) eventForm(want *saved) {
 				o, ok := find(s, entryAfter(u.T("field.date")))
 				return s.Overlays == 0 && ok && o.Text == "2026-06-10"
 			})
+			// Today, then the picker again: the day stays the 10th, as the pictures have it.
+			u.click(button(u.T("ui.date.today")), func(s automation.Snapshot) bool {
+				o, ok := find(s, entryAfter(u.T("field.date")))
+				return ok && o.Text == "2026-06-15"
+			})
+			u.click(byType("*widget.Button", "calendar button", 0, false, func(o labelled) bool {
+				return o.Text == "" && o.label == u.T("field.date")
+			}), func(s automation.Snapshot) bool { return s.Overlays > 0 })
+			u.click(day, func(s automation.Snapshot) bool {
+				o, ok := find(s, entryAfter(u.T("field.date")))
+				return s.Overlays == 0 && ok && o.Text == "2026-06-10"
+			})
 			date = "2026-06-10"
 		}
 		_ = date
@@ -513,7 +525,21 @@ func (u *ui) records() {
 	}}
 	u.click(row, func(s automation.Snapshot) bool { return onScreen(s, "detail") })
 	u.shoot("detail")
+	// Edit opens the form with the record; leaving it unchanged asks nothing.
+	u.click(button(u.T("ui.action.edit")), func(s automation.Snapshot) bool {
+		o, ok := find(s, entryAfter(u.T("field.place")))
+		return onScreen(s, "event") && ok && o.Text == "Цэцэрлэг 1"
+	})
+	u.nav("records")
+	u.click(row, func(s automation.Snapshot) bool { return onScreen(s, "detail") })
+	// Delete asks first (a dialog on top of the window); Cancel keeps the record.
+	u.click(button(u.T("ui.action.delete")), func(s automation.Snapshot) bool { return s.Overlays > 0 })
+	cancel := byType("*widget.Button", "the dialog's cancel", 0, true, func(o labelled) bool { return o.Text == u.T("ui.action.cancel") })
+	u.click(cancel, func(s automation.Snapshot) bool { return s.Overlays == 0 && onScreen(s, "detail") })
 	u.click(button(u.T("ui.action.back")), func(s automation.Snapshot) bool { return onScreen(s, "records") })
+	u.waitFor("the record kept", 10*time.Second, func(s automation.Snapshot) bool {
+		return hasText(s, u.cat.N(u.r.lang, "ui.records.count", 1, "1"))
+	})
 }
 
 func (u *ui) settings() {
