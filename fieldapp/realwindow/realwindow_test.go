@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -188,7 +189,25 @@ func (u *ui) shoot(screen string) {
 		return
 	}
 	u.seen[screen] = true
+	u.fits(screen)
 	u.shot(filepath.Join(u.dir, fmt.Sprintf("fieldapp-%s-%s-%s.png", screen, u.r.lang, u.r.device)))
+}
+
+// fits checks that the window keeps the size it was given: a screen whose content is wider makes
+// Fyne grow the window, past the edge of a phone, and it never shrinks back.
+func (u *ui) fits(where string) {
+	u.t.Helper()
+	s := u.snap()
+	if s.Width == float32(u.r.w) {
+		return
+	}
+	var wide []string
+	for _, o := range s.Objects {
+		if o.MinW >= float32(u.r.w)-60 && o.Type != "*fyne.Container" {
+			wide = append(wide, fmt.Sprintf("%s %q at x %.0f (min %.0f)", o.Type, o.Text, o.X, o.MinW))
+		}
+	}
+	u.t.Errorf("on %s the window is %.0f wide, not %d: the screen does not fit; widest objects: %v", where, s.Width, u.r.w, wide)
 }
 
 // drive runs one language and size through every screen and returns what it saved.
@@ -530,10 +549,19 @@ func (u *ui) records() {
 		o, ok := find(s, entryAfter(u.T("field.place")))
 		return onScreen(s, "event") && ok && o.Text == "Цэцэрлэг 1"
 	})
+	u.fits("the event form editing a record")
+	if os.Getenv("REALWINDOW_TRACE") != "" {
+		for _, o := range u.snap().Objects {
+			if o.MinW > 200 || o.Y < 70 {
+				u.t.Logf("%s %q x %.0f y %.0f w %.0f min %.0f", o.Type, o.Text, o.X, o.Y, o.W, o.MinW)
+			}
+		}
+	}
 	u.nav("records")
 	u.click(row, func(s automation.Snapshot) bool { return onScreen(s, "detail") })
 	// Delete asks first (a dialog on top of the window); Cancel keeps the record.
 	u.click(button(u.T("ui.action.delete")), func(s automation.Snapshot) bool { return s.Overlays > 0 })
+	u.fits("the delete confirmation")
 	cancel := byType("*widget.Button", "the dialog's cancel", 0, true, func(o labelled) bool { return o.Text == u.T("ui.action.cancel") })
 	u.click(cancel, func(s automation.Snapshot) bool { return s.Overlays == 0 && onScreen(s, "detail") })
 	u.click(button(u.T("ui.action.back")), func(s automation.Snapshot) bool { return onScreen(s, "records") })

@@ -37,6 +37,8 @@ type Object struct {
 	Y           float32 `json:"y"`
 	W           float32 `json:"w"`
 	H           float32 `json:"h"`
+	// MinW is the object's minimum width: what makes a screen wider than its window.
+	MinW float32 `json:"min_w"`
 	// InView says that the object's centre is inside the window and inside every scroll around
 	// it, so a click there reaches it.
 	InView bool `json:"in_view"`
@@ -140,6 +142,7 @@ func walk(obj fyne.CanvasObject, origin fyne.Position, clip rect, overlay int, f
 	size := obj.Size()
 	o := describe(obj)
 	o.X, o.Y, o.W, o.H = pos.X, pos.Y, size.Width, size.Height
+	o.MinW = obj.MinSize().Width
 	o.InView = clip.contains(pos.X+size.Width/2, pos.Y+size.Height/2)
 	o.Overlay = overlay
 	if f, ok := obj.(fyne.Focusable); ok && focused != nil && f == focused {
