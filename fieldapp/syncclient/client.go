@@ -705,6 +705,9 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 		req.Header.Set("Content-Encoding", "gzip")
 	}
 	req.Header.Set("Accept", "application/json")
+	// Asked for explicitly, gzip is not inflated by the transport: the client reads the answer
+	// as it came over the wire and inflates it itself.
+	req.Header.Set("Accept-Encoding", "gzip")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -713,7 +716,7 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 		return 0, &Error{Code: CodeUnreachable, Err: err}
 	}
 	defer resp.Body.Close()
-	b, err := syncproto.ReadBody(resp.Body, "", maxAnswerBytes)
+	b, err := syncproto.ReadBody(resp.Body, resp.Header.Get("Content-Encoding"), maxAnswerBytes)
 	if err != nil {
 		return 0, &Error{Code: CodeUnreachable, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}
 	}
