@@ -152,6 +152,7 @@ func run(args []string) error {
 		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
 		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(), PrefScope: *data,
 		Logger: logger, CheckEvery: *checkEvery, Context: ctx, Width: width,
+		Now: db.Now, // "today" by the server-corrected clock: a tablet whose date is years off still dates today
 	})
 	if *screen != "" && u.Current() != ui.ScreenEnroll {
 		u.Show(*screen)

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"talbar/server/store/sqlite"
+	"talbar/server/store"
 	"talbar/syncproto"
 )
 
@@ -27,15 +27,17 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // adminRun is the body of a one-shot admin command: it declares its flags on fs and returns the
 // action to run once they are parsed and the store is open.
-type adminRun func(fs *flag.FlagSet) func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error
+type adminRun func(fs *flag.FlagSet) func(ctx context.Context, s store.Store, stdout io.Writer) error
 
-// adminCommand wraps an admin body with what every admin command does: parse --db and the body's
+// adminCommand wraps an admin body with what every admin command does: parse --db or
+// --database-url and the body's
 // flags, open the store logging only warnings, run, close.
 func adminCommand(name string, body adminRun) command {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		db := fs.String("db", env("TALBAR_DB", filepath.Join("data", "talbar.db")), "SQLite database file")
+		dbURL := fs.String("database-url", env("TALBAR_DATABASE_URL", ""), "PostgreSQL URL (postgres://…) instead of --db")
 		run := body(fs)
 		if err := fs.Parse(args); err != nil {
 			return err
@@ -45,7 +47,7 @@ func adminCommand(name string, body adminRun) command {
 			return err
 		}
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		s, err := openStore(ctx, Config{DB: *db}, units, log)
+		s, err := openStore(ctx, Config{DB: *db, DatabaseURL: *dbURL}, units, log)
 		if err != nil {
 			return err
 		}
@@ -60,11 +62,11 @@ func adminCommand(name string, body adminRun) command {
 const codeTTL = 7 * 24 * time.Hour
 
 // inspectorAdd creates an inspector and prints the one-time enrollment code alone on the last line.
-func inspectorAdd(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+func inspectorAdd(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
 	name := fs.String("name", "", "inspector's name")
 	unitCode := fs.String("unit", "", "soum or district code (an aimag or MN-1 for an officer)")
 	role := fs.String("role", syncproto.RoleInspector, "inspector or officer")
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		in, err := s.CreateInspector(ctx, *name, *unitCode, *role)
 		if err != nil {
 			return err
@@ -79,9 +81,9 @@ func inspectorAdd(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer)
 }
 
 // inspectorCode issues a new enrollment code for an existing inspector (a new or replaced device).
-func inspectorCode(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+func inspectorCode(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
 	id := fs.String("id", "", "inspector id")
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		code, err := s.IssueCode(ctx, *id, codeTTL)
 		if err != nil {
 			return err
@@ -91,8 +93,8 @@ func inspectorCode(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer
 	}
 }
 
-func inspectorList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+func inspectorList(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		ins, err := s.Inspectors(ctx)
 		if err != nil {
 			return err
@@ -104,9 +106,9 @@ func inspectorList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer
 	}
 }
 
-func deviceRevoke(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+func deviceRevoke(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
 	id := fs.String("id", "", "device id")
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		if err := s.RevokeDevice(ctx, *id); err != nil {
 			return err
 		}
@@ -115,8 +117,8 @@ func deviceRevoke(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer)
 	}
 }
 
-func deviceList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+func deviceList(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		devs, err := s.Devices(ctx)
 		if err != nil {
 			return err
@@ -126,16 +128,23 @@ func deviceList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) e
 			if d.RevokedAt != nil {
 				state = "revoked"
 			}
-			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\taccepted=%d\trejected=%d\tpending=%d\n",
-				d.ID, d.Unit, d.InspectorName, state, d.Accepted, d.Rejected, d.OutboxPending)
+			// The clock offset at the last push; more than five minutes off is flagged, as on the
+			// dashboard's devices page (PROTOCOL.md: devices whose clock is wrong are shown).
+			skew := (time.Duration(d.SkewMillis) * time.Millisecond).Round(time.Second)
+			flag := ""
+			if skew > syncproto.SkewWarning || skew < -syncproto.SkewWarning {
+				flag = "\tclock_off"
+			}
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\taccepted=%d\trejected=%d\tpending=%d\tskew=%s%s\n",
+				d.ID, d.Unit, d.InspectorName, state, d.Accepted, d.Rejected, d.OutboxPending, skew, flag)
 		}
 		return nil
 	}
 }
 
 // epochRotate gives a restored store a new epoch so devices re-send what it lost.
-func epochRotate(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+func epochRotate(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		e, err := s.RotateEpoch(ctx)
 		if err != nil {
 			return err

@@ -12,7 +12,6 @@ import (
 
 	"talbar/server/dashboard"
 	"talbar/server/store"
-	"talbar/server/store/sqlite"
 )
 
 func init() {
@@ -27,11 +26,11 @@ var stdin io.Reader = os.Stdin
 // never from a flag, so it stays out of shell history and process listings:
 //
 //	printf '%s\n' "$PASSWORD" | server user add --db data/talbar.db --name hq --role admin
-func userAdd(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
+func userAdd(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
 	name := fs.String("name", "", "user name for signing in")
 	role := fs.String("role", store.WebViewer, "admin, viewer (headquarters) or officer (division)")
 	unitCode := fs.String("unit", "", "an officer's aimag code or MN-1 for the capital")
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read password: %w", err)
@@ -49,8 +48,8 @@ func userAdd(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) erro
 	}
 }
 
-func userList(fs *flag.FlagSet) func(context.Context, *sqlite.DB, io.Writer) error {
-	return func(ctx context.Context, s *sqlite.DB, stdout io.Writer) error {
+func userList(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
 		us, err := s.ListUsers(ctx)
 		if err != nil {
 			return err

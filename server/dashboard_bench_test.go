@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/server/store/sqlite"
 	"talbar/shared/unit"
@@ -111,7 +112,7 @@ func benchDB(b *testing.B) string {
 			req.Changes = append(req.Changes, syncproto.Change{ID: uuid.Must(uuid.NewV7()).String(), Entity: "event",
 				RecordID: uuid.Must(uuid.NewV7()).String(), Op: syncproto.OpUpsert, HLC: clock.Next().String(), Fields: f})
 		}
-		resp, err := db.Push(ctx, p, req)
+		resp, err := (&push.Engine{Store: db, Units: units}).Push(ctx, p, req)
 		if err != nil {
 			b.Fatal(err)
 		}

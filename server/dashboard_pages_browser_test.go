@@ -338,7 +338,7 @@ func TestDashboardDevicesBrowser(t *testing.T) {
 			fmt.Sprintf(`{"kind":"open_day","date":%q,"unit":"MN6501","reached":{"herders":%d}}`, demoDate(1+i%12, 5), i+1)))
 	}
 	var resp syncproto.PushResponse
-	if st := synced.do("POST", "/api/v1/push", syncproto.PushRequest{Protocol: 1, DeviceID: synced.device,
+	if st := synced.do("POST", "/api/v1/push", syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: synced.device,
 		DeviceTime: time.Now().Add(-3 * time.Minute).UTC().Format(time.RFC3339), Outbox: syncproto.OutboxHealth{Pending: 24},
 		Changes: changes}, &resp); st != 200 || len(resp.Accepted) != 24 {
 		t.Fatalf("push: %d, %d accepted", st, len(resp.Accepted))

@@ -504,7 +504,7 @@ func TestDashboardDevices(t *testing.T) {
 		t.Fatalf("no revoked message after the redirect: %.600s", body)
 	}
 	var resp syncproto.ErrorBody
-	req := syncproto.PushRequest{Protocol: 1, DeviceID: dev.device, DeviceTime: time.Now().UTC().Format(time.RFC3339)}
+	req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: dev.device, DeviceTime: time.Now().UTC().Format(time.RFC3339)}
 	if st := dev.do("POST", "/api/v1/push", req, &resp); st != 401 {
 		t.Fatalf("revoked device pushed: %d", st)
 	}

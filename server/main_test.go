@@ -118,7 +118,7 @@ func (c *client) push(changes ...syncproto.Change) syncproto.PushResponse {
 // tryPush pushes without failing the test, for goroutines other than the test's own.
 func (c *client) tryPush(changes ...syncproto.Change) (syncproto.PushResponse, error) {
 	var resp syncproto.PushResponse
-	b, err := json.Marshal(syncproto.PushRequest{Protocol: 1, DeviceID: c.device, DeviceTime: time.Now().UTC().Format(time.RFC3339), Changes: changes})
+	b, err := json.Marshal(syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: c.device, DeviceTime: time.Now().UTC().Format(time.RFC3339), Changes: changes})
 	if err != nil {
 		return resp, err
 	}

@@ -21,6 +21,7 @@ import (
 	"talbar/assets"
 	"talbar/server/api"
 	"talbar/server/store"
+	"talbar/server/store/postgres"
 	"talbar/server/store/sqlite"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -86,10 +87,18 @@ func Units() (*unit.Tree, error) {
 	return t, nil
 }
 
-// openStore opens the configured store, creating the SQLite file's folder when needed.
-func openStore(ctx context.Context, cfg Config, units *unit.Tree, log *slog.Logger) (*sqlite.DB, error) {
+// openStore opens the configured store: PostgreSQL when a database URL is given, else the SQLite
+// file (creating its folder when needed).
+func openStore(ctx context.Context, cfg Config, units *unit.Tree, log *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
-		return nil, errors.New("--database-url: the PostgreSQL store is not built yet; use --db")
+		if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+			return nil, errors.New("--database-url: want a PostgreSQL URL, postgres://user@host:port/database")
+		}
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Units: units, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("--database-url: %w", err)
+		}
+		return db, nil
 	}
 	if dir := filepath.Dir(cfg.DB); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -127,19 +136,24 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App = fiber.New(fiber.Config{
 		AppName:               "talbar",
 		DisableStartupMessage: true,
-		// fasthttp drops the connection past BodyLimit, which a client cannot tell from a
-		// network fault; a margin above the protocol's limit lets the API answer a clear 413.
-		BodyLimit:    4 * syncproto.MaxBodyBytes,
-		ReadTimeout:  2 * time.Minute,
-		WriteTimeout: 2 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
-		ErrorHandler: api.ErrorHandler(m.Logger),
+		// Bodies are streamed: fasthttp reads only their first few KiB before a handler runs,
+		// and each route reads at most its own limit (api.LimitBodies), the unauthenticated ones
+		// at most 64 KiB, so a stranger cannot make the server hold megabytes per request.
+		// BodyLimit stays above the protocol's limit so even past it the API answers a clear 413.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    4 * syncproto.MaxBodyBytes,
+		ReadTimeout:                  2 * time.Minute,
+		WriteTimeout:                 2 * time.Minute,
+		IdleTimeout:                  2 * time.Minute,
+		ErrorHandler:                 api.ErrorHandler(m.Logger),
 	})
 	// A panic in one handler answers 500 and is logged; it must not take the server down with
 	// every push in flight.
 	m.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		m.Logger.Error("panic in handler", "path", c.Path(), "panic", fmt.Sprint(e))
 	}}))
+	m.App.Use(api.LimitBodies("/api/v1/push"))
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)
@@ -157,7 +171,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.ln = ln
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.App.Listener(ln) }()
-	m.Logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "epoch", db.Epoch(), "version", version)
+	where := m.Config.DB
+	if m.Config.DatabaseURL != "" {
+		where = "postgresql"
+	}
+	m.Logger.Info("listening", "addr", ln.Addr().String(), "db", where, "epoch", db.Epoch(), "version", version)
 	return nil
 }
 

@@ -409,15 +409,15 @@ func TestWholeRequestErrors(t *testing.T) {
 		_ = json.Unmarshal(b, &e)
 		return st, e.Error.Code
 	}
-	good, _ := json.Marshal(syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{a.event("MN6501", "open_day", 1, "")}})
+	good, _ := json.Marshal(syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{a.event("MN6501", "open_day", 1, "")}})
 
 	t.Run("400 malformed", func(t *testing.T) {
-		if st, code := push([]byte(`{"protocol":1,"changes":[`), nil); st != 400 || code != syncproto.ErrMalformed {
+		if st, code := push([]byte(`{"protocol":2,"changes":[`), nil); st != 400 || code != syncproto.ErrMalformed {
 			t.Fatalf("%d %s", st, code)
 		}
 	})
 	t.Run("400 another device's id", func(t *testing.T) {
-		b, _ := json.Marshal(syncproto.PushRequest{Protocol: 1, DeviceID: newID()})
+		b, _ := json.Marshal(syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: newID()})
 		if st, code := push(b, nil); st != 400 || code != syncproto.ErrMalformed {
 			t.Fatalf("%d %s", st, code)
 		}
@@ -433,7 +433,7 @@ func TestWholeRequestErrors(t *testing.T) {
 		}
 	})
 	t.Run("413 millions of empty changes, gzipped", func(t *testing.T) {
-		body := gz([]byte(`{"protocol":1,"changes":[` + strings.Repeat(`{},`, 2_000_000) + `{}]}`))
+		body := gz([]byte(`{"protocol":2,"changes":[` + strings.Repeat(`{},`, 2_000_000) + `{}]}`))
 		start := time.Now()
 		if st, code := push(body, map[string]string{"Content-Encoding": "gzip"}); st != 413 || code != syncproto.ErrTooLarge {
 			t.Fatalf("%d %s", st, code)
@@ -442,8 +442,8 @@ func TestWholeRequestErrors(t *testing.T) {
 			t.Fatalf("refusing took %v", d)
 		}
 	})
-	t.Run("426 before a body protocol 1 cannot read", func(t *testing.T) {
-		if st, code := push([]byte(`{"protocol":2,"changes":{"v2":true}}`), nil); st != 426 || code != syncproto.ErrProtocol {
+	t.Run("426 before a body protocol 2 cannot read", func(t *testing.T) {
+		if st, code := push([]byte(`{"protocol":3,"changes":{"v3":true}}`), nil); st != 426 || code != syncproto.ErrProtocol {
 			t.Fatalf("%d %s", st, code)
 		}
 	})
@@ -453,13 +453,15 @@ func TestWholeRequestErrors(t *testing.T) {
 		}
 	})
 	t.Run("426 protocol", func(t *testing.T) {
-		b, _ := json.Marshal(syncproto.PushRequest{Protocol: 2})
-		if st, code := push(b, nil); st != 426 || code != syncproto.ErrProtocol {
-			t.Fatalf("%d %s", st, code)
+		for _, v := range []int{1, 3} {
+			b, _ := json.Marshal(syncproto.PushRequest{Protocol: v})
+			if st, code := push(b, nil); st != 426 || code != syncproto.ErrProtocol {
+				t.Fatalf("protocol %d: %d %s", v, st, code)
+			}
 		}
 	})
 	t.Run("413 too many changes", func(t *testing.T) {
-		req := syncproto.PushRequest{Protocol: 1}
+		req := syncproto.PushRequest{Protocol: syncproto.Protocol}
 		for i := 0; i < syncproto.MaxChanges+1; i++ {
 			req.Changes = append(req.Changes, syncproto.Change{ID: "x"})
 		}
@@ -469,7 +471,7 @@ func TestWholeRequestErrors(t *testing.T) {
 		}
 	})
 	t.Run("413 gzip bomb", func(t *testing.T) {
-		bomb := gz(append([]byte(`{"protocol":1,"changes":[],"pad":"`), bytes.Repeat([]byte("a"), 64<<20)...))
+		bomb := gz(append([]byte(`{"protocol":2,"changes":[],"pad":"`), bytes.Repeat([]byte("a"), 64<<20)...))
 		if len(bomb) > 1<<20 {
 			t.Fatalf("bomb is %d bytes compressed", len(bomb))
 		}
@@ -478,7 +480,7 @@ func TestWholeRequestErrors(t *testing.T) {
 		}
 	})
 	t.Run("413 raw body over limit", func(t *testing.T) {
-		big := append([]byte(`{"protocol":1,"pad":"`), bytes.Repeat([]byte("a"), syncproto.MaxBodyBytes+10)...)
+		big := append([]byte(`{"protocol":2,"pad":"`), bytes.Repeat([]byte("a"), syncproto.MaxBodyBytes+10)...)
 		if st, code := push(big, nil); st != 413 || code != syncproto.ErrTooLarge {
 			t.Fatalf("%d %s", st, code)
 		}
@@ -598,7 +600,7 @@ func TestShutdownFinishesInflightPush(t *testing.T) {
 	for i := 0; i < syncproto.MaxChanges; i++ {
 		changes = append(changes, a.event("MN6501", "herder_meeting", 1, `,"notes":"`+strings.Repeat("ж", 200)+`"`))
 	}
-	body, _ := json.Marshal(syncproto.PushRequest{Protocol: 1, Changes: changes})
+	body, _ := json.Marshal(syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: changes})
 	type result struct {
 		status int
 		resp   syncproto.PushResponse

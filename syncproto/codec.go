@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+
+	"talbar/shared/record"
 )
 
 // Codec errors, mapped by the server to 413, 415 and 400.
@@ -56,10 +59,39 @@ func Gzip(v any) ([]byte, error) {
 // ErrTooManyChanges is returned by DecodePush for a push of more than its limit of changes.
 var ErrTooManyChanges = errors.New("too many changes in one push")
 
+// ErrTooDeep is returned by DecodePush for a body nested deeper than MaxPushDepth.
+var ErrTooDeep = errors.New("push body nested too deep")
+
+// MaxPushDepth bounds the nesting of a push body: the push, its changes, a change, its fields and
+// twice record.MaxUnknownDepth inside one field's value, so a value a little too deep is refused
+// by name (too_deep) and only a hostile one refuses the whole push.
+const MaxPushDepth = 4 + 2*record.MaxUnknownDepth
+
+// CanonicalUUID lower-cases s when it is a UUID in the 36-character form; any other text is
+// returned as it is (and refused later as an invalid id).
+func CanonicalUUID(s string) string {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return s
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'F' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
 // DecodePush decodes a push body change by change and stops at the first change past
 // maxChanges, so a small body of millions of empty changes costs nothing before it is refused.
+//
+// The nesting of the whole body is bounded first (MaxPushDepth), counted from the body's first
+// bracket, not per change, so no change can carry a value too deep for a device to pull back.
+// Ids that are UUIDs in upper case are lower-cased: they name the same record.
 func DecodePush(b []byte, maxChanges int) (PushRequest, error) {
 	var req PushRequest
+	if d := record.Depth(b); d > MaxPushDepth {
+		return req, fmt.Errorf("%w: nested %d deep, at most %d allowed", ErrTooDeep, d, MaxPushDepth)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := expectDelim(dec, '{'); err != nil {
 		return req, err
@@ -98,9 +130,12 @@ func DecodePush(b []byte, maxChanges int) (PushRequest, error) {
 				if err := dec.Decode(&c); err != nil {
 					return req, fmt.Errorf("change %d: %w", len(req.Changes), err)
 				}
+				c.ID, c.RecordID, c.DeviceID = CanonicalUUID(c.ID), CanonicalUUID(c.RecordID), CanonicalUUID(c.DeviceID)
 				req.Changes = append(req.Changes, c)
 			}
-			err = expectDelim(dec, ']')
+			if err := expectDelim(dec, ']'); err != nil {
+				return req, fmt.Errorf("changes: %w", err)
+			}
 		default:
 			var skip json.RawMessage // unknown keys of a newer client are ignored
 			err = dec.Decode(&skip)

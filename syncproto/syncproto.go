@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"time"
 
+	"talbar/shared/indicator"
 	"talbar/shared/unit"
 )
 
-// Protocol is the version this package speaks.
-const Protocol = 1
+// Protocol is the version this package speaks. 2: each count of reached and materials is a field
+// of its own ("reached.herders"), merged on its own; a server answers 426 to any other version.
+const Protocol = 2
 
 // Limits a server announces and enforces.
 const (
@@ -20,11 +22,21 @@ const (
 	MaxBodyBytes     = 8 << 20 // decompressed
 	MaxPullLimit     = 5000
 	DefaultPullLimit = 1000
+	// MaxPullBytes is where the server ends a pull page early (more: true) whatever its limit:
+	// about 1 MiB of changes, however large their records.
+	MaxPullBytes = 1 << 20
 	// SkewWarning is how far a device clock may be off before the app warns the inspector.
 	SkewWarning = 5 * time.Minute
 	// FutureFlag is how far ahead of the server a change's hlc may be before it is flagged.
 	FutureFlag = 24 * time.Hour
+	// MaxAhead is how far ahead of the server's clock a change's hlc may be: a change further
+	// ahead is refused (RejectClockAhead), so no device clock can win every later edit for years.
+	MaxAhead = 5 * time.Minute
 )
+
+// HeaderServerTime is the response header carrying the server's wall clock (RFC 3339, ms), on
+// every API answer: the device estimates its clock's offset from it and stamps with the corrected time.
+const HeaderServerTime = "X-Server-Time"
 
 // Ops.
 const (
@@ -111,12 +123,7 @@ type Reference struct {
 }
 
 // Target is one indicator's official figures for one year, as headquarters entered them.
-type Target struct {
-	Indicator string   `json:"indicator"`
-	Year      int      `json:"year"`
-	Target    *float64 `json:"target"`
-	Actual    *float64 `json:"actual,omitempty"` // official count, for coverage indicators
-}
+type Target = indicator.Target
 
 // EnrollRequest is the body of POST /enroll.
 type EnrollRequest struct {
@@ -162,6 +169,7 @@ const (
 	RejectEntityMismatch = "entity_mismatch"  // the record id exists as another entity
 	RejectNotFound       = "record_not_found" // a delete of a record the server never received (a partial upsert of one is invalid: required)
 	RejectForbidden      = "forbidden"        // the caller's role may not push
+	RejectClockAhead     = "clock_ahead"      // the hlc is more than MaxAhead ahead of the server's clock: re-stamp and send again
 )
 
 // Warning codes.

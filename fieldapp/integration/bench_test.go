@@ -57,7 +57,7 @@ func BenchmarkWireBytesPerEvent(b *testing.B) {
 		d := newDevice(b, "wire"+strconv.Itoa(i), px.URL(), srv.Code("wire", soumA, "inspector"), nil)
 		var docBytes, changeBytes int
 		for j := 0; j < n; j++ {
-			date := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+			date := time.Date(year, time.Month(1+rng.IntN(11)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
 			f := sim.Event(rng, record.KindHerderMeeting, soumA, date)
 			d.save(localstore.Draft{Entity: record.EntityEvent, Fields: f})
 			doc, _ := json.Marshal(f)

@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +78,123 @@ func TestTooLargeKeepsSkewWarning(t *testing.T) {
 	}
 	if w, _ := d.DB.SkewWarning(ctx); w == nil {
 		t.Fatal("the made-up too_large answer cleared the clock-skew warning")
+	}
+}
+
+// Devices whose clocks are 10 years off cannot freeze a record (faults review, experiment 6). A
+// tablet whose date jumps 10 years ahead while offline edits a record: the server refuses the
+// change as clock_ahead, the device stamps it again with the server-corrected clock and sends it
+// without a user action; nobody's clock is dragged into 2036; an edit made afterwards by an
+// inspector with a right clock wins, and an officer's delete deletes. A tablet 10 years behind
+// from the start stamps with the corrected clock, so its later edit wins too. `server device
+// list` flags both clocks.
+func TestClocksTenYearsOff(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t)
+	var jump time.Duration
+	normal := newDevice(t, "normal", srv.URL, srv.Code("normal", soumA, "inspector"), nil)
+	ahead := newDevice(t, "ahead", srv.URL, srv.Code("ahead", soumA, "inspector"), func() time.Time { return time.Now().Add(jump) })
+	behind := newDevice(t, "behind", srv.URL, srv.Code("behind", soumA, "inspector"), func() time.Time { return time.Now().AddDate(-10, 0, 0) })
+	officer := newDevice(t, "officer", srv.URL, srv.Code("officer", aimag, "officer"), nil)
+	all := []*device{normal, ahead, behind, officer}
+	place := func(d *device, id string) string {
+		t.Helper()
+		r, err := d.DB.FindRecordByID(ctx, id)
+		if err != nil {
+			t.Fatalf("%s: %v", d.Name, err)
+		}
+		return record.Str(r.Values, "place")
+	}
+	syncAll := func() {
+		t.Helper()
+		for _, d := range all {
+			d.sync()
+		}
+	}
+	notDragged := func(when string) {
+		t.Helper()
+		limit := time.Now().Add(time.Hour)
+		for _, d := range all {
+			if got := d.DB.Clock().Last().Time(); got.After(limit) {
+				t.Errorf("%s: %s the clock of %s reads %s", when, d.Name, d.Name, got)
+			}
+		}
+	}
+	id := normal.save(localstore.Draft{Entity: record.EntityEvent, Fields: map[string]any{"kind": record.KindOpenDay,
+		"date": "2026-05-12", "unit": soumA, "place": "Bagh 1", "consultations": 3}})
+	syncAll()
+
+	jump = 10 * 365 * 24 * time.Hour // the tablet's date jumps while it is offline
+	ahead.save(localstore.Draft{ID: id, Fields: map[string]any{"place": "ahead"}})
+	if got := ahead.DB.Clock().Last().Time(); got.Before(time.Now().AddDate(9, 0, 0)) {
+		t.Fatalf("the jumped clock stamped %s; the test needs a stamp in the far future", got)
+	}
+	res := ahead.sync()
+	if res.Pushed != 1 || res.Rejected != 0 {
+		t.Fatalf("ahead sync: %+v, want its change re-stamped and taken", res)
+	}
+	if p, r := ahead.counts(); p != 0 || r != 0 {
+		t.Fatalf("ahead outbox pending=%d rejected=%d", p, r)
+	}
+	if w, _ := ahead.DB.SkewWarning(ctx); w == nil {
+		t.Error("the tablet 10 years ahead is not warned about its clock")
+	}
+	syncAll()
+	notDragged("after pulling the ahead tablet's change")
+	for _, d := range all {
+		if got := place(d, id); got != "ahead" {
+			t.Fatalf("%s: place=%q, want the re-stamped edit", d.Name, got)
+		}
+	}
+
+	// Later edits by devices with the right clock (or a corrected one) win over it.
+	time.Sleep(5 * time.Millisecond)
+	normal.save(localstore.Draft{ID: id, Fields: map[string]any{"place": "normal, later"}})
+	normal.sync()
+	syncAll()
+	for _, d := range all {
+		if got := place(d, id); got != "normal, later" {
+			t.Errorf("%s: place=%q after the later correction", d.Name, got)
+		}
+	}
+	time.Sleep(5 * time.Millisecond)
+	behind.save(localstore.Draft{ID: id, Fields: map[string]any{"consultations": 9}})
+	behind.sync()
+	syncAll()
+	for _, d := range all {
+		if r, _ := d.DB.FindRecordByID(ctx, id); record.Int(r.Values, "consultations") != 9 {
+			t.Errorf("%s: consultations=%d, want the behind tablet's later 9", d.Name, record.Int(r.Values, "consultations"))
+		}
+	}
+	// An officer's delete, after all of it, deletes.
+	if err := officer.DB.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	officer.sync()
+	syncAll()
+	for _, d := range all {
+		if r, _ := d.DB.FindRecordByID(ctx, id); !r.Deleted {
+			t.Errorf("%s: the officer's delete did not stick", d.Name)
+		}
+	}
+	if got := vectorOf(srv.Totals(t, normal.token(), year, soumA)); !got.IsZero() {
+		t.Errorf("totals after the delete: %s", got)
+	}
+	notDragged("at the end")
+
+	list := srv.AdminOutput("device", "list")
+	flagged := 0
+	for _, line := range strings.Split(list, "\n") {
+		if strings.Contains(line, "\tahead\t") || strings.Contains(line, "\tbehind\t") {
+			if !strings.Contains(line, "clock_off") || !strings.Contains(line, "skew=") {
+				t.Errorf("device list does not flag the clock: %q", line)
+			}
+			flagged++
+		} else if strings.Contains(line, "clock_off") {
+			t.Errorf("device list flags a right clock: %q", line)
+		}
+	}
+	if flagged != 2 {
+		t.Errorf("device list:\n%s", list)
 	}
 }

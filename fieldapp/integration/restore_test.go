@@ -99,7 +99,7 @@ func restoreNoRotate(t *testing.T, withHighWater bool, burst int) {
 	f.syncSome(t, online)
 	f.create(t, 2) // and more, not yet synced by anyone
 	for i := 0; i < burst; i++ {
-		date := time.Date(year, time.Month(1+f.rng.IntN(12)), 1+f.rng.IntN(28), 0, 0, 0, 0, time.UTC)
+		date := time.Date(year, time.Month(1+f.rng.IntN(11)), 1+f.rng.IntN(28), 0, 0, 0, 0, time.UTC)
 		a3.save(localstore.Draft{Entity: record.EntityEvent, Fields: sim.Event(f.rng, record.KindOpenDay, soumA, date)})
 	}
 

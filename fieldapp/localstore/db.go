@@ -20,10 +20,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
 
@@ -51,6 +53,10 @@ type DB struct {
 	now    func() time.Time
 	logger *slog.Logger
 	clock  *hlc.Clock
+	// offset is the server's clock minus this device's, in ms, from the last answer's
+	// X-Server-Time: the hlc stamps with the corrected time, so a wrong device clock after the
+	// first contact does not matter.
+	offset atomic.Int64
 
 	mu       sync.Mutex // guards unitsChk
 	unitsChk unitChecker
@@ -124,8 +130,17 @@ func Open(path string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("read clock: %w", err)
 		}
 	}
+	off, err := db.meta(ctx, db.read, keyClockOffset)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read clock offset: %w", err)
+	}
+	if n, err := strconv.ParseInt(off, 10, 64); err == nil {
+		db.offset.Store(n)
+	}
 	db.clock = hlc.NewClock(ts)
-	db.clock.Now = opt.Now
+	db.clock.Now = db.Now
+	db.clock.MaxAhead = syncproto.MaxAhead
 	return db, nil
 }
 
@@ -229,6 +244,11 @@ func (db *DB) migrateOne(ctx context.Context, m migration) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
+	if fn := goMigrations[m.version]; fn != nil {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.version, m.name, db.now().UTC().Format(time.RFC3339)); err != nil {
 		return err
@@ -274,6 +294,7 @@ const (
 	keyEnrolledAt  = "enrolled_at"
 	keyLastSync    = "last_sync"
 	keySkewWarning = "skew_warning"
+	keyClockOffset = "clock_offset" // server time minus device time at the last answer, in ms
 )
 
 func (db *DB) meta(ctx context.Context, q querier, key string) (string, error) {

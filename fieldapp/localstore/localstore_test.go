@@ -57,7 +57,8 @@ func TestSaveEditDeleteRestore(t *testing.T) {
 	db := mustOpen(t, "", localstore.Options{})
 	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
 	ch, _ := db.Changes(ctx, "")
-	if len(ch) != 1 || ch[0].Op != syncproto.OpUpsert || len(ch[0].Fields) != 9 {
+	// Ten fields: reached's two counts and materials' one are each a field of their own.
+	if len(ch) != 1 || ch[0].Op != syncproto.OpUpsert || len(ch[0].Fields) != 10 || string(ch[0].Fields["reached.herders"]) != "40" {
 		t.Fatalf("first change=%+v", ch)
 	}
 	// An edit sends only what changed; an unchanged save writes nothing.
@@ -148,7 +149,7 @@ func TestRejectedChangeFixedBySaveOrDiscarded(t *testing.T) {
 	// Fixing the unit supersedes the rejected change with one carrying the whole record again.
 	mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"unit": "MN6504"}})
 	ch, _ := db.Changes(ctx, "")
-	if len(ch) != 1 || ch[0].State != localstore.StatePending || len(ch[0].Fields) != 9 || string(ch[0].Fields["unit"]) != `"MN6504"` {
+	if len(ch) != 1 || ch[0].State != localstore.StatePending || len(ch[0].Fields) != 10 || string(ch[0].Fields["unit"]) != `"MN6504"` {
 		t.Fatalf("after fix: %+v", ch)
 	}
 	// A rejected edit that is discarded puts the old value back.
@@ -375,21 +376,26 @@ func TestSaveWithBaseKeepsPulledField(t *testing.T) {
 	}
 }
 
-// A field pulled from a device whose clock runs a year ahead (server_hlc does not move past it)
-// is still overwritten by a later local edit: the edit follows what the inspector saw.
+// A field pulled from a device whose clock runs a little ahead (within syncproto.MaxAhead; the
+// server refuses more) is still overwritten by a later local edit: the edit follows what the
+// inspector saw. A change stamped a year ahead (taken before the bound existed) does not drag the
+// clock into that year.
 func TestEditAfterFutureChangeWins(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpen(t, "", localstore.Options{})
 	db.SaveEnrollment(ctx, "http://x", syncproto.EnrollResponse{DeviceID: "dev-1", Token: "t", ServerEpoch: "e1"})
 	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
-	ahead := hlc.New(time.Now().AddDate(1, 0, 0).UnixMilli(), 0).String()
+	ahead := hlc.New(time.Now().Add(3*time.Minute).UnixMilli(), 0).String()
+	farAhead := hlc.New(time.Now().AddDate(1, 0, 0).UnixMilli(), 0).String()
 	if _, err := db.ApplyPull(ctx, "", syncproto.PullResponse{Cursor: "1", ServerHLC: hlc.New(time.Now().UnixMilli(), 0).String(),
 		Changes: []syncproto.Change{{ID: "c2", Entity: "event", RecordID: id, Op: "upsert", HLC: ahead, DeviceID: "dev-2",
-			Fields: map[string]json.RawMessage{"place": json.RawMessage(`"Future place"`)}}}}); err != nil {
+			Fields: map[string]json.RawMessage{"place": json.RawMessage(`"Future place"`)}},
+			{ID: "c3", Entity: "event", RecordID: id, Op: "upsert", HLC: farAhead, DeviceID: "dev-3",
+				Fields: map[string]json.RawMessage{"notes": json.RawMessage(`"from a year ahead"`)}}}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := db.Clock().Last().String(); got < ahead {
-		t.Fatalf("clock %s not past pulled %s", got, ahead)
+	if got := db.Clock().Last().String(); got < ahead || got >= farAhead {
+		t.Fatalf("clock %s: want past the pulled %s, short of the year-ahead %s", got, ahead, farAhead)
 	}
 	mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"place": "Inspector's place"}})
 	r, _ := db.FindRecordByID(ctx, id)
@@ -406,7 +412,7 @@ func TestSaveObservesReplacedFields(t *testing.T) {
 	db := mustOpen(t, path, localstore.Options{})
 	id := mustSave(t, db, localstore.Draft{Entity: record.EntityEvent, Fields: event("MN6501")})
 	db.Close()
-	ahead := hlc.New(time.Now().AddDate(1, 0, 0).UnixMilli(), 0).String()
+	ahead := hlc.New(time.Now().Add(3*time.Minute).UnixMilli(), 0).String() // within syncproto.MaxAhead
 	setHLC(t, path, id, map[string]string{"place": ahead, "notes": "g000000000000000"})
 	db = mustOpen(t, path, localstore.Options{})
 	mustSave(t, db, localstore.Draft{ID: id, Fields: map[string]any{"place": "Inspector's place"}})

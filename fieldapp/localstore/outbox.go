@@ -141,7 +141,13 @@ func (db *DB) Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dro
 				dropped++
 			}
 		}
+		ahead := false
 		for _, r := range resp.Rejected {
+			if r.Code == syncproto.RejectClockAhead {
+				// Not the inspector's to fix: the change stays pending, stamped again below.
+				ahead = true
+				continue
+			}
 			problems := ""
 			if len(r.Problems) > 0 {
 				b, _ := json.Marshal(r.Problems)
@@ -162,6 +168,14 @@ func (db *DB) Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dro
 		}
 		if err := refreshSyncState(ctx, tx, touched); err != nil {
 			return err
+		}
+		if ahead {
+			if ts, err := hlc.Parse(resp.ServerHLC); err == nil {
+				db.clock.Observe(ts)
+			}
+			if err := db.restampAhead(ctx, tx, hlc.New(db.Now().Add(syncproto.MaxAhead).UnixMilli(), 0)); err != nil {
+				return err
+			}
 		}
 		if resp.ServerHLC == "" {
 			// Not a server's answer (every push answer carries server_hlc) but one the sync

@@ -158,7 +158,14 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 		if !found {
 			base = nil // a new record: every field is the form's
 		}
-		values := cur.Values()
+		// Counts go count by count (protocol 2): a form's whole reached object becomes its leaves,
+		// so only the counts the inspector changed are sent and merged.
+		fields = merge.Leaves(fields)
+		if base != nil {
+			base = merge.Leaves(base)
+		}
+		cur.Upgrade()
+		values := cur.FlatValues()
 		changed := map[string]json.RawMessage{}
 		for k, v := range fields {
 			if base != nil && sameValue(base, k, v) {

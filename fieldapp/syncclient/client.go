@@ -118,6 +118,9 @@ type Client struct {
 	// RequestTime is how long one request should take at the link's measured rate (20 s by
 	// default); pushes and pull pages are sized by bytes to it.
 	RequestTime time.Duration
+	// MaxAnswerBytes caps one answer's size (256 MiB by default). A pull page larger than that is
+	// asked for again with half as many changes, down to one, rather than retried as it was.
+	MaxAnswerBytes int64
 	// MaxAttempts bounds the tries of one request on network errors, 429 and 5xx (default 5);
 	// then Sync returns an error and the outbox stays as it was.
 	MaxAttempts int
@@ -146,6 +149,7 @@ const (
 	apiPrefix       = "/api/v1"
 	maxAnswerBytes  = 256 << 20
 	maxSyncRounds   = 4
+	maxRestamps     = 3
 	defaultAttempts = 5
 )
 
@@ -371,6 +375,8 @@ type session struct {
 	pulledAll bool
 	// linkFails counts the requests that failed on the link in a row (each is tried smaller).
 	linkFails int
+	// restamps counts pushes whose changes the server refused as clock_ahead.
+	restamps int
 }
 
 // push sends the outbox in batches until nothing pending is left.
@@ -472,7 +478,21 @@ func (s *session) push(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("update outbox: %w", err)
 		}
-		if dropped+rejected == 0 && sent > 0 {
+		restamped := 0
+		for _, r := range resp.Rejected {
+			if r.Code == syncproto.RejectClockAhead {
+				restamped++
+			}
+		}
+		if restamped > 0 {
+			// Stamped again with the corrected clock by Acknowledge, and still pending: they go
+			// in the next batch. A server that keeps refusing them ends the sync, not a loop.
+			if s.restamps++; s.restamps > maxRestamps {
+				return &Error{Code: CodeBadAnswer, Message: "the server keeps refusing this device's clock"}
+			}
+			c.logger().Warn("changes refused as stamped ahead of the server's clock: stamped again", "changes", restamped)
+		}
+		if dropped+rejected+restamped == 0 && sent > 0 {
 			return &Error{Code: CodeBadAnswer, Message: "the push answer named none of the changes sent"}
 		}
 		s.pushed += dropped + rejected
@@ -597,7 +617,6 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			// stored or they are a day old (about 10 KB a time).
 			q.Set("ref", "1")
 		}
-		first = false
 		var page syncproto.PullResponse
 		moved, took, err := c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
 		if isLinkErr(err) {
@@ -607,10 +626,18 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			continue // asked again, for fewer
 		}
 		s.linkFails = 0
+		first = false
 		if err == nil {
 			c.link.notePull(int(moved), len(page.Changes))
 		}
 		var se *Error
+		if errors.Is(err, syncproto.ErrBodyTooLarge) && limit > 1 {
+			// An old server, or one holding huge records, sent a page beyond the answer cap:
+			// ask for fewer changes instead of the same page for ever.
+			most = max(1, limit/2)
+			c.logger().Warn("pull page too large; asking for fewer changes", "limit", most)
+			continue
+		}
 		if errors.As(err, &se) && se.ServerCode == syncproto.ErrCursorAhead {
 			// The server's log is shorter than what this device already read: it was restored
 			// from an older copy that kept its epoch (409 cursor_ahead).
@@ -782,12 +809,22 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	sent := c.now()
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return 0, &Error{Code: CodeUnreachable, Err: err}
 	}
 	defer resp.Body.Close()
-	b, err := syncproto.ReadBody(w.reader(resp.Body), resp.Header.Get("Content-Encoding"), maxAnswerBytes)
+	c.noteServerTime(ctx, resp.Header.Get(syncproto.HeaderServerTime), sent)
+	limit := c.MaxAnswerBytes
+	if limit <= 0 {
+		limit = maxAnswerBytes
+	}
+	b, err := syncproto.ReadBody(w.reader(resp.Body), resp.Header.Get("Content-Encoding"), limit)
+	if errors.Is(err, syncproto.ErrBodyTooLarge) {
+		// Retrying the same request cannot help; the caller may ask for less.
+		return 0, &Error{Code: CodeTooLarge, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}
+	}
 	if err != nil {
 		return 0, &Error{Code: CodeUnreachable, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}
 	}
@@ -830,6 +867,30 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 		ref = d
 	}
 	return retryAfter(resp.Header.Get("Retry-After"), ref), e
+}
+
+// ClockCorrector is implemented by a store that stamps its changes with the device clock
+// corrected by the server's (fieldapp/localstore does): every answer's X-Server-Time is noted.
+type ClockCorrector interface {
+	NoteServerTime(ctx context.Context, server, local time.Time) error
+}
+
+// noteServerTime gives the store the server's clock against the device's at the middle of the
+// round trip.
+func (c *Client) noteServerTime(ctx context.Context, header string, sent time.Time) {
+	cc, ok := c.Store.(ClockCorrector)
+	if !ok || header == "" {
+		return
+	}
+	st, err := time.Parse(time.RFC3339Nano, header)
+	if err != nil {
+		c.logger().Warn("server time unreadable", "header", header)
+		return
+	}
+	recv := c.now()
+	if err := cc.NoteServerTime(ctx, st, sent.Add(recv.Sub(sent)/2)); err != nil {
+		c.logger().Warn("note server time", "err", err)
+	}
 }
 
 // retryAfter reads Retry-After as seconds or an HTTP date.

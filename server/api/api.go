@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -28,11 +30,14 @@ type Config struct {
 	MaxInflightPushes int
 	// Metrics counts requests; may be nil.
 	Metrics *Metrics
+	// Now is the server's wall clock, sent as X-Server-Time; time.Now when nil.
+	Now func() time.Time
 }
 
 // API holds the handlers' dependencies.
 type API struct {
 	cfg       Config
+	engine    *push.Engine
 	unitsJSON []byte
 	inflight  chan struct{}
 	draining  atomic.Bool
@@ -49,13 +54,16 @@ func New(cfg Config) *API {
 	if cfg.Metrics == nil {
 		cfg.Metrics = &Metrics{}
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	b, _ := json.Marshal(cfg.Units.All())
-	return &API{cfg: cfg, unitsJSON: b, inflight: make(chan struct{}, cfg.MaxInflightPushes)}
+	return &API{cfg: cfg, engine: &push.Engine{Store: cfg.Store, Units: cfg.Units}, unitsJSON: b, inflight: make(chan struct{}, cfg.MaxInflightPushes)}
 }
 
 // Mount registers the routes on app.
 func (a *API) Mount(app *fiber.App) {
-	v1 := app.Group("/api/v1")
+	v1 := app.Group("/api/v1", a.serverTime)
 	v1.Get("/healthz", a.healthz)
 	v1.Get("/units", a.units)
 	v1.Post("/enroll", a.enroll)
@@ -64,6 +72,13 @@ func (a *API) Mount(app *fiber.App) {
 	v1.Get("/totals", a.auth, a.totals)
 	v1.Get("/kpis", a.auth, a.kpis)
 	app.Get("/metrics", a.metrics)
+}
+
+// serverTime stamps every answer with the server's clock, so a device corrects its own from any
+// answer, an error included.
+func (a *API) serverTime(c *fiber.Ctx) error {
+	c.Set(syncproto.HeaderServerTime, a.cfg.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+	return c.Next()
 }
 
 // InflightPushes is how many pushes are being merged now.
@@ -144,11 +159,13 @@ func (e *apiError) send(c *fiber.Ctx) error { return fail(c, e.status, e.code, e
 // readBody returns the request body, decompressed and bounded: the raw size is checked first, and
 // gzip is inflated only up to limit, so a gzip bomb is refused rather than inflated.
 func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
-	// c.Request().Body() is the raw body: fiber's c.Body() would inflate gzip without a bound.
-	raw := c.Request().Body()
-	if int64(len(raw)) > limit {
-		return nil, &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds 8 MiB"}
+	// The raw body is read here, bounded, for a push (after its token was checked); other routes
+	// were bounded by LimitBodies. c.Request().Body() is then the raw body: fiber's c.Body()
+	// would inflate gzip without a bound.
+	if e := bufferBody(c, limit, true); e != nil {
+		return nil, e
 	}
+	raw := c.Request().Body()
 	ct := c.Get(fiber.HeaderContentType)
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json"}

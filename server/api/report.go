@@ -10,7 +10,6 @@ import (
 
 	"talbar/server/store"
 	"talbar/shared/indicator"
-	"talbar/shared/tally"
 	"talbar/shared/unit"
 	"talbar/syncproto"
 )
@@ -59,23 +58,10 @@ func (a *API) totals(c *fiber.Ctx) error {
 }
 
 // KPI is one indicator of GET /kpis.
-type KPI struct {
-	ID            string   `json:"id"`
-	Baseline      float64  `json:"baseline"`
-	BaselineYear  int      `json:"baseline_year"`
-	Target        *float64 `json:"target"`
-	Actual        *float64 `json:"actual"`
-	N             int64    `json:"n"`
-	Status        string   `json:"status"`
-	LowerIsBetter bool     `json:"lower_is_better"`
-}
+type KPI = indicator.KPI
 
 // KPIs is the body of GET /kpis.
-type KPIs struct {
-	Unit       string `json:"unit"`
-	Year       int    `json:"year"`
-	Indicators []KPI  `json:"indicators"`
-}
+type KPIs = indicator.KPIs
 
 // MeasureKPIs judges every indicator for a unit and year from the store: survey indicators from
 // the unit's surveys, coverage indicators from the official figures (national only).
@@ -92,37 +78,7 @@ func MeasureKPIs(ctx context.Context, s store.Store, code string, year int) (KPI
 	if err != nil {
 		return KPIs{}, err
 	}
-	return Judge(code, year, v, targets, baselines), nil
-}
-
-// Judge is MeasureKPIs's pure part. Baselines entered by headquarters replace the programme's
-// defaults of shared/indicator.
-func Judge(code string, year int, v tally.Vector, targets []store.Target, baselines []store.Baseline) KPIs {
-	out := KPIs{Unit: code, Year: year, Indicators: []KPI{}}
-	for _, in := range indicator.All {
-		k := KPI{ID: in.ID, Baseline: in.Baseline, BaselineYear: in.BaselineYear, LowerIsBetter: in.LowerIsBetter}
-		for _, b := range baselines {
-			if b.Indicator == in.ID {
-				k.Baseline, k.BaselineYear = b.Value, b.Year
-			}
-		}
-		for _, t := range targets {
-			if t.Indicator == in.ID && t.Year == year {
-				k.Target = t.Target
-				if !in.Percent && code == string(unit.Nation) {
-					k.Actual = t.Actual
-				}
-			}
-		}
-		if in.Percent {
-			k.Actual, k.N = indicator.Measure(in.ID, v)
-		} else if code != string(unit.Nation) {
-			k.Target = nil // official coverage targets are national
-		}
-		k.Status = in.Status(k.Actual, k.Target)
-		out.Indicators = append(out.Indicators, k)
-	}
-	return out
+	return indicator.Judge(code, year, v, targets, baselines), nil
 }
 
 func (a *API) kpis(c *fiber.Ctx) error {

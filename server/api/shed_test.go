@@ -51,7 +51,7 @@ func TestPushShedsLoadWith429(t *testing.T) {
 	defer app.Shutdown()
 
 	push := func() (*http.Response, syncproto.ErrorBody) {
-		body, _ := json.Marshal(syncproto.PushRequest{Protocol: 1})
+		body, _ := json.Marshal(syncproto.PushRequest{Protocol: syncproto.Protocol})
 		req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/api/v1/push", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)

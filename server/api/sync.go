@@ -63,7 +63,8 @@ func (a *API) push(c *fiber.Ctx) error {
 	case req.Protocol != syncproto.Protocol && (err == nil || req.Protocol != 0):
 		// Checked first: a newer client's body may not even decode as protocol 1.
 		return fail(c, fiber.StatusUpgradeRequired, syncproto.ErrProtocol,
-			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol 1")
+			"protocol "+strconv.Itoa(req.Protocol)+" is not supported; this server speaks protocol "+strconv.Itoa(syncproto.Protocol)+
+				": update the field app, your unsent changes stay on the device")
 	case errors.Is(err, syncproto.ErrTooManyChanges):
 		return fail(c, fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "more than 5000 changes in one push")
 	case err != nil:
@@ -78,7 +79,7 @@ func (a *API) push(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 60*time.Second)
 	defer cancel()
 	start := time.Now()
-	resp, err := a.cfg.Store.Push(ctx, p, req)
+	resp, err := a.engine.Push(ctx, p, req)
 	if err != nil {
 		return a.storeError(c, err)
 	}

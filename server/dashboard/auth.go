@@ -109,9 +109,19 @@ type loginData struct {
 	Error string
 }
 
-// safeNext keeps a post-sign-in redirect inside the dashboard.
+// safeNext keeps a post-sign-in redirect inside the dashboard: a path under Prefix of printable
+// ASCII only, so no CR or LF can split the Location header into headers of an attacker's
+// choosing, and no "//", backslash or scheme can lead off the site.
 func safeNext(s string) string {
-	if strings.HasPrefix(s, Prefix+"/") && !strings.HasPrefix(s, "//") && !strings.Contains(s, "\\") {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f || s[i] == '\\' {
+			return Prefix + "/"
+		}
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return Prefix + "/"
+	}
+	if strings.HasPrefix(s, Prefix+"/") && !strings.HasPrefix(s, "//") {
 		return s
 	}
 	return Prefix + "/"

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"talbar/server/api"
 	"talbar/server/store"
 	"talbar/shared/indicator"
 	"talbar/shared/unit"
@@ -93,7 +92,7 @@ func (h *Handler) indicators(c *fiber.Ctx) error {
 	return h.render(c, "indicators", v)
 }
 
-// indicatorsFor judges every indicator in every year with api.Judge, the same rule /kpis uses.
+// indicatorsFor judges every indicator in every year with indicator.Judge, the same rule /kpis uses.
 func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsData, error) {
 	targets, err := h.cfg.Store.Targets(c.UserContext())
 	if err != nil {
@@ -105,16 +104,16 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 	}
 	years := h.indicatorYears(targets)
 	d := indicatorsData{Unit: code, Units: h.unitChoices(v), Years: years, Indicators: indicator.All, FormYear: h.cfg.Now().Year()}
-	byYear := map[int]api.KPIs{}
+	byYear := map[int]indicator.KPIs{}
 	for _, y := range years {
 		t, err := h.cfg.Store.Totals(c.UserContext(), code, y, 0)
 		if err != nil {
 			return d, fmt.Errorf("totals %s %d: %w", code, y, err)
 		}
-		byYear[y] = api.Judge(code, y, t, targets, baselines)
+		byYear[y] = indicator.Judge(code, y, t, targets, baselines)
 	}
 	for i, in := range indicator.All {
-		// The stored baseline, as api.Judge puts it into every year's KPI (the programme's
+		// The stored baseline, as indicator.Judge puts it into every year's KPI (the programme's
 		// default only when the store has none); years is never empty.
 		bl := byYear[years[0]].Indicators[i]
 		r := indicatorRow{ID: in.ID, Name: v.T("indicator." + in.ID), Percent: in.Percent, LowerIsBetter: in.LowerIsBetter,

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"talbar/server/api"
 	"talbar/shared/indicator"
 	"talbar/shared/record"
 	"talbar/shared/tally"
@@ -148,7 +147,7 @@ func (h *Handler) report(c *fiber.Ctx) error {
 	if err != nil {
 		return h.serverError(c, err)
 	}
-	k := api.Judge(code, year, now, targets, baselines)
+	k := indicator.Judge(code, year, now, targets, baselines)
 	for i, x := range k.Indicators {
 		d.KPIs = append(d.KPIs, reportKPI{
 			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"talbar/shared/indicator"
 	"talbar/shared/tally"
 	"talbar/syncproto"
 )
@@ -23,6 +24,9 @@ var (
 	// ErrCursorAhead means a pull's cursor is beyond the store's change log: the store was
 	// restored from an older copy, and the device must re-send what it holds.
 	ErrCursorAhead = errors.New("cursor beyond the change log")
+	// ErrConflict means a concurrent push on another connection touched the same change or
+	// record first; nothing was written, and the push engine tries the push again.
+	ErrConflict = errors.New("concurrent push conflict")
 )
 
 // Inspector is a person who may enroll devices: an inspector of a soum or district, or a
@@ -80,11 +84,7 @@ type Rejection struct {
 type Target = syncproto.Target
 
 // Baseline is the value an indicator's progress is measured from, and the year it was measured.
-type Baseline struct {
-	Indicator string  `json:"indicator"`
-	Year      int     `json:"year"`
-	Value     float64 `json:"value"`
-}
+type Baseline = indicator.Baseline
 
 // RecordFilter narrows a records listing (exports, dashboard).
 type RecordFilter struct {
@@ -137,12 +137,13 @@ type Store interface {
 	// RecentRejections lists the latest refused changes, newest first.
 	RecentRejections(ctx context.Context, limit int) ([]Rejection, error)
 
-	// Push validates and merges one device's batch in one transaction: every change id ends in
-	// exactly one of accepted, duplicates or rejected, and accepted and duplicates are durable
-	// when it returns. Totals move inside the same transaction.
-	Push(ctx context.Context, p Principal, req syncproto.PushRequest) (syncproto.PushResponse, error)
+	// BeginPush starts one push's transaction; server/push drives it. ErrUnavailable when the
+	// store is closed or unreachable.
+	BeginPush(ctx context.Context) (PushTx, error)
 	// Pull returns up to limit changes after cursor in p's scope written by other devices, in
-	// cursor (commit) order, the cursor to continue from and whether more follow.
+	// cursor order, the cursor to continue from and whether more follow. Whatever the number of
+	// writers, a change that commits after a pull answered cursor c gets a cursor above c, so a
+	// device that continues from c never misses one (docs/postgresql.md).
 	Pull(ctx context.Context, p Principal, since int64, limit int) ([]syncproto.Change, int64, bool, error)
 
 	// Totals returns the merged totals of a unit (any level, "MN" for the nation) for a year, or

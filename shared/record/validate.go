@@ -104,6 +104,8 @@ type fieldSpec struct {
 	list     []Label
 	max      float64 // text length, count maximum or coordinate maximum
 	min      float64
+	// multiline text may hold line breaks and tabs; no text may hold other control characters.
+	multiline bool
 }
 
 var eventSpec = map[string]fieldSpec{
@@ -120,7 +122,7 @@ var eventSpec = map[string]fieldSpec{
 	"contributions_mnt": {kind: fCount, max: MaxContributions},
 	"lat":               {kind: fCoord, min: MinLat, max: MaxLat},
 	"lon":               {kind: fCoord, min: MinLon, max: MaxLon},
-	"notes":             {kind: fText, max: MaxNotesLen},
+	"notes":             {kind: fText, max: MaxNotesLen, multiline: true},
 	FieldDeleted:        {kind: fBool},
 }
 
@@ -135,7 +137,7 @@ var surveySpec = map[string]fieldSpec{
 	"info_access":      {kind: fEnum, required: true, list: InfoAccess},
 	"info_sources":     {kind: fEnumList, list: InfoSources},
 	"satisfaction":     {kind: fScale, required: true, min: 1, max: 5},
-	"suggestion":       {kind: fText, max: MaxNotesLen},
+	"suggestion":       {kind: fText, max: MaxNotesLen, multiline: true},
 	FieldDeleted:       {kind: fBool},
 }
 
@@ -176,6 +178,9 @@ func Unknown(entity string, fields map[string]json.RawMessage) []string {
 	var out []string
 	for k := range fields {
 		if _, ok := spec[k]; !ok {
+			if parent, _, leaf := LeafOf(k); leaf && spec[parent].kind == fCounts {
+				continue
+			}
 			out = append(out, k)
 		}
 	}
@@ -230,10 +235,32 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 	if spec == nil {
 		return []Problem{{Field: "entity", Code: ErrInvalidCode, Message: fmt.Sprintf("unknown entity %q", entity)}}, nil
 	}
+	total := 0
 	for name, raw := range fields {
+		total += len(name) + len(raw)
+		if p := checkName(name); p != nil {
+			problems = append(problems, *p)
+			continue
+		}
 		s, ok := spec[name]
+		if parent, _, leaf := LeafOf(name); !ok && leaf && spec[parent].kind == fCounts {
+			// One count of a counts object (protocol 2): null clears it.
+			if !isNull(raw) {
+				if p := checkCount(name, raw, spec[parent].max); p != nil {
+					problems = append(problems, *p)
+				}
+			}
+			continue
+		}
 		if !ok {
 			unknown = append(unknown, name)
+			if p := checkUnknown(name, raw); p != nil {
+				problems = append(problems, *p)
+			}
+			continue
+		}
+		if !utf8.Valid(raw) {
+			problems = append(problems, Problem{name, ErrInvalidText, "must be valid UTF-8"})
 			continue
 		}
 		if isNull(raw) {
@@ -247,6 +274,12 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 		} else if p := checkField(name, s, raw, opt); p != nil {
 			problems = append(problems, *p)
 		}
+	}
+	if total > MaxRecordBytes {
+		problems = append(problems, Problem{"fields", ErrTooLarge, fmt.Sprintf("are %d bytes together, at most %d allowed", total, MaxRecordBytes)})
+	}
+	if len(unknown) > MaxUnknownFields {
+		problems = append(problems, Problem{"fields", ErrTooMany, fmt.Sprintf("%d fields this server does not know, at most %d allowed", len(unknown), MaxUnknownFields)})
 	}
 	if opt.Create {
 		for name, s := range spec {
@@ -284,6 +317,9 @@ func checkField(name string, s fieldSpec, raw json.RawMessage, opt Options) *Pro
 			if n := utf8.RuneCountInString(v); float64(n) > s.max {
 				return bad(ErrTooLong, "is %d characters, at most %d allowed", n, int(s.max))
 			}
+			if !printable(v, s.multiline) {
+				return bad(ErrInvalidText, "must be text without control characters")
+			}
 		case fEnum:
 			if !Has(s.list, v) {
 				return bad(ErrInvalidCode, "%q is not one of %v", v, Codes(s.list))
@@ -304,8 +340,8 @@ func checkField(name string, s fieldSpec, raw json.RawMessage, opt Options) *Pro
 				return bad(ErrUnknownUnit, "%q is not a soum or district code", v)
 			}
 		case fID:
-			if v == "" || len(v) > 64 {
-				return bad(ErrInvalidType, "must be a record id")
+			if !CanonicalID(v) {
+				return bad(ErrInvalidType, "must be a record id (a lower-case UUID)")
 			}
 		}
 	case fEnumList:

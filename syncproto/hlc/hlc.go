@@ -16,6 +16,10 @@ type Timestamp uint64
 // Zero is the timestamp before every other.
 const Zero Timestamp = 0
 
+// Max is the largest timestamp. Parse refuses it and a clock never observes it: a clock that held
+// it could issue nothing later, and one more tick would wrap to Zero.
+const Max Timestamp = 1<<64 - 1
+
 // New builds a timestamp from milliseconds and a counter.
 func New(ms int64, counter uint16) Timestamp { return Timestamp(uint64(ms)<<16 | uint64(counter)) }
 
@@ -45,6 +49,9 @@ func Parse(s string) (Timestamp, error) {
 	if err != nil {
 		return 0, fmt.Errorf("hlc %q: %w", s, err)
 	}
+	if Timestamp(v) == Max {
+		return 0, fmt.Errorf("hlc %q: the largest value is refused", s)
+	}
 	return Timestamp(v), nil
 }
 
@@ -53,6 +60,10 @@ func Parse(s string) (Timestamp, error) {
 type Clock struct {
 	// Now is the wall clock; tests and the field app's persisted clock set it.
 	Now func() time.Time
+	// MaxAhead, when positive, bounds how far ahead of Now an observed timestamp may be: Observe
+	// ignores one further ahead (Kulkarni et al.'s drift bound), so one device with a clock years
+	// ahead cannot drag every clock that hears of it into its future.
+	MaxAhead time.Duration
 
 	mu   sync.Mutex
 	last Timestamp
@@ -75,18 +86,39 @@ func (c *Clock) Next() Timestamp {
 	w := c.wall()
 	if w > c.last.Millis() {
 		c.last = New(w, 0)
-	} else {
+	} else if c.last < Max-1 {
 		c.last++ // same or earlier millisecond: bump the counter (carries into ms on overflow)
 	}
+	// At Max-1 the clock stays where it is rather than wrap to Zero (Observe never lets it get
+	// there from a remote value; only a persisted high-water mark that close could).
 	return c.last
 }
 
-// Observe moves the clock past a remote timestamp, so the next local one orders after it.
-func (c *Clock) Observe(remote Timestamp) {
+// Observe moves the clock past a remote timestamp, so the next local one orders after it. It
+// reports false, and changes nothing, for Max or for a timestamp more than MaxAhead ahead of Now.
+func (c *Clock) Observe(remote Timestamp) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if remote >= Max-1 {
+		return false
+	}
+	if c.MaxAhead > 0 && remote > New(c.wall()+c.MaxAhead.Milliseconds(), 0xffff) {
+		return false
+	}
 	if remote > c.last {
 		c.last = remote
+	}
+	return true
+}
+
+// Clamp lowers the high-water mark to limit when it lies beyond it. It undoes a lead taken from a
+// wrong wall clock (or an unbounded Observe) before the device re-stamps changes the server
+// refused as too far ahead; nothing stamped beyond limit was accepted anywhere.
+func (c *Clock) Clamp(limit Timestamp) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last > limit {
+		c.last = limit
 	}
 }
 

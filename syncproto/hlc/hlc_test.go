@@ -50,3 +50,38 @@ func FuzzParseRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// The largest timestamp is refused on the wire and never observed, and a clock at the top of
+// its range stays there instead of wrapping to zero (security review D9).
+func TestMaxRefusedAndNeverWraps(t *testing.T) {
+	if _, err := hlc.Parse("ffffffffffffffff"); err == nil {
+		t.Fatal("Parse accepted the largest hlc")
+	}
+	if _, err := hlc.Parse("fffffffffffffffe"); err != nil {
+		t.Fatalf("Parse refused the one below: %v", err)
+	}
+	c := hlc.NewClock(0)
+	if c.Observe(hlc.Max) || c.Last() != 0 {
+		t.Fatalf("observed Max: last=%s", c.Last())
+	}
+	top := hlc.NewClock(hlc.Max - 1)
+	for i := 0; i < 3; i++ {
+		if n := top.Next(); n < hlc.Max-1 {
+			t.Fatalf("next after %s wrapped to %s", hlc.Max-1, n)
+		}
+	}
+	// A timestamp beyond the drift bound is ignored; one inside it is taken.
+	now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+	b := &hlc.Clock{Now: func() time.Time { return now }, MaxAhead: 5 * time.Minute}
+	if b.Observe(hlc.New(now.AddDate(10, 0, 0).UnixMilli(), 0)) || b.Last() != 0 {
+		t.Fatalf("observed a timestamp 10 years ahead: %s", b.Last())
+	}
+	near := hlc.New(now.Add(4*time.Minute).UnixMilli(), 3)
+	if !b.Observe(near) || b.Next() <= near {
+		t.Fatalf("a timestamp 4 minutes ahead was not observed: %s", b.Last())
+	}
+	b.Clamp(hlc.New(now.UnixMilli(), 0))
+	if b.Last() != hlc.New(now.UnixMilli(), 0) {
+		t.Fatalf("clamp: %s", b.Last())
+	}
+}

@@ -2,6 +2,11 @@
 // with the greatest (hlc, device_id) wins; a delete is the tombstone field "_deleted" set to true,
 // merged like any other field. Because the winner of each field is a maximum over a total order,
 // the merged record does not depend on the order, duplication or batching of the changes.
+//
+// The merge unit is the leaf: each count of a counts object (reached, materials) is a field of
+// its own ("reached.herders"). A whole counts object (protocol 1, or the log of a server that ran
+// it) stands for every count of its list, a count it lacks being cleared, and merges as those
+// leaves; Values puts the objects back together for validation, totals and screens.
 package merge
 
 import (
@@ -61,19 +66,89 @@ func Apply(r *Record, c syncproto.Change, device string) bool {
 		r.Fields[name] = nf
 		return true
 	}
-	changed := false
+	changed := r.Upgrade()
 	switch c.Op {
 	case syncproto.OpDelete:
-		changed = set(record.FieldDeleted, tombstone)
+		changed = set(record.FieldDeleted, tombstone) || changed
 	default:
-		names := make([]string, 0, len(c.Fields))
-		for k := range c.Fields {
+		fields := Leaves(c.Fields)
+		names := make([]string, 0, len(fields))
+		for k := range fields {
 			names = append(names, k)
 		}
 		sort.Strings(names)
 		for _, k := range names {
-			if set(k, c.Fields[k]) {
+			if set(k, fields[k]) {
 				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+var null = json.RawMessage("null")
+
+// Leaves returns fields with every counts object replaced by its leaves: one per code of its
+// list, null for a code it lacks (a whole object says every count). fields itself is returned
+// when it holds no counts object, the usual case of protocol 2.
+func Leaves(fields map[string]json.RawMessage) map[string]json.RawMessage {
+	has := false
+	for _, name := range record.CountsFields {
+		if _, ok := fields[name]; ok {
+			has = true
+		}
+	}
+	if !has {
+		return fields
+	}
+	out := make(map[string]json.RawMessage, len(fields)+16)
+	for k, v := range fields {
+		if !record.IsCounts(k) {
+			out[k] = v
+			continue
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(v, &obj) != nil && !isNull(v) {
+			out[k] = v // not an object: validation refused it; kept as sent
+			continue
+		}
+		for _, code := range record.CountsCodes(k) {
+			leaf := record.Leaf(k, code)
+			if _, ok := fields[leaf]; ok {
+				continue // a leaf named alongside its object is the more precise
+			}
+			if n, ok := obj[code]; ok {
+				out[leaf] = Compact(n)
+			} else {
+				out[leaf] = null
+			}
+		}
+	}
+	return out
+}
+
+func isNull(v json.RawMessage) bool { return len(v) == 0 || bytes.Equal(bytes.TrimSpace(v), null) }
+
+// Upgrade turns the whole counts objects a record holds from protocol 1 into leaves that keep
+// the object's hlc and writer; a leaf already present keeps whichever of the two wins. It reports
+// whether anything changed.
+func (r *Record) Upgrade() bool {
+	changed := false
+	for _, name := range record.CountsFields {
+		f, ok := r.Fields[name]
+		if !ok {
+			continue
+		}
+		delete(r.Fields, name)
+		changed = true
+		leaves := Leaves(map[string]json.RawMessage{name: f.V})
+		if _, still := leaves[name]; still {
+			continue // not an object: nothing to keep of it
+		}
+		for leaf, v := range leaves {
+			nf := Field{V: v, H: f.H, D: f.D}
+			if old, ok := r.Fields[leaf]; !ok || nf.beats(old) {
+				r.Fields[leaf] = nf
 			}
 		}
 	}
@@ -110,11 +185,51 @@ func isCompact(v []byte) bool {
 	return len(v) > 0
 }
 
-// Values returns the merged values, without null values (a null clears a field).
+// Values returns the merged values, without null values (a null clears a field), with the
+// leaves of each counts object put back together as one object ("reached": {"herders": 25}).
 func (r *Record) Values() map[string]json.RawMessage {
-	out := make(map[string]json.RawMessage, len(r.Fields))
-	for k, f := range r.Fields {
-		if !bytes.Equal(f.V, []byte("null")) {
+	leaves := r.FlatValues()
+	out := make(map[string]json.RawMessage, len(leaves))
+	var counts map[string]map[string]json.RawMessage
+	for k, v := range leaves {
+		if parent, code, ok := record.LeafOf(k); ok {
+			if counts == nil {
+				counts = map[string]map[string]json.RawMessage{}
+			}
+			if counts[parent] == nil {
+				counts[parent] = map[string]json.RawMessage{}
+			}
+			counts[parent][code] = v
+			continue
+		}
+		out[k] = v
+	}
+	for parent, m := range counts {
+		b, _ := json.Marshal(m) // sorted keys: one byte form
+		out[parent] = b
+	}
+	return out
+}
+
+// FlatValues returns the merged values without nulls, each count a leaf of its own: what a save
+// compares a form's fields with.
+func (r *Record) FlatValues() map[string]json.RawMessage {
+	fields := r.Fields
+	for _, name := range record.CountsFields {
+		if _, ok := fields[name]; ok {
+			// A record stored by protocol 1 and not migrated: read it as its leaves.
+			cp := Record{Fields: make(map[string]Field, len(r.Fields))}
+			for k, f := range r.Fields {
+				cp.Fields[k] = f
+			}
+			cp.Upgrade()
+			fields = cp.Fields
+			break
+		}
+	}
+	out := make(map[string]json.RawMessage, len(fields))
+	for k, f := range fields {
+		if !isNull(f.V) {
 			out[k] = f.V
 		}
 	}

@@ -204,6 +204,16 @@ func (s *Server) Admin(args ...string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
+// AdminOutput runs an admin command like Admin and returns its whole output.
+func (s *Server) AdminOutput(args ...string) string {
+	s.tb.Helper()
+	out, err := exec.Command(s.Bin, append(args, "--db", s.DB)...).Output()
+	if err != nil {
+		s.tb.Fatalf("server %v: %v", args, err)
+	}
+	return string(out)
+}
+
 // AddInspector adds an inspector (role "inspector") or an officer ("officer") of unit with
 // `inspector add` and returns the one-time enrollment code.
 func (s *Server) AddInspector(unit, role string) string {

@@ -32,11 +32,15 @@ type Options struct {
 	// Durable keeps fsync on, for benchmarks that compare commit costs honestly; tests run
 	// without it, since a lost test cluster is simply made again.
 	Durable bool
+	// Dir keeps the cluster in this folder across runs (made on first use, kept by Stop), for
+	// benchmarks whose large database is built once; empty for a temporary folder.
+	Dir string
 }
 
 // Cluster is one running PostgreSQL server and its data folder.
 type Cluster struct {
 	dir  string
+	keep bool
 	port int
 	cmd  *exec.Cmd
 	done chan error
@@ -65,49 +69,61 @@ func Start(opt Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgtest")
+	dir, keep := opt.Dir, opt.Dir != ""
+	if keep {
+		err = os.MkdirAll(dir, 0o700)
+	} else {
+		dir, err = os.MkdirTemp("", "pgtest")
+	}
 	if err != nil {
-		return nil, fmt.Errorf("pgtest: temp folder: %w", err)
+		return nil, fmt.Errorf("pgtest: cluster folder: %w", err)
+	}
+	fail := func(err error) (*Cluster, error) {
+		if !keep {
+			os.RemoveAll(dir)
+		}
+		return nil, err
 	}
 	if cred != nil {
 		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("pgtest: chown %s: %w", dir, err)
+			return fail(fmt.Errorf("pgtest: chown %s: %w", dir, err))
 		}
 	}
 	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", superuser, "--auth=trust",
-		"--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if out, err := initdb.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
+		os.RemoveAll(data) // a half-made cluster of an interrupted run
+		initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", superuser, "--auth=trust",
+			"--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+		initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		if out, err := initdb.CombinedOutput(); err != nil {
+			return fail(fmt.Errorf("pgtest: initdb: %w\n%s", err, out))
+		}
 	}
 	port, err := freePort()
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		return fail(err)
 	}
-	args := []string{"-D", data, "-p", strconv.Itoa(port), "-k", dir, "-c", "listen_addresses=127.0.0.1",
+	args := []string{"-D", data, "-p", strconv.Itoa(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "max_wal_size=4GB",
 		"-c", "max_connections=200", "-c", "shared_buffers=128MB"}
 	if !opt.Durable {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
 	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgtest: log file: %w", err)
+		return fail(fmt.Errorf("pgtest: log file: %w", err))
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// SIGQUIT is PostgreSQL's immediate shutdown: a test binary that dies leaves no server.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
+	if keep {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGINT
+	}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgtest: start postgres: %w", err)
+		return fail(fmt.Errorf("pgtest: start postgres: %w", err))
 	}
-	c := &Cluster{dir: dir, port: port, cmd: cmd, done: make(chan error, 1)}
+	c := &Cluster{dir: dir, keep: keep, port: port, cmd: cmd, done: make(chan error, 1)}
 	go func() { c.done <- cmd.Wait(); logf.Close() }()
 	if err := c.waitReady(30 * time.Second); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
@@ -146,10 +162,15 @@ func (c *Cluster) URL(database string) string {
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", superuser, c.port, database)
 }
 
-// Stop shuts the server down at once and removes its folder.
+// Stop shuts the server down and removes its folder unless it is kept (Options.Dir): a kept
+// cluster shuts down cleanly, a temporary one at once.
 func (c *Cluster) Stop() {
 	if c.cmd.Process != nil {
-		c.cmd.Process.Signal(syscall.SIGQUIT)
+		sig := syscall.SIGQUIT
+		if c.keep {
+			sig = syscall.SIGINT // fast shutdown: a checkpoint, so the next start needs no recovery
+		}
+		c.cmd.Process.Signal(sig)
 		select {
 		case <-c.done:
 		case <-time.After(10 * time.Second):
@@ -157,8 +178,13 @@ func (c *Cluster) Stop() {
 			<-c.done
 		}
 	}
-	os.RemoveAll(c.dir)
+	if !c.keep {
+		os.RemoveAll(c.dir)
+	}
 }
+
+// Exec runs one statement on the cluster's postgres database (CREATE DATABASE … TEMPLATE …).
+func (c *Cluster) Exec(sql string) error { return c.admin(sql) }
 
 // NewDatabase creates an empty database and drops it (closing its connections) when t ends.
 func (c *Cluster) NewDatabase(t testing.TB) string {
@@ -199,6 +225,11 @@ func (c *Cluster) admin(sql string) error {
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, sql)
 	return err
+}
+
+// NewName returns a database name not used before in this cluster's life.
+func (c *Cluster) NewName(prefix string) string {
+	return fmt.Sprintf("%s%d_%d", prefix, os.Getpid(), c.seq.Add(1))
 }
 
 var (

@@ -19,6 +19,7 @@ import (
 	"talbar/server/api"
 	"talbar/server/store"
 	"talbar/server/store/sqlite"
+	"talbar/server/store/storetest"
 	"talbar/shared/unit"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
@@ -35,8 +36,9 @@ func benchEvents() int {
 // eventFields is a typical event of the catalogue.
 func eventFields(r *rand.Rand, soum string) map[string]json.RawMessage {
 	kinds := []string{"open_day", "market_day", "herder_meeting"}
+	// Dates up to November: the server refuses a date after its tomorrow (too_late).
 	f := map[string]any{
-		"kind": kinds[r.Intn(3)], "date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(12), 1+r.Intn(28)), "unit": soum,
+		"kind": kinds[r.Intn(3)], "date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(11), 1+r.Intn(28)), "unit": soum,
 		"place": "Сумын төв", "occasion": "livestock_census", "partners": []string{"governor", "bank"},
 		"reached":       map[string]int{"herders": r.Intn(60), "self_employed": r.Intn(10), "near_pension": r.Intn(5)},
 		"materials":     map[string]int{"handbook": r.Intn(40), "brochure": r.Intn(40)},
@@ -105,7 +107,7 @@ func bigStore(b *testing.B) (*sqlite.DB, []benchDevice) {
 		start := time.Now()
 		for done := 0; done < n; done += 5000 {
 			d := devs[r.Intn(len(devs))]
-			resp, err := db.Push(ctx, d.p, syncproto.PushRequest{Protocol: 1, Changes: creates(r, d, min(5000, n-done))})
+			resp, err := storetest.Push(ctx, db, d.p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: creates(r, d, min(5000, n-done))})
 			if err != nil || len(resp.Rejected) > 0 {
 				b.Fatalf("build: %v %+v", err, resp.Rejected)
 			}
@@ -170,7 +172,7 @@ func BenchmarkPush(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				resp, err := db.Push(ctx, who[i].p, syncproto.PushRequest{Protocol: 1, Changes: batches[i]})
+				resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
 				if err != nil || len(resp.Accepted) != size {
 					b.Fatalf("%v accepted=%d", err, len(resp.Accepted))
 				}

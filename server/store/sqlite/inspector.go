@@ -3,41 +3,26 @@ package sqlite
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"talbar/server/store"
-	"talbar/shared/unit"
-	"talbar/syncproto"
 )
 
 // CreateInspector implements store.Store.
 func (db *DB) CreateInspector(ctx context.Context, name, code, role string) (store.Inspector, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return store.Inspector{}, fmt.Errorf("%w: name is empty", store.ErrInvalid)
-	}
-	u, ok := db.units.Get(unit.Code(code))
-	switch {
-	case !ok:
-		return store.Inspector{}, fmt.Errorf("%w: unit %q is not known", store.ErrInvalid, code)
-	case role == syncproto.RoleInspector && !u.Leaf():
-		return store.Inspector{}, fmt.Errorf("%w: an inspector's unit must be a soum or district, %s is a %s", store.ErrInvalid, code, u.Level)
-	case role == syncproto.RoleOfficer && u.Level != unit.LevelAimag && u.Level != unit.LevelCapital:
-		return store.Inspector{}, fmt.Errorf("%w: an officer's unit must be an aimag or the capital, %s is a %s", store.ErrInvalid, code, u.Level)
-	case role != syncproto.RoleInspector && role != syncproto.RoleOfficer:
-		return store.Inspector{}, fmt.Errorf("%w: role %q is neither inspector nor officer", store.ErrInvalid, role)
+	name, err := store.CheckInspector(db.units, name, code, role)
+	if err != nil {
+		return store.Inspector{}, err
 	}
 	in := store.Inspector{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Unit: code, Role: role, Created: db.now().UTC()}
-	_, err := db.write.ExecContext(ctx, `INSERT INTO inspectors (id, name, unit, role, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err = db.write.ExecContext(ctx, `INSERT INTO inspectors (id, name, unit, role, created_at) VALUES (?, ?, ?, ?, ?)`,
 		in.ID, in.Name, in.Unit, in.Role, in.Created.Format(time.RFC3339Nano))
 	if err != nil {
 		return store.Inspector{}, fmt.Errorf("insert inspector: %w", err)
@@ -45,40 +30,13 @@ func (db *DB) CreateInspector(ctx context.Context, name, code, role string) (sto
 	return in, nil
 }
 
-// codeAlphabet is Crockford's base32 without I, L, O, U: easy to read aloud over a bad phone line.
-const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// NormalizeCode upper-cases a typed code and drops spaces and dashes.
-func NormalizeCode(c string) string {
-	c = strings.ToUpper(c)
-	return strings.Map(func(r rune) rune {
-		if r == '-' || r == ' ' {
-			return -1
-		}
-		return r
-	}, c)
-}
-
-func hash(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
-}
-
 // IssueCode implements store.Store. The code has 60 random bits and is stored only as a hash.
 func (db *DB) IssueCode(ctx context.Context, inspectorID string, ttl time.Duration) (string, error) {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random code: %w", err)
-	}
-	raw := make([]byte, 12)
-	for i := range b {
-		raw[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
-	}
-	code := string(raw[0:4]) + "-" + string(raw[4:8]) + "-" + string(raw[8:12])
+	code := store.NewEnrollCode()
 	now := db.now().UTC()
 	res, err := db.write.ExecContext(ctx, `INSERT INTO enroll_codes (code_hash, inspector_id, created_at, expires_at)
 		SELECT ?, id, ?, ? FROM inspectors WHERE id = ?`,
-		hash(NormalizeCode(code)), now.Format(time.RFC3339Nano), now.Add(ttl).Format(time.RFC3339Nano), inspectorID)
+		store.Hash(store.NormalizeCode(code)), now.Format(time.RFC3339Nano), now.Add(ttl).Format(time.RFC3339Nano), inspectorID)
 	if err != nil {
 		return "", fmt.Errorf("insert code: %w", err)
 	}
@@ -100,7 +58,7 @@ func (db *DB) Enroll(ctx context.Context, code, deviceName, platform string) (st
 		expires     string
 		used        sql.NullString
 	)
-	h := hash(NormalizeCode(code))
+	h := store.Hash(store.NormalizeCode(code))
 	err = tx.QueryRowContext(ctx, `SELECT inspector_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?`, h).
 		Scan(&inspectorID, &expires, &used)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -130,7 +88,7 @@ func (db *DB) Enroll(ctx context.Context, code, deviceName, platform string) (st
 		deviceName = "device"
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO devices (id, inspector_id, name, platform, token_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		dev, inspectorID, trim(deviceName, 100), trim(platform, 100), hash(token), now.Format(time.RFC3339Nano)); err != nil {
+		dev, inspectorID, store.Trim(deviceName, 100), store.Trim(platform, 100), store.Hash(token), now.Format(time.RFC3339Nano)); err != nil {
 		return store.Principal{}, "", fmt.Errorf("insert device: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE enroll_codes SET used_at = ?, device_id = ? WHERE code_hash = ?`,
@@ -141,14 +99,6 @@ func (db *DB) Enroll(ctx context.Context, code, deviceName, platform string) (st
 		return store.Principal{}, "", fmt.Errorf("commit enroll: %w", err)
 	}
 	return store.Principal{DeviceID: dev, Inspector: in}, token, nil
-}
-
-func trim(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 type queryer interface {
@@ -179,7 +129,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (store.Principal, 
 	var created string
 	err := db.read.QueryRowContext(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at
 		FROM devices d JOIN inspectors i ON i.id = d.inspector_id
-		WHERE d.token_hash = ? AND d.revoked_at IS NULL`, hash(token)).
+		WHERE d.token_hash = ? AND d.revoked_at IS NULL`, store.Hash(token)).
 		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, store.ErrUnauthorized

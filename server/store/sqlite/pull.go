@@ -8,9 +8,13 @@ import (
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
+	"talbar/syncproto/hlc"
 )
 
 func unitCode(s string) unit.Code { return unit.Code(s) }
+
+// pullOverhead is about what a change's envelope adds to its fields on the wire.
+const pullOverhead = 200
 
 // Pull implements store.Store. It reads in one snapshot: every cursor at or below the snapshot's
 // greatest was committed (one writer, cursors assigned inside it), so when a page is not full the
@@ -34,8 +38,10 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		db.cursorAhead(ctx, p.DeviceID, since, maxCursor)
 		return nil, maxCursor, false, store.ErrCursorAhead
 	}
-	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > ? AND pusher_id != ?`
-	args := []any{since, p.DeviceID}
+	// A change stamped beyond the bound (taken before pushes refused them) is never served: a
+	// device that observed it would stamp its own edits in that future too.
+	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > ? AND pusher_id != ? AND hlc <= ?`
+	args := []any{since, p.DeviceID, hlc.New(db.now().Add(syncproto.MaxAhead).UnixMilli(), 0xffff).String()}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
 		q += ` AND unit = ?`
@@ -54,8 +60,11 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	out := make([]syncproto.Change, 0, min(limit, 256))
 	cursor := since
 	more := false
+	size := 0
 	for rows.Next() {
-		if len(out) == limit {
+		// A page stops at limit changes or once it holds syncproto.MaxPullBytes, whichever
+		// comes first, so no device needs more memory than about one page of records.
+		if len(out) == limit || size >= syncproto.MaxPullBytes {
 			more = true
 			break
 		}
@@ -64,6 +73,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		if err := rows.Scan(&cursor, &c.ID, &c.RecordID, &c.Entity, &c.Op, &c.HLC, &c.DeviceID, &fields); err != nil {
 			return nil, 0, false, fmt.Errorf("scan change: %w", err)
 		}
+		size += pullOverhead + len(fields)
 		if len(fields) > 0 {
 			if err := json.Unmarshal(fields, &c.Fields); err != nil {
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)

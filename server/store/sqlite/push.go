@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"talbar/server/store"
 	"talbar/shared/tally"
 	"talbar/syncproto"
+	"talbar/syncproto/hlc"
 	"talbar/syncproto/merge"
 )
 
@@ -18,92 +20,112 @@ import (
 // chunks keep each statement's plan cheap.
 const chunk = 500
 
-// Push implements store.Store: one transaction for the whole batch.
-func (db *DB) Push(ctx context.Context, p store.Principal, req syncproto.PushRequest) (syncproto.PushResponse, error) {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	if db.closed {
-		return syncproto.PushResponse{}, store.ErrUnavailable
-	}
-	now := db.now().UTC()
-	planner := store.Planner{Units: db.units, Now: now}
-	pre := planner.Precheck(req) // pure work, before the write lock
-
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return syncproto.PushResponse{}, fmt.Errorf("%w: begin push: %v", store.ErrUnavailable, err)
-	}
-	defer tx.Rollback()
-
-	changeIDs := make([]string, 0, len(req.Changes))
-	recordIDs := make([]string, 0, len(req.Changes))
-	seenRec := map[string]bool{}
-	for _, c := range req.Changes {
-		changeIDs = append(changeIDs, c.ID)
-		if !seenRec[c.RecordID] {
-			seenRec[c.RecordID] = true
-			recordIDs = append(recordIDs, c.RecordID)
-		}
-	}
-	known, err := knownChanges(ctx, tx, changeIDs)
-	if err != nil {
-		return syncproto.PushResponse{}, err
-	}
-	existing, err := loadRecords(ctx, tx, recordIDs)
-	if err != nil {
-		return syncproto.PushResponse{}, err
-	}
-	plan := planner.Merge(p, req, pre, existing, known)
-	stamp := now.Format(time.RFC3339Nano)
-	if err := writeLog(ctx, tx, plan.Log, p.DeviceID, stamp); err != nil {
-		return syncproto.PushResponse{}, err
-	}
-	if err := writeRecords(ctx, tx, plan.Records); err != nil {
-		return syncproto.PushResponse{}, err
-	}
-	if err := applyDeltas(ctx, tx, plan.Deltas, db); err != nil {
-		return syncproto.PushResponse{}, err
-	}
-	if err := writeRejections(ctx, tx, plan.Rejections, stamp); err != nil {
-		return syncproto.PushResponse{}, err
-	}
-	r := plan.Response
-	if _, err := tx.ExecContext(ctx, `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
-		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`,
-		stamp, stamp, plan.SkewMillis, pendingAfter(req.Outbox.Pending, len(r.Accepted)+len(r.Duplicates)), trim(req.Outbox.Oldest, 40),
-		len(r.Accepted), len(r.Duplicates), len(r.Rejected), p.DeviceID); err != nil {
-		return syncproto.PushResponse{}, fmt.Errorf("update device: %w", err)
-	}
-	var high int64
-	if len(plan.Log) > 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT max(cursor) FROM changes`).Scan(&high); err != nil {
-			return syncproto.PushResponse{}, fmt.Errorf("read max cursor: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return syncproto.PushResponse{}, fmt.Errorf("%w: commit push: %v", store.ErrUnavailable, err)
-	}
-	if high > 0 {
-		db.noteHighWater(high)
-	}
-	db.clock.Observe(plan.MaxHLC)
-	r.ServerHLC = db.clock.Next().String()
-	r.ServerEpoch = db.Epoch()
-	return r, nil
+// pushTx is one push's transaction on the single writer connection. It holds db.mu for reading
+// until it ends, so Close waits for it.
+type pushTx struct {
+	db   *DB
+	tx   *sql.Tx
+	high int64 // greatest cursor appended
+	done bool
 }
 
-// pendingAfter is what a device's outbox holds once a push is answered: the device counts its
-// outbox before sending, and every change accepted or already known leaves it. Done here rather
-// than by the device so every client version reports the same way.
-func pendingAfter(reported, delivered int) int {
-	return max(0, reported-delivered)
+// BeginPush implements store.Store.
+func (db *DB) BeginPush(ctx context.Context) (store.PushTx, error) {
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return nil, store.ErrUnavailable
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		db.mu.RUnlock()
+		return nil, fmt.Errorf("%w: begin push: %v", store.ErrUnavailable, err)
+	}
+	return &pushTx{db: db, tx: tx}, nil
+}
+
+// Rollback implements store.PushTx.
+func (t *pushTx) Rollback() {
+	if t.done {
+		return
+	}
+	t.done = true
+	t.tx.Rollback()
+	t.db.mu.RUnlock()
+}
+
+// Commit implements store.PushTx: the high-water file and the clock move once the push is
+// durable.
+func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (string, string, error) {
+	if t.done {
+		return "", "", errors.New("push already ended")
+	}
+	t.done = true
+	defer t.db.mu.RUnlock()
+	if err := t.tx.Commit(); err != nil {
+		return "", "", fmt.Errorf("%w: commit push: %v", store.ErrUnavailable, err)
+	}
+	if t.high > 0 {
+		t.db.noteHighWater(t.high)
+	}
+	t.db.clock.Observe(maxHLC)
+	return t.db.Epoch(), t.db.clock.Next().String(), nil
+}
+
+// NoteDevice implements store.PushTx.
+func (t *pushTx) NoteDevice(ctx context.Context, deviceID string, n store.DevicePush) error {
+	stamp := n.At.UTC().Format(time.RFC3339Nano)
+	if _, err := t.tx.ExecContext(ctx, `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
+		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`,
+		stamp, stamp, n.SkewMillis, n.OutboxPending, n.OutboxOldest, n.Accepted, n.Duplicates, n.Rejected, deviceID); err != nil {
+		return fmt.Errorf("update device: %w", err)
+	}
+	return nil
 }
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-func knownChanges(ctx context.Context, tx *sql.Tx, ids []string) (map[string]bool, error) {
+// NamedDevices implements store.PushTx: the unit of each enrolled device, other than the pusher, that a change
+// names in device_id.
+func (t *pushTx) NamedDevices(ctx context.Context, pusher string, cs []syncproto.Change) (map[string]string, error) {
+	var ids []any
+	seen := map[string]bool{pusher: true, "": true}
+	for _, c := range cs {
+		if !seen[c.DeviceID] {
+			seen[c.DeviceID] = true
+			ids = append(ids, c.DeviceID)
+		}
+	}
+	out := map[string]string{}
+	for i := 0; i < len(ids); i += chunk {
+		part := ids[i:min(i+chunk, len(ids))]
+		rows, err := t.tx.QueryContext(ctx, `SELECT d.id, i.unit FROM devices d JOIN inspectors i ON i.id = d.inspector_id
+			WHERE d.id IN (`+placeholders(len(part))+`)`, part...)
+		if err != nil {
+			return nil, fmt.Errorf("find named devices: %w", err)
+		}
+		for rows.Next() {
+			var id, u string
+			if err := rows.Scan(&id, &u); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan named device: %w", err)
+			}
+			out[id] = u
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("find named devices: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// KnownChanges implements store.PushTx.
+func (t *pushTx) KnownChanges(ctx context.Context, ids []string) (map[string]bool, error) {
+	tx := t.tx
 	known := map[string]bool{}
 	for i := 0; i < len(ids); i += chunk {
 		part := ids[i:min(i+chunk, len(ids))]
@@ -131,7 +153,9 @@ func knownChanges(ctx context.Context, tx *sql.Tx, ids []string) (map[string]boo
 	return known, nil
 }
 
-func loadRecords(ctx context.Context, tx *sql.Tx, ids []string) (map[string]*store.StoredRecord, error) {
+// LoadRecords implements store.PushTx.
+func (t *pushTx) LoadRecords(ctx context.Context, ids []string) (map[string]*store.StoredRecord, error) {
+	tx := t.tx
 	out := map[string]*store.StoredRecord{}
 	for i := 0; i < len(ids); i += chunk {
 		part := ids[i:min(i+chunk, len(ids))]
@@ -170,10 +194,12 @@ func loadRecords(ctx context.Context, tx *sql.Tx, ids []string) (map[string]*sto
 	return out, nil
 }
 
-func writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry, pusher, stamp string) error {
+// AppendLog implements store.PushTx. One writer at a time makes cursor order commit order.
+func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher string, at time.Time) error {
 	if len(log) == 0 {
 		return nil
 	}
+	tx, stamp := t.tx, at.UTC().Format(time.RFC3339Nano)
 	st, err := tx.PrepareContext(ctx, `INSERT INTO changes (id, record_id, entity, op, hlc, device_id, pusher_id, unit, division, fields, received_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -190,10 +216,15 @@ func writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry, pusher, sta
 			return fmt.Errorf("append change %s: %w", e.Change.ID, err)
 		}
 	}
+	if err := tx.QueryRowContext(ctx, `SELECT max(cursor) FROM changes`).Scan(&t.high); err != nil {
+		return fmt.Errorf("read max cursor: %w", err)
+	}
 	return nil
 }
 
-func writeRecords(ctx context.Context, tx *sql.Tx, recs map[string]*store.StoredRecord) error {
+// PutRecords implements store.PushTx.
+func (t *pushTx) PutRecords(ctx context.Context, recs map[string]*store.StoredRecord) error {
+	tx := t.tx
 	if len(recs) == 0 {
 		return nil
 	}
@@ -231,10 +262,11 @@ type rollupKey struct {
 	year, month int
 }
 
-// applyDeltas moves the totals of each leaf and month and of every roll-up above it: the leaf's
-// year, its division's month and year, the nation's month and year. Deltas are summed per row in
-// memory first, so a batch touches each row once.
-func applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[tally.Key]tally.Vector, db *DB) error {
+// AddTotals implements store.PushTx: it moves the totals of each leaf and month and of every
+// roll-up above it: the leaf's year, its division's month and year, the nation's month and year.
+// Deltas are summed per row in memory first, so a batch touches each row once.
+func (t *pushTx) AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vector) error {
+	tx, db := t.tx, t.db
 	if len(deltas) == 0 {
 		return nil
 	}
@@ -271,22 +303,23 @@ func applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[tally.Key]tally.Vec
 	return nil
 }
 
-func writeRejections(ctx context.Context, tx *sql.Tx, rejs []store.Rejection, stamp string) error {
+// KeepRejections implements store.PushTx.
+func (t *pushTx) KeepRejections(ctx context.Context, rejs []store.Rejection, at time.Time) error {
+	tx, stamp := t.tx, at.UTC().Format(time.RFC3339Nano)
 	if len(rejs) == 0 {
 		return nil
 	}
 	for _, r := range rejs {
 		probs := ""
 		if len(r.Problems) > 0 {
-			// A record has a few dozen fields at most; keep the first 50 problems.
-			b, err := json.Marshal(r.Problems[:min(len(r.Problems), 50)])
+			b, err := json.Marshal(r.Problems)
 			if err != nil {
 				return fmt.Errorf("encode rejection problems: %w", err)
 			}
 			probs = string(b)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO rejections (change_id, device_id, code, message, problems, at) VALUES (?, ?, ?, ?, ?, ?)`,
-			r.ChangeID, r.DeviceID, r.Code, trim(r.Message, 500), probs, stamp); err != nil {
+			r.ChangeID, r.DeviceID, r.Code, r.Message, probs, stamp); err != nil {
 			return fmt.Errorf("keep rejection: %w", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"talbar/server/store"
 	"talbar/server/store/sqlite"
+	"talbar/server/store/storetest"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
@@ -27,7 +28,7 @@ func openAt(t *testing.T, path string) *sqlite.DB {
 func pushSome(t *testing.T, db *sqlite.DB, p store.Principal, n int) {
 	t.Helper()
 	dev := benchDevice{p: p, soums: []string{"MN6501"}, clock: &hlc.Clock{}}
-	resp, err := db.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: creates(randSource(), dev, n)})
+	resp, err := storetest.Push(context.Background(), db, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: creates(randSource(), dev, n)})
 	if err != nil || len(resp.Accepted) != n {
 		t.Fatalf("push: %v %+v", err, resp.Rejected)
 	}

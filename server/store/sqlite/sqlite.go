@@ -6,10 +6,8 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,6 +24,7 @@ import (
 	"talbar/server/store"
 	"talbar/shared/indicator"
 	"talbar/shared/unit"
+	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
 
@@ -93,7 +92,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	db := &DB{path: path, write: w, units: opt.Units, log: opt.Logger, now: opt.Now}
-	db.clock = &hlc.Clock{Now: opt.Now}
+	db.clock = &hlc.Clock{Now: opt.Now, MaxAhead: syncproto.MaxAhead}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -154,6 +153,11 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
+	if fn := goMigrations[name]; fn != nil {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.stamp()); err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func (db *DB) seed(ctx context.Context) error {
 	defer tx.Rollback()
 	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'epoch'`).Scan(&db.epoch)
 	if errors.Is(err, sql.ErrNoRows) {
-		db.epoch = randomHex(16)
+		db.epoch = store.RandomHex(16)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('epoch', ?)`, db.epoch); err != nil {
 			return fmt.Errorf("seed epoch: %w", err)
 		}
@@ -192,7 +196,7 @@ func (db *DB) seed(ctx context.Context) error {
 // RotateEpoch gives the store a new epoch. Run it after restoring a backup: devices that see the
 // new epoch re-send the state of every record they hold, restoring what the backup missed.
 func (db *DB) RotateEpoch(ctx context.Context) (string, error) {
-	e := randomHex(16)
+	e := store.RandomHex(16)
 	if _, err := db.write.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'epoch'`, e); err != nil {
 		return "", fmt.Errorf("rotate epoch: %w", err)
 	}
@@ -239,14 +243,6 @@ func (db *DB) Close() error {
 
 // stamp is the current time in the store's text form (RFC 3339 in UTC, sortable).
 func (db *DB) stamp() string { return db.now().UTC().Format(time.RFC3339Nano) }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("crypto/rand: " + err.Error())
-	}
-	return hex.EncodeToString(b)
-}
 
 func parseTime(s sql.NullString) *time.Time {
 	if !s.Valid || s.String == "" {

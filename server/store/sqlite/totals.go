@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"talbar/server/store"
-	"talbar/shared/indicator"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
 )
@@ -173,16 +171,8 @@ func (db *DB) Targets(ctx context.Context) ([]store.Target, error) {
 
 // SetTarget implements store.Store.
 func (db *DB) SetTarget(ctx context.Context, t store.Target) error {
-	if _, ok := indicator.ByID(t.Indicator); !ok {
-		return fmt.Errorf("%w: indicator %q", store.ErrInvalid, t.Indicator)
-	}
-	if t.Year < 1990 || t.Year > 2100 {
-		return fmt.Errorf("%w: year %d", store.ErrInvalid, t.Year)
-	}
-	for _, v := range []*float64{t.Target, t.Actual} {
-		if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0) {
-			return fmt.Errorf("%w: %v is not a figure", store.ErrInvalid, *v)
-		}
+	if err := store.CheckTarget(t); err != nil {
+		return err
 	}
 	_, err := db.write.ExecContext(ctx, `INSERT INTO targets (indicator, year, target, actual) VALUES (?, ?, ?, ?)
 		ON CONFLICT (indicator, year) DO UPDATE SET target = excluded.target, actual = excluded.actual`,
@@ -213,11 +203,8 @@ func (db *DB) Baselines(ctx context.Context) ([]store.Baseline, error) {
 
 // SetBaseline implements store.Store.
 func (db *DB) SetBaseline(ctx context.Context, b store.Baseline) error {
-	if _, ok := indicator.ByID(b.Indicator); !ok {
-		return fmt.Errorf("%w: indicator %q", store.ErrInvalid, b.Indicator)
-	}
-	if b.Year < 1990 || b.Year > 2100 || math.IsNaN(b.Value) || math.IsInf(b.Value, 0) || b.Value < 0 {
-		return fmt.Errorf("%w: baseline %v of %d", store.ErrInvalid, b.Value, b.Year)
+	if err := store.CheckBaseline(b); err != nil {
+		return err
 	}
 	_, err := db.write.ExecContext(ctx, `INSERT INTO baselines (indicator, year, value) VALUES (?, ?, ?)
 		ON CONFLICT (indicator) DO UPDATE SET year = excluded.year, value = excluded.value`, b.Indicator, b.Year, b.Value)

@@ -11,31 +11,16 @@ import (
 	"github.com/google/uuid"
 
 	"talbar/server/store"
-	"talbar/shared/unit"
 )
 
 // CreateUser implements store.Users.
 func (db *DB) CreateUser(ctx context.Context, name, role, code, passwordHash string) (store.User, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return store.User{}, fmt.Errorf("%w: name must be 1 to 100 characters", store.ErrInvalid)
-	}
-	if passwordHash == "" {
-		return store.User{}, fmt.Errorf("%w: no password", store.ErrInvalid)
-	}
-	switch role {
-	case store.WebAdmin, store.WebViewer:
-		code = string(unit.Nation)
-	case store.WebOfficer:
-		u, ok := db.units.Get(unit.Code(code))
-		if !ok || (u.Level != unit.LevelAimag && u.Level != unit.LevelCapital) {
-			return store.User{}, fmt.Errorf("%w: an officer's unit must be an aimag or the capital, not %q", store.ErrInvalid, code)
-		}
-	default:
-		return store.User{}, fmt.Errorf("%w: role %q is not admin, viewer or officer", store.ErrInvalid, role)
+	name, code, err := store.CheckUser(db.units, name, role, code, passwordHash)
+	if err != nil {
+		return store.User{}, err
 	}
 	u := store.User{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Role: role, Unit: code, Created: db.now().UTC()}
-	_, err := db.write.ExecContext(ctx, `INSERT INTO users (id, name, role, unit, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err = db.write.ExecContext(ctx, `INSERT INTO users (id, name, role, unit, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Name, u.Role, u.Unit, passwordHash, u.Created.Format(time.RFC3339Nano))
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
@@ -91,7 +76,7 @@ func (db *DB) ListUsers(ctx context.Context) ([]store.User, error) {
 // CreateSession implements store.Users. Expired sessions are swept on the way, so the table
 // stays as small as the number of people signed in.
 func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duration) (string, store.Session, error) {
-	token, csrf := randomHex(32), randomHex(32)
+	token, csrf := store.RandomHex(32), store.RandomHex(32)
 	now := db.now().UTC()
 	s := store.Session{UserID: userID, CSRF: csrf, Expires: now.Add(ttl)}
 	if _, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now.Format(time.RFC3339Nano)); err != nil {
@@ -99,7 +84,7 @@ func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duratio
 	}
 	res, err := db.write.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at)
 		SELECT ?, id, ?, ?, ? FROM users WHERE id = ?`,
-		hash(token), csrf, now.Format(time.RFC3339Nano), s.Expires.Format(time.RFC3339Nano), userID)
+		store.Hash(token), csrf, now.Format(time.RFC3339Nano), s.Expires.Format(time.RFC3339Nano), userID)
 	if err != nil {
 		return "", s, fmt.Errorf("insert session: %w", err)
 	}
@@ -117,7 +102,7 @@ func (db *DB) FindSession(ctx context.Context, token string) (store.Session, sto
 	var s store.Session
 	var exp string
 	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.unit, u.created_at, s.csrf, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hash(token)), &s.CSRF, &exp)
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, store.Hash(token)), &s.CSRF, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, u, store.ErrUnauthorized
 	}
@@ -134,7 +119,7 @@ func (db *DB) FindSession(ctx context.Context, token string) (store.Session, sto
 
 // DeleteSession implements store.Users.
 func (db *DB) DeleteSession(ctx context.Context, token string) error {
-	if _, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash(token)); err != nil {
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, store.Hash(token)); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil

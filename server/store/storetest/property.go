@@ -97,7 +97,7 @@ func deliver(tb testing.TB, db store.Store, ps []store.Principal, order []sent, 
 		for ; i < len(order) && len(batch) < n && order[i].dev == d; i++ {
 			batch = append(batch, order[i].c)
 		}
-		resp, err := db.Push(ctx, ps[d], syncproto.PushRequest{Protocol: 1, Changes: batch})
+		resp, err := Push(ctx, db, ps[d], syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batch})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -10,12 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"talbar/assets"
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
@@ -35,11 +37,22 @@ type Opener func(tb testing.TB, cfg Config) store.Store
 // Units is the country's unit tree.
 func Units(tb testing.TB) *unit.Tree {
 	tb.Helper()
-	t, err := unit.Parse(bytes.NewReader(assets.UnitsCSV()))
+	t, err := tree()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return t
+}
+
+var tree = sync.OnceValues(func() (*unit.Tree, error) { return unit.Parse(bytes.NewReader(assets.UnitsCSV())) })
+
+// Push pushes through the one push engine, as the API does.
+func Push(ctx context.Context, s store.Store, p store.Principal, req syncproto.PushRequest) (syncproto.PushResponse, error) {
+	t, err := tree()
+	if err != nil {
+		return syncproto.PushResponse{}, err
+	}
+	return (&push.Engine{Store: s, Units: t}).Push(ctx, p, req)
 }
 
 // Run runs the whole contract against stores made by open.
@@ -119,10 +132,10 @@ func encode(f map[string]any) map[string]json.RawMessage {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// push sends changes and fails the test unless all are accepted.
-func push(t testing.TB, s store.Store, p store.Principal, cs ...syncproto.Change) syncproto.PushResponse {
+// mustPush sends changes and fails the test unless all are accepted.
+func mustPush(t testing.TB, s store.Store, p store.Principal, cs ...syncproto.Change) syncproto.PushResponse {
 	t.Helper()
-	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: cs})
+	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: cs})
 	if err != nil {
 		t.Fatalf("push: %v", err)
 	}
@@ -272,8 +285,8 @@ func testPushPull(t *testing.T, open Opener) {
 		{"MN-073", "officer"}, {"MN-047", "officer"}})
 	clock := &hlc.Clock{}
 	a, b := Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6504", "2026-05-14")
-	push(t, s, ps[0], a)
-	push(t, s, ps[2], b)
+	mustPush(t, s, ps[0], a)
+	mustPush(t, s, ps[2], b)
 	for i, want := range [][]string{nil, {a.ID}, nil, {a.ID, b.ID}, nil} {
 		got, _ := pullAll(t, s, ps[i], 0, 100)
 		if len(got) != len(want) {
@@ -311,7 +324,7 @@ func testPullPaging(t *testing.T, open Opener) {
 			cs = append(cs, Event(clock, "MN6501", "2026-03-02"))
 			want = append(want, cs[len(cs)-1].ID)
 		}
-		push(t, s, ps[0], cs...)
+		mustPush(t, s, ps[0], cs...)
 	}
 	got, cur := pullAll(t, s, ps[1], 0, 4)
 	if len(got) != len(want) {
@@ -326,7 +339,7 @@ func testPullPaging(t *testing.T, open Opener) {
 		t.Fatalf("a pull from the end returned %v", again)
 	}
 	later := Event(clock, "MN6501", "2026-03-03")
-	push(t, s, ps[0], later)
+	mustPush(t, s, ps[0], later)
 	if next, _ := pullAll(t, s, ps[1], cur, 4); len(next) != 1 || next[0] != later.ID {
 		t.Fatalf("after a new push pulled %v", next)
 	}
@@ -337,8 +350,8 @@ func testDuplicates(t *testing.T, open Opener) {
 	p := Principals(t, s, [][2]string{{"MN6501", "inspector"}})[0]
 	clock := &hlc.Clock{}
 	a, b := Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-15")
-	push(t, s, p, a)
-	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{a, b}})
+	mustPush(t, s, p, a)
+	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{a, b}})
 	if err != nil || len(resp.Accepted) != 1 || resp.Accepted[0] != b.ID || len(resp.Duplicates) != 1 || resp.Duplicates[0] != a.ID {
 		t.Fatalf("resend: %+v %v", resp, err)
 	}
@@ -355,7 +368,7 @@ func testRejections(t *testing.T, open Opener) {
 	bad := Event(clock, "MN6501", "2026-05-14")
 	bad.Fields["consultations"] = json.RawMessage(`-4`)
 	away := Event(clock, "MN6504", "2026-05-14")
-	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{bad, away}})
+	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{bad, away}})
 	if err != nil || len(resp.Rejected) != 2 || len(resp.Accepted) != 0 {
 		t.Fatalf("push: %+v %v", resp, err)
 	}
@@ -393,12 +406,12 @@ func testDeviceHealth(t *testing.T, open Opener) {
 	clock := &hlc.Clock{}
 	a := Event(clock, "MN6501", "2026-05-14")
 	bad := Event(clock, "MN6504", "2026-05-14")
-	resp, err := s.Push(context.Background(), p, syncproto.PushRequest{Protocol: 1, Changes: []syncproto.Change{a, bad},
+	resp, err := Push(context.Background(), s, p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: []syncproto.Change{a, bad},
 		Outbox: syncproto.OutboxHealth{Pending: 5, Oldest: "2026-05-14T08:00:00Z"}})
 	if err != nil || len(resp.Accepted) != 1 {
 		t.Fatal(resp, err)
 	}
-	push(t, s, p)
+	mustPush(t, s, p)
 	ds, err := s.Devices(context.Background())
 	if err != nil || len(ds) != 1 {
 		t.Fatal(ds, err)
@@ -415,7 +428,7 @@ func testTotals(t *testing.T, open Opener) {
 	s := newStore(t, open, nil)
 	p := Principals(t, s, [][2]string{{"MN-073", "officer"}})[0]
 	clock := &hlc.Clock{}
-	push(t, s, p, Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-20"),
+	mustPush(t, s, p, Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-20"),
 		Event(clock, "MN6504", "2026-11-02"), Event(clock, "MN6504", "2025-12-31"))
 	check := func(what string, v tally.Vector, events int64) {
 		t.Helper()
@@ -474,7 +487,7 @@ func testPeriodTotals(t *testing.T, open Opener) {
 	}
 	p := Principals(t, s, [][2]string{{"MN-073", "officer"}})[0]
 	clock := &hlc.Clock{}
-	push(t, s, p, Event(clock, "MN6501", "2026-02-14"), Event(clock, "MN6501", "2026-03-31"),
+	mustPush(t, s, p, Event(clock, "MN6501", "2026-02-14"), Event(clock, "MN6501", "2026-03-31"),
 		Event(clock, "MN6501", "2026-04-01"), Event(clock, "MN6504", "2026-09-02"))
 	for _, c := range []struct {
 		from, to     int
@@ -502,9 +515,9 @@ func testRecords(t *testing.T, open Opener) {
 	p := Principals(t, s, [][2]string{{"MN-073", "officer"}})[0]
 	clock := &hlc.Clock{}
 	a, b, c := Event(clock, "MN6501", "2026-02-14"), Event(clock, "MN6504", "2026-03-31"), Event(clock, "MN6504", "2025-03-31")
-	push(t, s, p, a, b, c)
+	mustPush(t, s, p, a, b, c)
 	del := syncproto.Change{ID: newID(), RecordID: b.RecordID, Entity: "event", Op: syncproto.OpDelete, HLC: clock.Next().String()}
-	push(t, s, p, del)
+	mustPush(t, s, p, del)
 	all, err := s.Records(ctx, store.RecordFilter{Entity: "event"})
 	if err != nil || len(all) != 3 {
 		t.Fatalf("records: %v %v", all, err)
@@ -584,7 +597,7 @@ func testEpoch(t *testing.T, open Opener) {
 	p := Principals(t, s, [][2]string{{"MN6501", "inspector"}})[0]
 	ahead := &hlc.Clock{Now: func() time.Time { return time.Now().Add(30 * time.Second) }}
 	c := Event(ahead, "MN6501", "2026-05-14")
-	resp := push(t, s, p, c)
+	resp := mustPush(t, s, p, c)
 	if resp.ServerEpoch != e || resp.ServerHLC <= c.HLC {
 		t.Fatalf("push answered epoch %q hlc %s for a change at %s", resp.ServerEpoch, resp.ServerHLC, c.HLC)
 	}
@@ -595,7 +608,7 @@ func testEpoch(t *testing.T, open Opener) {
 	if err != nil || r == e || s.Epoch() != r {
 		t.Fatalf("rotate: %q %v (was %q, now %q)", r, err, e, s.Epoch())
 	}
-	if resp := push(t, s, p); resp.ServerEpoch != r {
+	if resp := mustPush(t, s, p); resp.ServerEpoch != r {
 		t.Fatalf("push after rotation answered epoch %q", resp.ServerEpoch)
 	}
 }
@@ -607,7 +620,7 @@ func testCursorAhead(t *testing.T, open Opener) {
 	s := newStore(t, open, nil)
 	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
 	clock := &hlc.Clock{}
-	push(t, s, ps[0], Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-15"))
+	mustPush(t, s, ps[0], Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-15"))
 	epoch := s.Epoch()
 	_, end := pullAll(t, s, ps[1], 0, 100)
 	if s.Epoch() != epoch {

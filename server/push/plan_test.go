@@ -1,4 +1,4 @@
-package store_test
+package push_test
 
 import (
 	"bytes"
@@ -7,19 +7,20 @@ import (
 	"time"
 
 	"talbar/assets"
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/unit"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
 
-func planner(t *testing.T, now time.Time) store.Planner {
+func planner(t *testing.T, now time.Time) push.Planner {
 	t.Helper()
 	tree, err := unit.Parse(bytes.NewReader(assets.UnitsCSV()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store.Planner{Units: tree, Now: now}
+	return push.Planner{Units: tree, Now: now}
 }
 
 func eventChange(h hlc.Timestamp) syncproto.Change {
@@ -28,7 +29,7 @@ func eventChange(h hlc.Timestamp) syncproto.Change {
 			"kind": json.RawMessage(`"open_day"`), "date": json.RawMessage(`"2026-05-14"`), "unit": json.RawMessage(`"MN6501"`)}}
 }
 
-func merge(p store.Planner, pr store.Principal, req syncproto.PushRequest) *store.Plan {
+func merge(p push.Planner, pr store.Principal, req syncproto.PushRequest) *push.Plan {
 	return p.Merge(pr, req, p.Precheck(req), map[string]*store.StoredRecord{}, map[string]bool{})
 }
 
@@ -53,17 +54,41 @@ func TestPlanClockWarnings(t *testing.T) {
 	for _, w := range plan.Response.Warnings {
 		codes[w.Code] = true
 	}
-	if !codes[syncproto.WarnClockSkew] || !codes[syncproto.WarnFutureHLC] {
+	if !codes[syncproto.WarnClockSkew] {
 		t.Fatalf("warnings=%+v", plan.Response.Warnings)
 	}
-	if len(plan.Response.Accepted) != 1 {
-		t.Fatal("a change from a clock a year ahead must still be accepted")
+	if len(plan.Response.Rejected) != 1 || plan.Response.Rejected[0].Code != syncproto.RejectClockAhead || len(plan.Log) != 0 {
+		t.Fatalf("a change from a clock a year ahead must be refused as clock_ahead: %+v", plan.Response)
 	}
 	if plan.MaxHLC != 0 {
 		t.Fatal("the server clock must not follow a clock a year ahead")
 	}
 	if got := plan.SkewMillis; got != ahead.Sub(now).Milliseconds() {
 		t.Fatalf("skew=%d", got)
+	}
+	// Within the bound: accepted, and the server clock may follow it.
+	near := hlc.New(now.Add(syncproto.MaxAhead-time.Second).UnixMilli(), 0)
+	plan = merge(p, in, syncproto.PushRequest{Changes: []syncproto.Change{eventChange(near)}})
+	if len(plan.Response.Accepted) != 1 || plan.MaxHLC != near {
+		t.Fatalf("a change %s ahead: %+v max=%s", syncproto.MaxAhead-time.Second, plan.Response, plan.MaxHLC)
+	}
+}
+
+// A record's date may not lie after the server's tomorrow, whatever the device's calendar says.
+func TestPlanRefusesDateAfterTomorrow(t *testing.T) {
+	now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+	p := planner(t, now)
+	in := store.Principal{DeviceID: "d", Inspector: store.Inspector{Role: syncproto.RoleInspector, Unit: "MN6501"}}
+	c := eventChange(hlc.New(now.UnixMilli(), 0))
+	c.Fields["date"] = json.RawMessage(`"2036-05-14"`)
+	plan := merge(p, in, syncproto.PushRequest{Changes: []syncproto.Change{c}})
+	if len(plan.Response.Rejected) != 1 || len(plan.Response.Rejected[0].Problems) != 1 ||
+		plan.Response.Rejected[0].Problems[0].Field != "date" || plan.Response.Rejected[0].Problems[0].Code != "too_late" {
+		t.Fatalf("rejected=%+v", plan.Response.Rejected)
+	}
+	c.Fields["date"] = json.RawMessage(`"2026-05-15"`)
+	if plan := merge(p, in, syncproto.PushRequest{Changes: []syncproto.Change{c}}); len(plan.Response.Accepted) != 1 {
+		t.Fatalf("tomorrow: %+v", plan.Response)
 	}
 }
 

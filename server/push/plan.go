@@ -1,14 +1,14 @@
-package store
+package push
 
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
 	"github.com/google/uuid"
 
+	"talbar/server/store"
 	"talbar/shared/record"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
@@ -22,70 +22,17 @@ import (
 type Plan struct {
 	Response syncproto.PushResponse
 	// Log is the accepted changes in request order, to append to the change log.
-	Log []LogEntry
+	Log []store.LogEntry
 	// Records is every record whose merged state changed, by id.
-	Records map[string]*StoredRecord
+	Records map[string]*store.StoredRecord
 	// Deltas is how much each (leaf, year, month) total moves.
 	Deltas map[tally.Key]tally.Vector
 	// Rejections to keep for headquarters.
-	Rejections []Rejection
-	// MaxHLC is the greatest hlc accepted that is not far in the future, for the server clock.
+	Rejections []store.Rejection
+	// MaxHLC is the greatest hlc accepted (none is beyond syncproto.MaxAhead), for the server clock.
 	MaxHLC hlc.Timestamp
 	// SkewMillis is device_time minus server time, or 0 when device_time is missing.
 	SkewMillis int64
-}
-
-// LogEntry is one row of the change log.
-type LogEntry struct {
-	Change   syncproto.Change
-	DeviceID string // the tie-breaking writer: the change's own device_id on a re-send, else the pusher
-	Unit     string // the record's merged unit after the change
-	Division string
-	Derived  bool // added by the server (a move's extra entries), not sent by a device
-}
-
-// StoredRecord is a merged record with its derived, indexed columns.
-type StoredRecord struct {
-	Rec      merge.Record
-	Unit     string
-	Units    []string // every unit the record has belonged to, sorted: who may edit it
-	Division string
-	Date     string
-	Year     int
-	Deleted  bool
-	Existed  bool
-}
-
-// Columns recomputes the derived columns from the merged state.
-func (s *StoredRecord) Columns(tree *unit.Tree) {
-	v := map[string]json.RawMessage{}
-	for _, k := range [...]string{"unit", "date", record.FieldDeleted} {
-		if f, ok := s.Rec.Fields[k]; ok {
-			v[k] = f.V
-		}
-	}
-	s.Unit = record.Str(v, "unit")
-	s.Division = string(tree.Division(unit.Code(s.Unit)))
-	s.Date = record.Str(v, "date")
-	s.Year = 0
-	if d, ok := record.Date(v); ok {
-		s.Year = d.Year()
-	}
-	s.Deleted = record.Deleted(v)
-	if s.Unit != "" && !slices.Contains(s.Units, s.Unit) {
-		s.Units = append(slices.Clone(s.Units), s.Unit)
-		slices.Sort(s.Units)
-	}
-}
-
-// heldBy reports whether any unit the record has belonged to is in scope.
-func (s *StoredRecord) heldBy(inScope func(string) bool) bool {
-	for _, u := range s.Units {
-		if inScope(u) {
-			return true
-		}
-	}
-	return false
 }
 
 // Planner merges pushes in memory: Precheck validates what needs no store, Merge decides every
@@ -93,6 +40,9 @@ func (s *StoredRecord) heldBy(inScope func(string) bool) bool {
 type Planner struct {
 	Units *unit.Tree
 	Now   time.Time
+	// Devices maps the other devices a batch's changes name in device_id to their inspector's
+	// unit, for those the store has enrolled (see writerOf).
+	Devices map[string]string
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -127,11 +77,20 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 	if _, err := hlc.Parse(c.HLC); err != nil {
 		return rej(syncproto.RejectInvalidHLC, "%v", err)
 	}
-	if c.DeviceID != "" && len(c.DeviceID) > 64 {
-		return rej(syncproto.RejectInvalidID, "device_id is too long")
+	if c.DeviceID != "" && !record.CanonicalID(c.DeviceID) {
+		return rej(syncproto.RejectInvalidID, "device_id %q is not a device id", c.DeviceID)
+	}
+	if ts, _ := hlc.Parse(c.HLC); !p.Now.IsZero() && ts > hlc.New(p.Now.Add(syncproto.MaxAhead).UnixMilli(), 0xffff) {
+		// A device clock far ahead would otherwise win every later edit for as long as its lead.
+		return rej(syncproto.RejectClockAhead, "hlc %s is %s ahead of the server's clock (at most %s allowed): re-stamp it and send it again",
+			c.HLC, ts.Time().Sub(p.Now).Round(time.Second), syncproto.MaxAhead)
 	}
 	if c.Op == syncproto.OpUpsert {
-		probs, _ := record.Validate(c.Entity, c.Fields, record.Options{Units: p.Units})
+		opt := record.Options{Units: p.Units}
+		if !p.Now.IsZero() {
+			opt.Latest = record.LatestDate(p.Now)
+		}
+		probs, _ := record.Validate(c.Entity, c.Fields, opt)
 		if len(probs) > 0 {
 			r := syncproto.Rejection{Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
 			for _, pr := range probs {
@@ -154,21 +113,40 @@ func problemsMessage(probs []record.Problem) string {
 	return s
 }
 
+// writerOf is the device a change is merged and logged as written by. An epoch re-send names
+// each field's original writer in device_id, and keeping it keeps every replica's (hlc, device)
+// order exact; but a device must not pass its edits off as another's nor win ties with a made-up
+// name. So device_id is kept only when it names a device this store enrolled whose unit and the
+// pusher's unit contain one another (a soum's inspectors and their aimag's officer); otherwise
+// the pusher is the writer. The re-sent field keeps its hlc either way.
+func (p Planner) writerOf(pr store.Principal, c syncproto.Change) string {
+	if c.DeviceID == "" || c.DeviceID == pr.DeviceID {
+		return pr.DeviceID
+	}
+	u, ok := p.Devices[c.DeviceID]
+	mine := unit.Code(pr.Inspector.Unit)
+	if ok && (u == pr.Inspector.Unit || p.Units.Contains(mine, unit.Code(u)) || p.Units.Contains(unit.Code(u), mine)) {
+		return c.DeviceID
+	}
+	return pr.DeviceID
+}
+
+// validID accepts only canonical UUIDs (DecodePush lower-cases them), so one record has one id.
 func validID(s string) bool {
 	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
+	return err == nil && record.CanonicalID(s)
 }
 
 // Merge decides every change of req given the records the store holds (existing, by id) and the
 // change ids it already logged (known). It mutates nothing it was given.
-func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]syncproto.Rejection,
-	existing map[string]*StoredRecord, known map[string]bool) *Plan {
-	plan := &Plan{Records: map[string]*StoredRecord{}, Deltas: map[tally.Key]tally.Vector{}}
+func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[int]syncproto.Rejection,
+	existing map[string]*store.StoredRecord, known map[string]bool) *Plan {
+	plan := &Plan{Records: map[string]*store.StoredRecord{}, Deltas: map[tally.Key]tally.Vector{}}
 	resp := &plan.Response
 	resp.Accepted, resp.Duplicates, resp.Rejected, resp.Warnings = []string{}, []string{}, []syncproto.Rejection{}, []syncproto.Warning{}
 	reject := func(r syncproto.Rejection) {
 		resp.Rejected = append(resp.Rejected, r)
-		plan.Rejections = append(plan.Rejections, Rejection{ChangeID: r.ID, DeviceID: pr.DeviceID, Code: r.Code, Message: r.Message, Problems: r.Problems, At: p.Now})
+		plan.Rejections = append(plan.Rejections, store.Rejection{ChangeID: r.ID, DeviceID: pr.DeviceID, Code: r.Code, Message: r.Message, Problems: r.Problems, At: p.Now})
 	}
 
 	if dt, err := time.Parse(time.RFC3339Nano, req.DeviceTime); err == nil {
@@ -184,7 +162,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 		return leaf != "" && p.Units.IsLeaf(leaf) && p.Units.Contains(unit.Code(pr.Inspector.Unit), unit.Code(leaf))
 	}
 
-	work := map[string]*StoredRecord{}
+	work := map[string]*store.StoredRecord{}
 	before := map[string]struct {
 		key tally.Key
 		vec tally.Vector
@@ -193,7 +171,6 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 	// seen holds the ids met earlier in this batch: a repeat of an accepted one is a duplicate,
 	// a repeat of a rejected one is already answered.
 	seen := map[string]bool{}
-	future := hlc.New(p.Now.Add(syncproto.FutureFlag).UnixMilli(), 0)
 	for i, c := range req.Changes {
 		if accepted, ok := seen[c.ID]; ok && !accepted {
 			continue
@@ -239,7 +216,7 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 			// before an officer moved it is accepted whether it arrives before or after the move.
 			// A record new in this batch may not have its unit yet; the completeness check below
 			// refuses it if it never gets one.
-			if (sr.Existed || len(sr.Units) > 0) && !sr.heldBy(inScope) {
+			if (sr.Existed || len(sr.Units) > 0) && !sr.HeldBy(inScope) {
 				rej(syncproto.RejectOwnedElsewhere, fmt.Sprintf("record %s belongs to %s, outside %s", c.RecordID, sr.Unit, pr.Inspector.Unit))
 				continue
 			}
@@ -260,12 +237,16 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 			}
 		}
 		if isNew {
-			sr = &StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: make(map[string]merge.Field, len(c.Fields)+1)}}
+			sr = &store.StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: make(map[string]merge.Field, len(c.Fields)+1)}}
 		}
-		writer := pr.DeviceID
-		if c.DeviceID != "" {
-			writer = c.DeviceID
+		if c.Op == syncproto.OpUpsert {
+			if pb := record.UnknownBudget(c.Entity, sr.Rec.Values(), c.Fields); pb != nil {
+				reject(syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage([]record.Problem{*pb}),
+					Problems: []syncproto.Problem{syncproto.Problem(*pb)}})
+				continue
+			}
 		}
+		writer := p.writerOf(pr, c)
 		prevUnit, prevDivision := sr.Unit, sr.Division
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
@@ -277,15 +258,16 @@ func (p Planner) Merge(pr Principal, req syncproto.PushRequest, pre map[int]sync
 				Message: "field " + f + " is not known to this server; kept as sent"})
 		}
 		ts, _ := hlc.Parse(c.HLC)
-		if ts > future {
-			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnFutureHLC,
-				Message: "hlc is more than 24 hours ahead of the server's clock"})
-		} else if ts > plan.MaxHLC {
+		// Precheck refused every hlc beyond syncproto.MaxAhead, so none can drag the server's clock.
+		if ts > plan.MaxHLC {
 			plan.MaxHLC = ts
 		}
 		lc := c
 		lc.DeviceID = ""
-		plan.Log = append(plan.Log, LogEntry{Change: lc, DeviceID: writer, Unit: sr.Unit, Division: sr.Division})
+		if c.Op == syncproto.OpDelete {
+			lc.Fields = nil // a delete carries no fields; whatever was sent is neither kept nor served
+		}
+		plan.Log = append(plan.Log, store.LogEntry{Change: lc, DeviceID: writer, Unit: sr.Unit, Division: sr.Division})
 		if prevUnit != "" && prevUnit != sr.Unit {
 			plan.Log = append(plan.Log, moved(lc, sr, writer, prevUnit, prevDivision)...)
 		}
@@ -327,15 +309,15 @@ var moveNamespace = uuid.MustParse("6f1d2a4e-5b0c-4c1e-9d3a-7a2b8c9d0e1f")
 // record left, and the record's whole state under the new unit, so devices there, which never saw
 // its earlier changes, receive it whole. Each state entry carries its fields' original hlc and
 // writer, so merging it changes nothing anywhere else.
-func moved(c syncproto.Change, sr *StoredRecord, writer, oldUnit, oldDivision string) []LogEntry {
+func moved(c syncproto.Change, sr *store.StoredRecord, writer, oldUnit, oldDivision string) []store.LogEntry {
 	derive := func(tag string) string { return uuid.NewSHA1(moveNamespace, []byte(c.ID+"/"+tag)).String() }
 	old := c
 	old.ID = derive("from")
-	out := []LogEntry{{Change: old, DeviceID: writer, Unit: oldUnit, Division: oldDivision, Derived: true}}
+	out := []store.LogEntry{{Change: old, DeviceID: writer, Unit: oldUnit, Division: oldDivision, Derived: true}}
 	for i, sc := range sr.Rec.State() {
 		st := sc.Change
 		st.ID = derive(fmt.Sprintf("state/%d", i))
-		out = append(out, LogEntry{Change: st, DeviceID: sc.Device, Unit: sr.Unit, Division: sr.Division, Derived: true})
+		out = append(out, store.LogEntry{Change: st, DeviceID: sc.Device, Unit: sr.Unit, Division: sr.Division, Derived: true})
 	}
 	return out
 }

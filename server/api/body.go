@@ -1,0 +1,93 @@
+package api
+
+import (
+	"io"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"talbar/syncproto"
+)
+
+// The server runs with fasthttp's request body streaming: only the first few KiB of a body are
+// read before a handler runs, so a request is never buffered whole before it is authenticated.
+// Each route then reads at most its own limit: SmallBodyBytes for everything that needs no
+// device token (enroll, the dashboard's forms), syncproto.MaxBodyBytes for a push, and only once
+// its token is checked.
+
+// SmallBodyBytes bounds the body of every request but a push.
+const SmallBodyBytes = 64 << 10
+
+// LimitBodies buffers at most SmallBodyBytes of every request's body before any handler runs,
+// except on the paths given, which read their bodies themselves (after authentication). A larger
+// body is answered 413 without being read, and the connection is closed so its rest is never read.
+func LimitBodies(exempt ...string) fiber.Handler {
+	skip := map[string]bool{}
+	for _, p := range exempt {
+		skip[p] = true
+	}
+	return func(c *fiber.Ctx) error {
+		if skip[c.Path()] {
+			err := c.Next()
+			if c.Request().IsBodyStream() && c.Request().Header.ContentLength() != 0 {
+				// Answered without reading the body (a bad token, load shedding): the rest of
+				// it must not be taken for the next request on this connection.
+				c.Context().SetConnectionClose()
+			}
+			return err
+		}
+		if e := bufferBody(c, SmallBodyBytes, false); e != nil {
+			return e.send(c)
+		}
+		return c.Next()
+	}
+}
+
+// drainBytes bounds how much of an authenticated device's oversized body is read and thrown
+// away so that its 413 is read: a device still writing when the connection closes sees a reset,
+// not the 413 that tells it to send smaller batches.
+const drainBytes = 4 * syncproto.MaxBodyBytes
+
+// bufferBody reads at most limit bytes of the raw (still compressed) body into memory, so the
+// handlers' c.Body(), c.FormValue and c.Request().Body() see a bounded body. With drain (an
+// authenticated push), the rest of an oversized body, up to drainBytes, is read and discarded
+// before the 413, without holding it.
+func bufferBody(c *fiber.Ctx, limit int64, drain bool) *apiError {
+	req := c.Request()
+	tooLarge := &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds " + size(limit)}
+	discard := func() {
+		if drain && req.IsBodyStream() {
+			_, _ = io.Copy(io.Discard, io.LimitReader(req.BodyStream(), drainBytes))
+		}
+		c.Context().SetConnectionClose()
+	}
+	if n := int64(req.Header.ContentLength()); n > limit {
+		discard()
+		return tooLarge
+	}
+	if !req.IsBodyStream() {
+		if int64(len(req.Body())) > limit {
+			c.Context().SetConnectionClose()
+			return tooLarge
+		}
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(req.BodyStream(), limit+1))
+	if err != nil {
+		c.Context().SetConnectionClose()
+		return &apiError{fiber.StatusBadRequest, syncproto.ErrMalformed, "read body: " + err.Error()}
+	}
+	if int64(len(b)) > limit {
+		discard()
+		return tooLarge
+	}
+	req.SetBody(b)
+	return nil
+}
+
+func size(n int64) string {
+	if n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n>>10, 10) + " KiB"
+}
