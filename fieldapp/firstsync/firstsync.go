@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,8 @@ type Options struct {
 	Synchronous string
 	Seed        uint64 // random seed of the records; 1 when zero
 	Logger      *slog.Logger
+	// CPUProfile, when set, receives a CPU profile (pprof) of the sync alone.
+	CPUProfile io.Writer
 	// Client, when set, adjusts the sync client of the measured device before the sync (batch
 	// size, HTTP client), for experiments and benchmarks.
 	Client func(*syncclient.Client)
@@ -153,6 +156,12 @@ func push(ctx context.Context, o Options, dir string) (Result, error) {
 		return res, err
 	}
 	d.meter.Reset()
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return res, fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	for {
 		sr, err := d.c.Sync(ctx)
@@ -184,6 +193,12 @@ func pull(ctx context.Context, o Options, dir string, res Result) (Result, error
 	defer d.db.Close()
 	res.Token = d.token
 	d.meter.Reset()
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return res, fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	sr, err := d.c.Sync(ctx)
 	if err != nil {

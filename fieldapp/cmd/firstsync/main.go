@@ -24,6 +24,7 @@ import (
 	"os/signal"
 
 	"talbar/fieldapp/firstsync"
+	"talbar/fieldapp/syncclient"
 )
 
 func main() {
@@ -49,8 +50,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.SeedCode, "seed-code", "", "with --pull: an inspector code whose device first pushes --changes changes")
 	fs.StringVar(&o.Dir, "dir", "", "keep the device stores in this folder (default: a temporary folder, removed)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed of the records")
+	batch := fs.Int("batch", 0, "most changes in one push (default: the client's)")
+	pullLimit := fs.Int("pull-limit", 0, "most changes asked of one pull page (default: the client's)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the sync alone to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *batch < 0 || *pullLimit < 0 {
+		return errors.New("--batch, --pull-limit: must not be negative")
+	}
+	o.Client = func(c *syncclient.Client) { c.BatchSize, c.PullLimit = *batch, *pullLimit }
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		o.CPUProfile = f
 	}
 	switch {
 	case o.Server == "":
