@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,15 +14,6 @@ import (
 	"talbar/server/store"
 	"talbar/syncproto"
 )
-
-func init() {
-	commands["inspector add"] = adminCommand("inspector add", inspectorAdd)
-	commands["inspector code"] = adminCommand("inspector code", inspectorCode)
-	commands["inspector list"] = adminCommand("inspector list", inspectorList)
-	commands["device revoke"] = adminCommand("device revoke", deviceRevoke)
-	commands["device list"] = adminCommand("device list", deviceList)
-	commands["epoch rotate"] = adminCommand("epoch rotate", epochRotate)
-}
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
@@ -89,6 +81,24 @@ func inspectorCode(fs *flag.FlagSet) func(context.Context, store.Store, io.Write
 			return err
 		}
 		fmt.Fprintln(stdout, code)
+		return nil
+	}
+}
+
+// inspectorCancelCodes cancels an inspector's unused enrollment codes (a code given to the
+// wrong person, or lost); issuing a new code does the same.
+func inspectorCancelCodes(fs *flag.FlagSet) func(context.Context, store.Store, io.Writer) error {
+	id := fs.String("id", "", "inspector id")
+	return func(ctx context.Context, s store.Store, stdout io.Writer) error {
+		cc, ok := s.(store.CodeCanceller)
+		if !ok {
+			return errors.New("this store cannot cancel enrollment codes")
+		}
+		n, err := cc.CancelCodes(ctx, *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d unused enrollment codes cancelled\n", n)
 		return nil
 	}
 }

@@ -14,11 +14,6 @@ import (
 	"talbar/server/store"
 )
 
-func init() {
-	commands["user add"] = adminCommand("user add", userAdd)
-	commands["user list"] = adminCommand("user list", userList)
-}
-
 // stdin is where user add reads the password; tests replace it.
 var stdin io.Reader = os.Stdin
 

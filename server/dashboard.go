@@ -8,9 +8,6 @@ import (
 	"talbar/shared/i18n"
 )
 
-// init mounts the headquarters dashboard through serve.go's hooks.
-func init() { mounts = append(mounts, mountDashboard) }
-
 // mountDashboard wires the dashboard to the running store.
 func mountDashboard(m *Main) error {
 	cat, err := i18n.New(assets.Translations())

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"talbar/server/annualplan"
 	"talbar/server/dashboard"
 	"talbar/server/store"
 	"talbar/syncproto"
@@ -172,7 +175,13 @@ func TestDashboardScreenshots(t *testing.T) {
 	if os.Getenv("TALBAR_SCREENSHOTS") == "" {
 		t.Skip("set TALBAR_SCREENSHOTS=1 to rewrite docs/dashboard-*.png")
 	}
-	m := MustRunMain(t, tempDB(t))
+	// As deployed: slips carry the configured public address.
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: tempDB(t), PublicURL: "https://talbar.example.mn"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
 	var divs []string
 	for _, c := range m.Units.Children("MN") {
 		divs = append(divs, string(c))
@@ -227,6 +236,14 @@ func TestDashboardScreenshots(t *testing.T) {
 	shoot("/dashboard/units?metric=reached&lang=mn", "#aimag-map", "dashboard-map.png", true)
 	shoot("/dashboard/indicators?lang=en", "#target-form", "dashboard-indicators.png", true)
 	shoot("/dashboard/report?half=2&lang=mn", ".report", "dashboard-report.png", true)
+	// Arkhangai's plan for the year, as a division would enter it.
+	cost := int64(2_400_000)
+	if _, err := m.Store.(store.AnnualPlans).SaveAnnualPlan(ctx0, "MN-073", demoYear(), []annualplan.Item{
+		{Activity: "1.1", H1: 10, H2: 10}, {Activity: "1.5", H1: 6, H2: 6, Funding: "si_budget", CostMNT: &cost},
+		{Activity: "2.1", H1: 300, H2: 300}, {Activity: "2.4", H1: 2, H2: 2}, {Activity: "2.9", H1: 2, H2: 2}}, "arkhangai", "form", 0); err != nil {
+		t.Fatal(err)
+	}
+	shoot("/dashboard/plan?unit=MN-073&lang=mn", "#plan-table", "dashboard-plan.png", false)
 	newCode := func() {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/dashboard/devices?lang=mn"), chromedp.WaitVisible(chromedp.ID("inspector-form")),
@@ -234,17 +251,15 @@ func TestDashboardScreenshots(t *testing.T) {
 			chromedp.Click(`#inspector-form button[type="submit"]`), chromedp.WaitVisible(chromedp.ID("new-code"))); err != nil {
 			t.Fatalf("new inspector: %v", err)
 		}
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		// One screen's height: the code card and the start of the devices table, not every
+		// demo inspector's row below them.
+		b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
 		name := "dashboard-devices.png"
 		if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`)); w < 600 {
 			name = "dashboard-phone-devices.png"
-			b, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
-			if err != nil {
-				t.Fatal(err)
-			}
 		}
 		if err := os.WriteFile(filepath.Join("..", "docs", name), b, 0o644); err != nil {
 			t.Fatal(err)

@@ -277,7 +277,7 @@ func TestDashboardPages(t *testing.T) {
 			t.Fatal("no English page")
 		}
 		_, body = w.get("/dashboard/plan")
-		if !strings.Contains(body, "Open days and mobile services") {
+		if !strings.Contains(body, "Open days, mobile services and market-day open days") {
 			t.Fatal("language not remembered")
 		}
 	})

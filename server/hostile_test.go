@@ -3,18 +3,25 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -296,7 +303,7 @@ func TestHostileText(t *testing.T) {
 	}
 	gb, _ := json.Marshal(good)
 	changes = append(changes, string(gb))
-	body := []byte(`{"protocol":` + strconv.Itoa(syncproto.Protocol) + `,"changes":[` + strings.Join(changes, ",") + `]}`)
+	body := []byte(fmt.Sprintf(`{"protocol":%d,"changes":[`, syncproto.Protocol) + strings.Join(changes, ",") + `]}`)
 	st, r, raw := a.pushRaw(body, nil)
 	if st != 200 {
 		t.Fatalf("status %d %.300s", st, raw)
@@ -510,4 +517,197 @@ func TestHostileUnauthenticatedBodies(t *testing.T) {
 	}
 	// The server still answers, and an honest enrollment still works.
 	enrollDevice(t, m, "MN6501", "inspector")
+}
+
+// TestHostileEpoch: D6. One ordinary device pulling from a made-up cursor is told cursor_ahead
+// but the national epoch stays; only devices of two inspectors doing so rotate it.
+func TestHostileEpoch(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	a := enrollDevice(t, m, "MN6501", "inspector")
+	b := enrollDevice(t, m, "MN6504", "inspector")
+	epoch := func() string {
+		var h struct {
+			Epoch string `json:"epoch"`
+		}
+		if st := a.do("GET", "/api/v1/healthz", nil, &h); st != 200 || h.Epoch == "" {
+			t.Fatalf("healthz %d %+v", st, h)
+		}
+		return h.Epoch
+	}
+	before := epoch()
+	for i := 0; i < 3; i++ {
+		var e syncproto.ErrorBody
+		if st := a.do("GET", "/api/v1/pull?since=999999999999", nil, &e); st != http.StatusConflict || e.Error.Code != syncproto.ErrCursorAhead {
+			t.Fatalf("pull ahead: %d %+v", st, e)
+		}
+	}
+	if epoch() != before {
+		t.Fatal("one device's made-up cursor rotated the national epoch")
+	}
+	b.do("GET", "/api/v1/pull?since=999999999999", nil, nil)
+	if epoch() == before {
+		t.Fatal("two inspectors' devices beyond the log did not rotate the epoch")
+	}
+}
+
+// TestHostileEnrollment: D12. Guessing codes is refused with 429 after 20 failures a minute and
+// each failure is logged; a new code cancels the inspector's older unused one; an administrator
+// cancels unused codes from the devices page and from the command line.
+func TestHostileEnrollment(t *testing.T) {
+	m, logs := runMainLogged(t)
+	ctx := context.Background()
+	c := &client{tb: t, base: "http://" + m.Addr()}
+	statuses := map[int]int{}
+	for i := 0; i < 40; i++ {
+		var e syncproto.ErrorBody
+		st := c.do("POST", "/api/v1/enroll", syncproto.EnrollRequest{Code: fmt.Sprintf("Z%03d-AAAA-BBBB", i)}, &e)
+		statuses[st]++
+	}
+	if statuses[http.StatusUnauthorized] != 20 || statuses[http.StatusTooManyRequests] != 20 {
+		t.Fatalf("40 guesses answered %v, want 20×401 then 20×429", statuses)
+	}
+	if n := strings.Count(logs.String(), "enrollment failed"); n != 20 {
+		t.Fatalf("%d failures logged, want 20", n)
+	}
+	if strings.Contains(logs.String(), "Z001") {
+		t.Fatal("a guessed code reached the log")
+	}
+
+	in, err := m.Store.CreateInspector(ctx, "Должин", "MN6501", "inspector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	fresh, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	// 127.0.0.1 is now limited, so these enroll through the store.
+	if _, _, err := m.Store.Enroll(ctx, old, "old", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("the older code after a new one: %v, want expired", err)
+	}
+	// Cancelled from the dashboard by an administrator.
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	w := dashSignIn(t, m, "hq")
+	if st, body := w.post("/dashboard/devices/cancel-codes", url.Values{"inspector": {in.ID}}); st != http.StatusSeeOther && st != http.StatusOK {
+		t.Fatalf("cancel from the dashboard: %d %.300s", st, body)
+	}
+	if _, _, err := m.Store.Enroll(ctx, fresh, "fresh", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("a cancelled code: %v, want expired", err)
+	}
+	if _, body := w.get("/dashboard/devices"); !strings.Contains(body, `action="/dashboard/devices/cancel-codes"`) {
+		t.Fatal("the devices page has no cancel button")
+	}
+	// And from the command line.
+	third, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	var out, errb bytes.Buffer
+	if err := commands["inspector cancel-codes"](ctx, []string{"--db", m.Config.DB, "--id", in.ID}, &out, &errb); err != nil {
+		t.Fatalf("cancel-codes: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "1 unused enrollment codes cancelled") {
+		t.Fatalf("cancel-codes said %q", out.String())
+	}
+	if _, _, err := m.Store.Enroll(ctx, third, "third", "test"); !errors.Is(err, store.ErrCodeExpired) {
+		t.Fatalf("a code cancelled from the command line: %v, want expired", err)
+	}
+}
+
+// TestHostileCSVFormula: D15. A formula after a semicolon, or after leading spaces, cannot become
+// a cell of its own in a spreadsheet that splits on semicolons.
+func TestHostileCSVFormula(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	dev := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
+	places := []string{"Bazaar;=1+1;", "x;=cmd|' /C calc'!A0;", "  =1+1", "Bazaar, =2+2"}
+	for _, pl := range places {
+		fields, _ := json.Marshal(map[string]any{"kind": "open_day", "date": demoDate(1, 1), "unit": "MN6501", "place": pl})
+		if r := dev.push(dev.change(newID(), "event", syncproto.OpUpsert, string(fields))); len(r.Accepted) != 1 {
+			t.Fatalf("push %q: %+v", pl, r)
+		}
+	}
+	dashUser(t, m, "hq", store.WebViewer, "")
+	w := dashSignIn(t, m, "hq")
+	st, body := w.get("/dashboard/export/events.csv?lang=en&year=" + strconv.Itoa(demoYear()))
+	if st != 200 {
+		t.Fatalf("export status %d", st)
+	}
+	// Read as a spreadsheet set up for a decimal comma does: fields split on ';', quotes kept.
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff")))
+	r.Comma, r.FieldsPerRecord, r.LazyQuotes = ';', -1, true
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		for _, cell := range row {
+			if c := strings.TrimLeft(cell, " "); c != "" && strings.ContainsRune("=+@", rune(c[0])) {
+				t.Errorf("a ';' reader sees the cell %q", cell)
+			}
+		}
+	}
+	// Read as CSV, each place is one cell, defused where it starts a formula.
+	rows, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			got[cell] = true
+		}
+	}
+	for _, want := range []string{"Bazaar;'=1+1;", "x;'=cmd|' /C calc'!A0;", "  '=1+1", "Bazaar, '=2+2"} {
+		if !got[want] {
+			t.Errorf("no cell %q in the export", want)
+		}
+	}
+}
+
+// TestHostileExportFails: D16. An export that fails part-way (here a record state the store
+// cannot decode) answers an error, not a 200 with a truncated file.
+func TestHostileExportFails(t *testing.T) {
+	db := tempDB(t)
+	m := MustRunMain(t, db)
+	dev := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
+	for i := 0; i < 3; i++ {
+		fields, _ := json.Marshal(map[string]any{"kind": "open_day", "date": demoDate(1, 1), "unit": "MN6501", "place": "p"})
+		dev.push(dev.change(newID(), "event", syncproto.OpUpsert, string(fields)))
+	}
+	raw, err := sql.Open("sqlite", "file:"+db+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE records SET state = '{"broken":' WHERE id = (SELECT max(id) FROM records)`); err != nil {
+		t.Fatal(err)
+	}
+	dashUser(t, m, "hq", store.WebViewer, "")
+	w := dashSignIn(t, m, "hq")
+	for _, ext := range []string{"csv", "xlsx"} {
+		req, _ := http.NewRequest("GET", w.base+"/dashboard/export/events."+ext+"?year="+strconv.Itoa(demoYear()), nil)
+		resp, err := w.c.Do(req)
+		if err != nil {
+			continue // a connection cut mid-download is a failure the browser shows too
+		}
+		_, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 && rerr == nil {
+			t.Errorf("events.%s: 200 and a complete body from a failed export", ext)
+		}
+	}
+}
+
+// TestHostileFilePermissions: D16. The server creates its data folder 0700 and its database and
+// WAL 0600, whatever the umask; an existing 0644 file is narrowed.
+func TestHostileFilePermissions(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "data")
+	db := filepath.Join(dir, "talbar.db")
+	m := MustRunMain(t, db)
+	enrollDevice(t, m, "MN6501", "inspector")
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("data folder %v %v, want 0700", fi.Mode().Perm(), err)
+	}
+	for _, p := range []string{db, db + "-wal", db + ".highwater"} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want 0600", filepath.Base(p), fi.Mode().Perm(), err)
+		}
+	}
 }

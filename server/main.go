@@ -3,9 +3,12 @@
 //	server                          serve on :8080 with a SQLite file under ./data
 //	server serve --addr HOST:PORT --db PATH
 //	server inspector add --db PATH --name NAME --unit CODE [--role inspector|officer]
-//	server inspector code --db PATH --id INSPECTOR_ID
+//	server inspector code --db PATH --id INSPECTOR_ID          (a new code; older unused ones stop working)
+//	server inspector cancel-codes --db PATH --id INSPECTOR_ID  (unused codes stop working)
 //	server device revoke --db PATH --id DEVICE_ID
 //	server epoch rotate --db PATH   (after restoring a backup)
+//
+// Every command takes --database-url postgres://… instead of --db for the PostgreSQL store.
 //
 // Every flag has an environment variable: TALBAR_ADDR, TALBAR_DB, TALBAR_DATABASE_URL, TALBAR_LOG_LEVEL,
 // TALBAR_PUBLIC_URL (--public-url: the address printed on enrollment slips).
@@ -28,8 +31,19 @@ var version = "dev"
 // command is one sub-command; args are what follows its name.
 type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
-// commands maps "serve", "inspector add", … to their implementations. Files add their own in init.
-var commands = map[string]command{}
+// commands maps "serve", "inspector add", … to their implementations: every command, here.
+var commands = map[string]command{
+	"serve":                  serveCmd,
+	"inspector add":          adminCommand("inspector add", inspectorAdd),
+	"inspector code":         adminCommand("inspector code", inspectorCode),
+	"inspector list":         adminCommand("inspector list", inspectorList),
+	"inspector cancel-codes": adminCommand("inspector cancel-codes", inspectorCancelCodes),
+	"device revoke":          adminCommand("device revoke", deviceRevoke),
+	"device list":            adminCommand("device list", deviceList),
+	"epoch rotate":           adminCommand("epoch rotate", epochRotate),
+	"user add":               adminCommand("user add", userAdd),
+	"user list":              adminCommand("user list", userList),
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -27,8 +27,6 @@ import (
 	"talbar/syncproto"
 )
 
-func init() { commands["serve"] = serveCmd }
-
 // Config is the server's configuration, from flags with environment-variable equivalents.
 type Config struct {
 	Addr        string
@@ -100,11 +98,7 @@ func openStore(ctx context.Context, cfg Config, units *unit.Tree, log *slog.Logg
 		}
 		return db, nil
 	}
-	if dir := filepath.Dir(cfg.DB); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
-		}
-	}
+	// sqlite.Open creates the folder 0700 and the file 0600 (shared/dbfile).
 	return sqlite.Open(ctx, cfg.DB, sqlite.Options{Units: units, Logger: log})
 }
 
@@ -157,11 +151,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)
-	for _, mount := range mounts {
-		if err := mount(m); err != nil {
-			db.Close()
-			return err
-		}
+	if err := mountDashboard(m); err != nil {
+		db.Close()
+		return err
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -178,9 +170,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("listening", "addr", ln.Addr().String(), "db", where, "epoch", db.Epoch(), "version", version)
 	return nil
 }
-
-// mounts let other parts of the server (the dashboard) add routes; files append to it in init.
-var mounts []func(m *Main) error
 
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }

@@ -520,8 +520,9 @@ func TestEnrollCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
+	// The expired code first: a new code cancels the inspector's older unused ones.
 	expired, _ := m.Store.IssueCode(ctx, in.ID, -time.Second)
+	code, _ := m.Store.IssueCode(ctx, in.ID, time.Hour)
 	c := &client{tb: t, base: "http://" + m.Addr()}
 	try := func(code string) (int, string) {
 		var e syncproto.ErrorBody

@@ -25,6 +25,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"talbar/shared/dbfile"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
@@ -80,6 +81,10 @@ func Open(path string, opt Options) (*DB, error) {
 	}
 	if opt.Synchronous == "" {
 		opt.Synchronous = "FULL"
+	}
+	// Only the owner may read the file: it holds tokens, hashes and personal answers.
+	if err := dbfile.Prepare(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	// busy_timeout first, so the other pragmas wait rather than fail if another process holds a
 	// lock; WAL lets screens read while the sync client writes; foreign keys keep the outbox
@@ -284,17 +289,18 @@ type querier interface {
 
 // Meta keys.
 const (
-	keyHLC         = "hlc"
-	keyCursor      = "cursor"
-	keyEpoch       = "epoch"
-	keyServerURL   = "server_url"
-	keyDeviceID    = "device_id"
-	keyToken       = "token"
-	keyInspector   = "inspector"
-	keyEnrolledAt  = "enrolled_at"
-	keyLastSync    = "last_sync"
-	keySkewWarning = "skew_warning"
-	keyClockOffset = "clock_offset" // server time minus device time at the last answer, in ms
+	keyHLC          = "hlc"
+	keyCursor       = "cursor"
+	keyEpoch        = "epoch"
+	keyServerURL    = "server_url"
+	keyDeviceID     = "device_id"
+	keyToken        = "token"
+	keyInspector    = "inspector"
+	keyEnrolledAt   = "enrolled_at"
+	keyLastSync     = "last_sync"
+	keySkewWarning  = "skew_warning"
+	keyClockOffset  = "clock_offset"  // server time minus device time at the last answer, in ms
+	keyServerForgot = "server_forgot" // the server answered device_unknown: re-send everything after enrolling again
 )
 
 func (db *DB) meta(ctx context.Context, q querier, key string) (string, error) {

@@ -41,6 +41,8 @@ type API struct {
 	unitsJSON []byte
 	inflight  chan struct{}
 	draining  atomic.Bool
+	// enrollLimit bounds failed enrollments per address and code prefix.
+	enrollLimit enrollLimit
 }
 
 // New builds the API.
@@ -112,6 +114,9 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 // storeError maps a store error to its whole-request answer.
 func (a *API) storeError(c *fiber.Ctx, err error) error {
 	switch {
+	case errors.Is(err, store.ErrDeviceUnknown):
+		return fail(c, fiber.StatusUnauthorized, syncproto.ErrDeviceUnknown,
+			"this server does not know this device (it was restored from a backup older than the enrollment): enroll again with a new code; your records are kept and sent again")
 	case errors.Is(err, store.ErrUnauthorized):
 		return fail(c, fiber.StatusUnauthorized, syncproto.ErrUnauthorized, "bad or revoked token")
 	case errors.Is(err, store.ErrInvalid):
@@ -162,7 +167,7 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
 	// The raw body is read here, bounded, for a push (after its token was checked); other routes
 	// were bounded by LimitBodies. c.Request().Body() is then the raw body: fiber's c.Body()
 	// would inflate gzip without a bound.
-	if e := bufferBody(c, limit, true); e != nil {
+	if e := bufferBody(c, limit); e != nil {
 		return nil, e
 	}
 	raw := c.Request().Body()

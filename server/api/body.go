@@ -32,39 +32,22 @@ func LimitBodies(exempt ...string) fiber.Handler {
 			if c.Request().IsBodyStream() && c.Request().Header.ContentLength() != 0 {
 				// Answered without reading the body (a bad token, load shedding): the rest of
 				// it must not be taken for the next request on this connection.
-				c.Context().SetConnectionClose()
+				discard(c)
 			}
 			return err
 		}
-		if e := bufferBody(c, SmallBodyBytes, false); e != nil {
+		if e := bufferBody(c, SmallBodyBytes); e != nil {
 			return e.send(c)
 		}
 		return c.Next()
 	}
 }
 
-// drainBytes bounds how much of an authenticated device's oversized body is read and thrown
-// away so that its 413 is read: a device still writing when the connection closes sees a reset,
-// not the 413 that tells it to send smaller batches.
-const drainBytes = 4 * syncproto.MaxBodyBytes
-
 // bufferBody reads at most limit bytes of the raw (still compressed) body into memory, so the
-// handlers' c.Body(), c.FormValue and c.Request().Body() see a bounded body. With drain (an
-// authenticated push), the rest of an oversized body, up to drainBytes, is read and discarded
-// before the 413, without holding it.
-func bufferBody(c *fiber.Ctx, limit int64, drain bool) *apiError {
+// handlers' c.Body(), c.FormValue and c.Request().Body() see a bounded body.
+func bufferBody(c *fiber.Ctx, limit int64) *apiError {
 	req := c.Request()
 	tooLarge := &apiError{fiber.StatusRequestEntityTooLarge, syncproto.ErrTooLarge, "body exceeds " + size(limit)}
-	discard := func() {
-		if drain && req.IsBodyStream() {
-			_, _ = io.Copy(io.Discard, io.LimitReader(req.BodyStream(), drainBytes))
-		}
-		c.Context().SetConnectionClose()
-	}
-	if n := int64(req.Header.ContentLength()); n > limit {
-		discard()
-		return tooLarge
-	}
 	if !req.IsBodyStream() {
 		if int64(len(req.Body())) > limit {
 			c.Context().SetConnectionClose()
@@ -72,17 +55,37 @@ func bufferBody(c *fiber.Ctx, limit int64, drain bool) *apiError {
 		}
 		return nil
 	}
+	if n := int64(req.Header.ContentLength()); n > limit {
+		discard(c)
+		return tooLarge
+	}
 	b, err := io.ReadAll(io.LimitReader(req.BodyStream(), limit+1))
 	if err != nil {
 		c.Context().SetConnectionClose()
 		return &apiError{fiber.StatusBadRequest, syncproto.ErrMalformed, "read body: " + err.Error()}
 	}
 	if int64(len(b)) > limit {
-		discard()
+		discard(c)
 		return tooLarge
 	}
 	req.SetBody(b)
 	return nil
+}
+
+// maxDiscard is how much of a refused body is read and thrown away, so that a client still
+// sending it sees the answer (a 413 makes the field app halve its batch) rather than a reset.
+// Reading to discard costs time, not memory; past it the connection is simply closed.
+const maxDiscard = 4 * syncproto.MaxBodyBytes
+
+// discard reads the rest of a refused body, up to maxDiscard, and closes the connection after
+// the answer, so no byte of it is taken for a next request.
+func discard(c *fiber.Ctx) {
+	c.Context().SetConnectionClose()
+	req := c.Request()
+	if !req.IsBodyStream() || int64(req.Header.ContentLength()) > maxDiscard {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(req.BodyStream(), maxDiscard))
 }
 
 func size(n int64) string {

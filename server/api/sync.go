@@ -21,7 +21,19 @@ func (a *API) enroll(c *fiber.Ctx) error {
 	if req.Code == "" {
 		return fail(c, fiber.StatusBadRequest, syncproto.ErrMalformed, "code is required")
 	}
+	now := time.Now()
+	if wait := a.enrollLimit.blocked(c.IP(), req.Code, now); wait > 0 {
+		secs := int(wait/time.Second) + 1
+		a.cfg.Logger.Warn("enrollment refused: too many failures", "ip", c.IP(), "retry_after_s", secs)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		return fail(c, fiber.StatusTooManyRequests, syncproto.ErrRateLimited, "too many failed enrollments; retry after "+strconv.Itoa(secs)+" seconds")
+	}
 	p, token, err := a.cfg.Store.Enroll(c.UserContext(), req.Code, req.DeviceName, req.Platform)
+	if errors.Is(err, store.ErrCodeUnknown) || errors.Is(err, store.ErrCodeExpired) || errors.Is(err, store.ErrCodeUsed) {
+		// The code itself is never logged: part of it would narrow the guessing of the rest.
+		n := a.enrollLimit.fail(c.IP(), req.Code, now)
+		a.cfg.Logger.Warn("enrollment failed", "ip", c.IP(), "reason", err.Error(), "failures_this_minute", n)
+	}
 	switch {
 	case errors.Is(err, store.ErrCodeUnknown):
 		return fail(c, fiber.StatusUnauthorized, syncproto.ErrCodeUnknown, "enrollment code is not known")

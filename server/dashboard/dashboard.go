@@ -22,6 +22,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/i18n"
 	"talbar/shared/unit"
@@ -54,6 +55,11 @@ type Config struct {
 	// RefreshEvery is how often an open overview asks for fresh figures (default 1 second, so a
 	// push shows within a second without any cache to invalidate).
 	RefreshEvery time.Duration
+	// Plans keeps the divisions' annual plans; without it the plan page shows what was
+	// recorded only.
+	Plans store.AnnualPlans
+	// Notes keeps what divisions write into the half-year report.
+	Notes store.ReportNotes
 	// PublicURL is the server's address for field apps (--public-url), printed on enrollment
 	// slips; empty means the address the page was reached by, flagged on the slip.
 	PublicURL string
@@ -61,7 +67,9 @@ type Config struct {
 
 // Handler serves the dashboard.
 type Handler struct {
-	cfg    Config
+	cfg Config
+	// engine writes what the dashboard decides (a settled conflict) as a change of its own.
+	engine *push.Engine
 	pages  map[string]*template.Template
 	geo    *aimagMap
 	limits *limiter
@@ -82,6 +90,12 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Plans == nil {
+		cfg.Plans, _ = cfg.Store.(store.AnnualPlans)
+	}
+	if cfg.Notes == nil {
+		cfg.Notes, _ = cfg.Store.(store.ReportNotes)
+	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
@@ -89,7 +103,8 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 		cfg.RefreshEvery = time.Second
 	}
 	cfg.LoginLimit = cfg.LoginLimit.withDefaults()
-	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}, limits: newLimiter(), hashKey: make([]byte, 32)}
+	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}, limits: newLimiter(), hashKey: make([]byte, 32),
+		engine: &push.Engine{Store: cfg.Store, Units: cfg.Units, Now: cfg.Now}}
 	if _, err := rand.Read(h.hashKey); err != nil {
 		return nil, fmt.Errorf("name hash key: %w", err)
 	}
@@ -143,15 +158,24 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Post("/indicators", h.require(store.WebAdmin), h.csrf, h.setTarget)
 	g.Post("/indicators/baseline", h.require(store.WebAdmin), h.csrf, h.setBaseline)
 	g.Get("/plan", h.plan)
+	g.Get("/plan/edit", h.planEdit)
+	g.Post("/plan/edit", h.csrf, h.savePlan)
+	g.Get("/plan/template.xlsx", h.planTemplate)
+	g.Post("/plan/upload", h.csrf, h.uploadPlan)
 	// Officers see their division's devices read-only; changes stay with administrators.
 	g.Get("/devices", h.require(store.WebAdmin, store.WebViewer, store.WebOfficer), h.devices)
 	g.Post("/devices/inspectors", h.require(store.WebAdmin), h.csrf, h.createInspector)
 	g.Post("/devices/code", h.require(store.WebAdmin), h.csrf, h.issueCode)
+	g.Post("/devices/cancel-codes", h.require(store.WebAdmin), h.csrf, h.cancelCodes)
 	g.Post("/devices/revoke", h.require(store.WebAdmin), h.csrf, h.revoke)
+	g.Get("/conflicts", h.require(store.WebAdmin, store.WebOfficer), h.conflicts)
+	g.Post("/conflicts/resolve", h.require(store.WebAdmin, store.WebOfficer), h.csrf, h.resolveConflict)
 	g.Get("/exports", h.exports)
 	g.Get("/export/totals.:ext", h.exportTotals)
 	g.Get("/export/:entity.:ext", h.exportRecords)
+	g.Get("/alerts", h.alerts)
 	g.Get("/report", h.report)
+	g.Post("/report/notes", h.csrf, h.saveReportNotes)
 	// Last: any other path under the dashboard is a page that does not exist, answered as a
 	// page rather than the sync API's JSON.
 	g.Use(h.notFound)
@@ -207,6 +231,12 @@ func (v *view) UnitName(code string) string {
 // IsAdmin reports whether the user may change things.
 func (v *view) IsAdmin() bool { return v.User.Role == store.WebAdmin }
 
+// MayReview reports whether the user may settle conflicts (headquarters' administrators and
+// division officers).
+func (v *view) MayReview() bool {
+	return v.User.Role == store.WebAdmin || v.User.Role == store.WebOfficer
+}
+
 // IsHQ reports whether the user sees the whole nation.
 func (v *view) IsHQ() bool { return v.User.Role == store.WebAdmin || v.User.Role == store.WebViewer }
 
@@ -261,6 +291,14 @@ func (v *view) Filters(code string, units []string, year int, period string) fil
 			f.Extra[k] = x
 		}
 	}
+	return f
+}
+
+// PlanFilters is the selector of the plan pages: the year and its halves only, which is what a
+// plan is made for.
+func (v *view) PlanFilters(code string, units []string, year int, period string) filters {
+	f := v.Filters(code, units, year, period)
+	f.Periods = planPeriods
 	return f
 }
 

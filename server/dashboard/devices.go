@@ -402,6 +402,25 @@ func (h *Handler) issueCode(c *fiber.Ctx) error {
 	return h.afterPost(c, flash{Card: card})
 }
 
+// cancelCodes makes an inspector's unused enrollment codes stop working (a code handed to the
+// wrong person, or lost).
+func (h *Handler) cancelCodes(c *fiber.Ctx) error {
+	id := strings.Clone(c.FormValue("inspector"))
+	cc, ok := h.cfg.Store.(store.CodeCanceller)
+	if !ok {
+		return h.serverError(c, errors.New("this store cannot cancel enrollment codes"))
+	}
+	n, err := cc.CancelCodes(c.UserContext(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return h.renderDevices(c, flash{}, "error.not_found")
+	}
+	if err != nil {
+		return h.serverError(c, err)
+	}
+	h.cfg.Logger.Info("enrollment codes cancelled", "inspector", id, "codes", n, "user", user(c).Name)
+	return h.afterPost(c, flash{MessageKey: "dash.codes_cancelled"})
+}
+
 func (h *Handler) revoke(c *fiber.Ctx) error {
 	id := strings.Clone(c.FormValue("device"))
 	err := h.cfg.Store.RevokeDevice(c.UserContext(), id)

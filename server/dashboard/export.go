@@ -3,9 +3,9 @@ package dashboard
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -42,13 +42,24 @@ func (d dateCell) xlsxDate() (time.Time, bool) {
 }
 
 // writeCSV writes a UTF-8 CSV with a byte-order mark, which spreadsheet programs need to read
-// Cyrillic correctly.
+// Cyrillic correctly. It quotes more than encoding/csv does (see csvField), so a spreadsheet that
+// splits on semicolons, as those set up for a decimal comma do, still sees one cell per field.
 func writeCSV(ctx context.Context, w io.Writer, t table) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+	bw := bufio.NewWriter(w)
+	if _, err := bw.WriteString("\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(t.Header); err != nil {
+	writeRow := func(fields []string) error {
+		for i, f := range fields {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			csvField(bw, f)
+		}
+		_, err := bw.WriteString("\r\n")
+		return err
+	}
+	if err := writeRow(t.Header); err != nil {
 		return fmt.Errorf("write csv header: %w", err)
 	}
 	rec := make([]string, len(t.Header))
@@ -56,13 +67,25 @@ func writeCSV(ctx context.Context, w io.Writer, t table) error {
 		for i, x := range row {
 			rec[i] = cellText(x)
 		}
-		return cw.Write(rec[:len(row)])
+		return writeRow(rec[:len(row)])
 	})
 	if err != nil {
 		return fmt.Errorf("write csv rows: %w", err)
 	}
-	cw.Flush()
-	return cw.Error()
+	return bw.Flush()
+}
+
+// csvField writes one field, in double quotes (doubled inside) when it holds a comma, semicolon,
+// quote, tab or line break, or starts or ends with a space: every separator a spreadsheet might
+// split on stays inside the cell.
+func csvField(w *bufio.Writer, f string) {
+	if !strings.ContainsAny(f, ",;\"\t\r\n") && strings.TrimSpace(f) == f {
+		w.WriteString(f)
+		return
+	}
+	w.WriteByte('"')
+	w.WriteString(strings.ReplaceAll(f, `"`, `""`))
+	w.WriteByte('"')
 }
 
 // cellText is a CSV cell: plain digits for numbers so spreadsheets read them as numbers, and
@@ -88,16 +111,29 @@ func cellText(x any) string {
 	return safeText(fmt.Sprint(x))
 }
 
-// safeText defuses text a spreadsheet would run as a formula: a cell that starts with = + - @,
-// a tab or a carriage return (a place or a note typed by an inspector, "=HYPERLINK(…)") gets a
-// leading single quote, which Excel and LibreOffice take as "this is text" (OWASP's advice for
-// CSV injection). Numbers never reach here as text, so negative figures stay numbers. The XLSX
-// export needs none of this: excelize writes strings as string cells, never as formulas.
+// safeText defuses text a spreadsheet would run as a formula: wherever a cell could begin (at
+// the start, or after a ; or , for a spreadsheet that splits on those, as ones set up for a
+// decimal comma do) and the first character after any spaces is = + - @, a tab or a carriage
+// return ("=HYPERLINK(…)", "Bazaar;=1+1"), a single quote goes before it, which Excel and
+// LibreOffice take as "this is text" (OWASP's advice for CSV injection). Numbers never reach here
+// as text, so negative figures stay numbers. The XLSX export needs none of this: excelize writes
+// strings as string cells, never as formulas.
 func safeText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	var b strings.Builder
+	start := true // a cell could begin here
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case start && c == ' ':
+		case start && strings.IndexByte("=+-@\t\r", c) >= 0:
+			b.WriteByte('\'')
+			start = false
+		default:
+			start = c == ';' || c == ','
+		}
+		b.WriteByte(c)
 	}
-	return s
+	return b.String()
 }
 
 // writeXLSX writes one sheet through excelize's stream writer, which keeps memory flat: a bold
@@ -190,34 +226,44 @@ func writeXLSX(ctx context.Context, w io.Writer, t table) error {
 	return nil
 }
 
-// send streams a table in the format of ext as a download.
+// send writes a table in the format of ext to a temporary file, then sends it as a download.
+// Writing first costs a file as large as the export (never memory), but an export that fails
+// part-way answers an error page instead of a 200 with a truncated file the user would trust.
 func (h *Handler) send(c *fiber.Ctx, t table, name, ext string) error {
+	var ctype string
 	switch ext {
 	case "csv":
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		ctype = "text/csv; charset=utf-8"
 	case "xlsx":
-		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	default:
 		return h.fail(c, fiber.StatusNotFound, "error.not_found")
 	}
+	f, err := os.CreateTemp("", "talbar-export-*")
+	if err != nil {
+		return h.serverError(c, fmt.Errorf("export %s: %w", name, err))
+	}
+	os.Remove(f.Name()) // the open file stays readable; nothing is left behind
+	if ext == "csv" {
+		err = writeCSV(c.UserContext(), f, t)
+	} else {
+		err = writeXLSX(c.UserContext(), f, t)
+	}
+	var size int64
+	if err == nil {
+		size, err = f.Seek(0, io.SeekCurrent)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return h.serverError(c, fmt.Errorf("export %s: %w", name, err))
+	}
+	c.Set(fiber.HeaderContentType, ctype)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, ext))
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	log := h.cfg.Logger
-	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
-		// The handler has returned by now; the export reads on its own context.
-		ctx := context.Background()
-		var err error
-		if ext == "csv" {
-			err = writeCSV(ctx, bw, t)
-		} else {
-			err = writeXLSX(ctx, bw, t)
-		}
-		if err != nil {
-			log.Error("export failed", "name", name, "err", err)
-		}
-		_ = bw.Flush()
-	})
-	return nil
+	return c.SendStream(f, int(size)) // fasthttp closes f once sent
 }
 
 type exportsData struct {

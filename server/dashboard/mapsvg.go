@@ -23,6 +23,9 @@ type aimagPath struct {
 	// aimag too small for the usual letters (Orkhon, Darkhan-Uul, Govisümber).
 	LX, LY string
 	Small  bool
+	// Box is the shape's bounding box (x0, y0, x1, y1), where a name too long for it is put
+	// beside it.
+	Box [4]float64
 }
 
 type geoFeature struct {
@@ -83,17 +86,39 @@ func parseAimagMap(b []byte, width int) (*aimagMap, error) {
 	}
 	scale := float64(width) / (maxX - minX)
 	m := &aimagMap{Width: width, Height: int(math.Ceil((maxY - minY) * scale))}
-	for _, s := range shapes {
-		var d strings.Builder
+	// Each aimag's name goes in its largest polygon. The small ones are placed first; a large
+	// one's name then keeps clear of theirs (Bulgan's of Orkhon's), a box of about a name's size
+	// in the map's units.
+	largest := make([][][][2]float64, len(shapes))
+	small := make([]bool, len(shapes))
+	for i, s := range shapes {
 		var best float64
-		var lx, ly float64
 		for _, p := range s.polys {
 			if len(p) > 0 {
 				if a, _, _ := ringCentroid(p[0]); math.Abs(a) > best {
-					best = math.Abs(a)
-					lx, ly = labelPoint(p)
+					best, largest[i] = math.Abs(a), p
 				}
 			}
+		}
+		small[i] = best*scale*scale < 2500
+	}
+	lx, ly := make([]float64, len(shapes)), make([]float64, len(shapes))
+	var taken [][2]float64
+	for i := range shapes {
+		if small[i] {
+			lx[i], ly[i] = labelPoint(largest[i], nil, 0, 0)
+			taken = append(taken, [2]float64{lx[i], ly[i]})
+		}
+	}
+	for i := range shapes {
+		if !small[i] {
+			lx[i], ly[i] = labelPoint(largest[i], taken, 55/scale, 16/scale)
+		}
+	}
+	for i, s := range shapes {
+		var d strings.Builder
+		bx0, by0, bx1, by1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, p := range s.polys {
 			for _, r := range p {
 				for i, pt := range r {
 					if i == 0 {
@@ -101,32 +126,47 @@ func parseAimagMap(b []byte, width int) (*aimagMap, error) {
 					} else {
 						d.WriteByte('L')
 					}
-					d.WriteString(strconv.FormatFloat((pt[0]-minX)*scale, 'f', 1, 64))
+					x, y := (pt[0]-minX)*scale, (pt[1]-minY)*scale
+					bx0, bx1, by0, by1 = math.Min(bx0, x), math.Max(bx1, x), math.Min(by0, y), math.Max(by1, y)
+					d.WriteString(strconv.FormatFloat(x, 'f', 1, 64))
 					d.WriteByte(' ')
-					d.WriteString(strconv.FormatFloat((pt[1]-minY)*scale, 'f', 1, 64))
+					d.WriteString(strconv.FormatFloat(y, 'f', 1, 64))
 				}
 				d.WriteByte('Z')
 			}
 		}
 		m.Paths = append(m.Paths, aimagPath{Code: s.code, D: d.String(),
-			LX: strconv.FormatFloat((lx-minX)*scale, 'f', 1, 64), LY: strconv.FormatFloat((ly-minY)*scale, 'f', 1, 64),
-			Small: best*scale*scale < 2500})
+			LX: num((lx[i] - minX) * scale), LY: num((ly[i] - minY) * scale), Small: small[i],
+			Box: [4]float64{bx0, by0, bx1, by1}})
 	}
 	return m, nil
 }
 
+// num is an SVG coordinate, to a tenth of a pixel.
+func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
 // labelPoint is where a polygon's name reads best: the point inside it farthest from its edges
 // (a coarse grid search, then a finer one around the best point), so a name lands in the wide
 // part of a curved aimag and not on a neighbour enclosed by it. Done once at start-up.
-func labelPoint(poly [][][2]float64) (float64, float64) {
+// Points closer than keepX, keepY to one of avoid (other names) are passed over when any other
+// point is inside.
+func labelPoint(poly [][][2]float64, avoid [][2]float64, keepX, keepY float64) (float64, float64) {
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, pt := range poly[0] {
 		minX, maxX = math.Min(minX, pt[0]), math.Max(maxX, pt[0])
 		minY, maxY = math.Min(minY, pt[1]), math.Max(maxY, pt[1])
 	}
+	clear := func(x, y float64) bool {
+		for _, a := range avoid {
+			if math.Abs(x-a[0]) < keepX && math.Abs(y-a[1]) < keepY {
+				return false
+			}
+		}
+		return true
+	}
 	_, bx, by := ringCentroid(poly[0])
 	bestD := -1.0
-	if inside(poly, bx, by) {
+	if inside(poly, bx, by) && clear(bx, by) {
 		bestD = edgeDistance(poly, bx, by)
 	}
 	search := func(x0, y0, x1, y1 float64) {
@@ -134,7 +174,7 @@ func labelPoint(poly [][][2]float64) (float64, float64) {
 		for i := 0; i <= n; i++ {
 			for j := 0; j <= n; j++ {
 				x, y := x0+(x1-x0)*float64(i)/n, y0+(y1-y0)*float64(j)/n
-				if !inside(poly, x, y) {
+				if !inside(poly, x, y) || !clear(x, y) {
 					continue
 				}
 				if d := edgeDistance(poly, x, y); d > bestD {

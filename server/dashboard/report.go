@@ -1,12 +1,16 @@
 package dashboard
 
 import (
+	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
+	"talbar/server/store"
 	"talbar/shared/indicator"
 	"talbar/shared/record"
 	"talbar/shared/tally"
@@ -55,7 +59,32 @@ type reportData struct {
 	Coverage  []compareRow
 	Kinds     []compareRow
 	Places    []placeRow
+	// Deviations are the activities planned for the half whose done differs from the plan.
+	Deviations []planRow
+	// Notes are what the division (or, for a larger unit, each division below it) wrote into
+	// each section; PrevRecs the previous half-year's recommendations, to follow up.
+	Notes    map[string][]noteView
+	PrevRecs []noteView
+	// Editable: the user may write this unit's notes; Typed is its texts (as typed, when a
+	// save was refused).
+	Editable  bool
+	Typed     map[string]string
+	NoteError string
+	Saved     bool
 }
+
+// noteView is one unit's text in a report section; Unit is empty for the report's own unit.
+type noteView struct {
+	Unit, Text, By, At string
+}
+
+// noteSections are the sections a division writes: why the plan was deviated from (2),
+// feedback from partners and staff (4), and the evaluation's findings, recommendations and
+// the measures taken (6).
+var noteSections = []string{"deviations", "feedback", "findings", "recommendations", "measures"}
+
+// maxNote bounds one section's text (about two pages).
+const maxNote = 6000
 
 // report is the half-year monitoring report of the programme's chapter 5, laid out to print:
 // how far the plan was carried out, what changed, whether goals were reached, feedback (left for
@@ -65,13 +94,17 @@ func (h *Handler) report(c *fiber.Ctx) error {
 	if st != 0 {
 		return h.scopeFail(c, st)
 	}
-	v := h.newView(c, "report")
-	ctx := c.UserContext()
-	year := h.yearQuery(c)
 	half := 1
 	if c.Query("half") == "2" {
 		half = 2
 	}
+	return h.renderReport(c, code, h.yearQuery(c), half, nil, "")
+}
+
+// renderReport draws the report; typed and errKey carry a refused notes form back.
+func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed map[string]string, errKey string) error {
+	v := h.newView(c, "report")
+	ctx := c.UserContext()
 	p := ParsePeriod("h" + strconv.Itoa(half))
 	prevYear, prevP := year, ParsePeriod("h1")
 	if half == 1 {
@@ -192,7 +225,132 @@ func (h *Handler) report(c *fiber.Ctx) error {
 		d.Places = append(d.Places, placeRow{Name: v.UnitName(s.code), Events: v.N(s.t.Get("events")),
 			Reached: v.N(s.t.Get("reached")), PerEvent: v.N(int64(per + 0.5))})
 	}
+	for _, r := range d.Plan.Rows {
+		if r.Planned != nil && *r.Planned > 0 && (r.Done == nil || *r.Done != *r.Planned) {
+			d.Deviations = append(d.Deviations, r)
+		}
+	}
+	if err := h.reportNotes(c, v, &d, code, year, half, prevYear, prevP, typed); err != nil {
+		return h.serverError(c, err)
+	}
+	d.Saved = c.Query("saved") == "1"
+	if errKey != "" {
+		d.NoteError = v.T(errKey, maxNote)
+		c.Status(fiber.StatusBadRequest)
+	}
 	v.Title = v.T("term.monitoring_report") + " — " + strconv.Itoa(year) + ", " + v.T("dash.period."+p.Code)
 	v.Data = d
 	return h.render(c, "report", v)
+}
+
+// reportNotes fills in what the divisions wrote for this half-year and the previous half's
+// recommendations: the unit's own, and for the nation or the capital each division's below it.
+func (h *Handler) reportNotes(c *fiber.Ctx, v *view, d *reportData, code string, year, half, prevYear int, prevP Period, typed map[string]string) error {
+	d.Notes, d.Typed = map[string][]noteView{}, map[string]string{}
+	d.Editable = h.cfg.Notes != nil && h.mayPlan(v.User, code)
+	if h.cfg.Notes == nil {
+		return nil
+	}
+	units := h.planUnitsUnder(code)
+	if len(units) == 0 {
+		units = []string{code}
+	}
+	view := func(n store.ReportNote) noteView {
+		nv := noteView{Text: n.Text, By: n.By, At: v.Since(&n.At)}
+		if n.Unit != code {
+			nv.Unit = v.UnitName(n.Unit)
+		}
+		return nv
+	}
+	notes, err := h.cfg.Notes.ReportNotesOf(c.UserContext(), year, half, units)
+	if err != nil {
+		return fmt.Errorf("report notes: %w", err)
+	}
+	for _, n := range notes {
+		d.Notes[n.Section] = append(d.Notes[n.Section], view(n))
+		if n.Unit == code {
+			d.Typed[n.Section] = n.Text
+		}
+	}
+	prevHalf := 1
+	if prevP.Code == "h2" {
+		prevHalf = 2
+	}
+	prev, err := h.cfg.Notes.ReportNotesOf(c.UserContext(), prevYear, prevHalf, units)
+	if err != nil {
+		return fmt.Errorf("previous report notes: %w", err)
+	}
+	for _, n := range prev {
+		if n.Section == "recommendations" {
+			d.PrevRecs = append(d.PrevRecs, view(n))
+		}
+	}
+	for k, t := range typed {
+		d.Typed[k] = t
+	}
+	return nil
+}
+
+// saveReportNotes stores what a division wrote into the report's sections, then shows the
+// report again (POST, redirect, GET). A text over the limit is refused with the texts kept.
+func (h *Handler) saveReportNotes(c *fiber.Ctx) error {
+	code, st := h.scopeUnit(c, strings.Clone(c.FormValue("unit")))
+	if st != 0 {
+		return h.scopeFail(c, st)
+	}
+	if h.cfg.Notes == nil || !h.mayPlan(user(c), code) {
+		return h.fail(c, fiber.StatusForbidden, "error.forbidden")
+	}
+	year, err := strconv.Atoi(c.FormValue("year"))
+	if err != nil || year < 2019 || year > 2100 {
+		return h.fail(c, fiber.StatusBadRequest, "dash.year_invalid")
+	}
+	half := 1
+	if c.FormValue("half") == "2" {
+		half = 2
+	}
+	typed := map[string]string{}
+	for _, s := range noteSections {
+		typed[s] = strings.TrimSpace(strings.ReplaceAll(strings.Clone(c.FormValue("note."+s)), "\r\n", "\n"))
+	}
+	for _, t := range typed {
+		if utf8.RuneCountInString(t) > maxNote {
+			return h.renderReport(c, code, year, half, typed, "report.note_too_long")
+		}
+	}
+	old, err := h.cfg.Notes.ReportNotesOf(c.UserContext(), year, half, []string{code})
+	if err != nil {
+		return h.serverError(c, err)
+	}
+	cur := map[string]string{}
+	for _, n := range old {
+		cur[n.Section] = n.Text
+	}
+	for _, s := range noteSections {
+		if typed[s] == cur[s] {
+			continue
+		}
+		if err := h.cfg.Notes.SaveReportNote(c.UserContext(), store.ReportNote{Unit: code, Year: year, Half: half, Section: s,
+			Text: typed[s], By: user(c).Name}); err != nil {
+			return h.serverError(c, err)
+		}
+	}
+	h.cfg.Logger.Info("report notes saved", "unit", code, "year", year, "half", half, "user", user(c).Name)
+	q := url.Values{"unit": {code}, "year": {strconv.Itoa(year)}, "half": {strconv.Itoa(half)}, "saved": {"1"}}
+	return c.Redirect(Prefix+"/report?"+q.Encode()+"#report-notes", fiber.StatusSeeOther)
+}
+
+// noteBox is one section's written text, and its field for a user who may write it.
+type noteBox struct {
+	V        *view
+	Section  string
+	Notes    []noteView
+	Editable bool
+	Text     string
+}
+
+// NoteBox is the "note" partial's data for a section of the report on the page.
+func (v *view) NoteBox(section string) noteBox {
+	d, _ := v.Data.(reportData)
+	return noteBox{V: v, Section: section, Notes: d.Notes[section], Editable: d.Editable, Text: d.Typed[section]}
 }

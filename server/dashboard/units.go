@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,12 +28,15 @@ type unitRow struct {
 
 type mapShape struct {
 	Code, D, Fill, Name, Text, Link string
-	// Label is whether the name is written on the map (not for the capital, too small to hold
-	// it); Dark writes it in white on a dark fill.
-	Label  bool
+	// Dark writes the name in white on a dark fill; Small in small letters.
 	Dark   bool
 	Small  bool
 	LX, LY string
+	// Callout is for the capital, too small to hold its name: the name is written above and
+	// right of it (TX, TY, where the map has room, between Darkhan-Uul's and Khentii's names),
+	// with a leader line from inside the shape (LX, LY) to it (LineX, LineY).
+	Callout              bool
+	TX, TY, LineX, LineY string
 }
 
 type unitsData struct {
@@ -195,9 +199,17 @@ func (h *Handler) colour(v *view, d *unitsData, leaves map[string]tally.Vector) 
 			share = figValue(f) / hi
 		}
 		u, _ := h.cfg.Units.Get(unit.Code(p.Code))
-		d.Shapes = append(d.Shapes, mapShape{Code: p.Code, D: p.D, Fill: shade(share, has), Name: v.UnitName(p.Code),
+		sh := mapShape{Code: p.Code, D: p.D, Fill: shade(share, has), Name: v.UnitName(p.Code),
 			Text: f.Text, Link: Prefix + "/units/" + p.Code + v.Q(),
-			Label: u.Level != unit.LevelCapital, Dark: has && share > 0.55, Small: p.Small, LX: p.LX, LY: p.LY})
+			Dark: has && share > 0.55, Small: p.Small, LX: p.LX, LY: p.LY}
+		if u.Level == unit.LevelCapital {
+			sh.Callout, sh.Dark = true, false
+			x, _ := strconv.ParseFloat(p.LX, 64)
+			y, _ := strconv.ParseFloat(p.LY, 64)
+			sh.TX, sh.TY = num(x+17), num(y-25)
+			sh.LineX, sh.LineY = num(x+16), num(y-22)
+		}
+		d.Shapes = append(d.Shapes, sh)
 	}
 	zero := figure{}
 	if strings.HasSuffix(d.Metric, "_pct") {

@@ -127,7 +127,7 @@ func UnknownBudget(entity string, stored, change map[string]json.RawMessage) *Pr
 	spec := specFor(entity)
 	n, size := 0, 0
 	for k, v := range stored {
-		if _, known := spec[k]; known {
+		if isKnown(spec, k) {
 			continue
 		}
 		if nv, ok := change[k]; ok {
@@ -137,7 +137,7 @@ func UnknownBudget(entity string, stored, change map[string]json.RawMessage) *Pr
 		size += len(k) + len(v)
 	}
 	for k, v := range change {
-		if _, known := spec[k]; known {
+		if isKnown(spec, k) {
 			continue
 		}
 		if _, ok := stored[k]; ok {
@@ -176,4 +176,13 @@ func CanonicalID(s string) bool {
 		}
 	}
 	return true
+}
+
+// isKnown reports whether name is a field of spec or one count of a counts field (protocol 2).
+func isKnown(spec map[string]fieldSpec, name string) bool {
+	if _, ok := spec[name]; ok {
+		return true
+	}
+	parent, _, leaf := LeafOf(name)
+	return leaf && spec[parent].kind == fCounts
 }

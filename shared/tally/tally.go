@@ -10,9 +10,43 @@ import (
 	"talbar/shared/record"
 )
 
-// Metric names, in column order. They are the keys of the JSON totals of PROTOCOL.md, flattened
-// with dots ("events.open_day", "reached.herders").
-var Metrics = buildMetrics()
+// Metrics are the metric names, in column order: column mNN of every store's totals table holds
+// Metrics[NN]. They are the keys of the JSON totals of PROTOCOL.md, flattened with dots
+// ("events.open_day", "reached.herders"). Append only: a new event kind, target group or
+// material goes at the end (with a migration adding its column), never between, or stored totals
+// would be read under another metric's name. TestMetricsCoverCatalogue fails until a new
+// catalogue entry is appended here, and each store's schema test checks its columns against this.
+var Metrics = []string{
+	"events",                // m00
+	"events.open_day",       // m01
+	"events.market_day",     // m02
+	"events.herder_meeting", // m03
+	"reached",               // m04
+	"reached.herders",       // m05
+	"reached.self_employed", // m06
+	"reached.unemployed",    // m07
+	"reached.disabled",      // m08
+	"reached.abroad",        // m09
+	"reached.students",      // m10
+	"reached.pupils",        // m11
+	"reached.near_pension",  // m12
+	"reached.employers",     // m13
+	"reached.employees",     // m14
+	"reached.other",         // m15
+	"materials.handbook",    // m16
+	"materials.brochure",    // m17
+	"materials.poster",      // m18
+	"materials.comic",       // m19
+	"materials.other",       // m20
+	"consultations",         // m21
+	"contracts_signed",      // m22
+	"contributions_mnt",     // m23
+	"surveys",               // m24
+	"info_yes",              // m25
+	"info_partly",           // m26
+	"info_no",               // m27
+	"satisfied",             // m28
+}
 
 // Index of each metric in a Vector.
 var Index = func() map[string]int {
@@ -25,23 +59,6 @@ var Index = func() map[string]int {
 
 // N is the number of metrics.
 var N = len(Metrics)
-
-func buildMetrics() []string {
-	m := []string{"events"}
-	for _, k := range record.EventKinds {
-		m = append(m, "events."+k.Code)
-	}
-	m = append(m, "reached")
-	for _, g := range record.TargetGroups {
-		m = append(m, "reached."+g.Code)
-	}
-	for _, g := range record.Materials {
-		m = append(m, "materials."+g.Code)
-	}
-	m = append(m, "consultations", "contracts_signed", "contributions_mnt",
-		"surveys", "info_yes", "info_partly", "info_no", "satisfied")
-	return m
-}
 
 // Vector holds one value per metric.
 type Vector []int64
@@ -73,8 +90,15 @@ func (v Vector) IsZero() bool {
 	return true
 }
 
-// Get returns a metric by name.
-func (v Vector) Get(name string) int64 { return v[Index[name]] }
+// Get returns a metric by name. An unknown name is a programming error, not a zero: it panics
+// rather than answer another metric's figure.
+func (v Vector) Get(name string) int64 {
+	i, ok := Index[name]
+	if !ok {
+		panic("tally: unknown metric " + strconv.Quote(name))
+	}
+	return v[i]
+}
 
 // Key says where a record's counts go: its leaf unit and the year and month of its date.
 type Key struct {

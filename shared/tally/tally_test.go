@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"talbar/shared/record"
 	"talbar/shared/tally"
 )
 
@@ -38,4 +39,42 @@ func TestOfSurvey(t *testing.T) {
 	if tot.Surveys.Responses != 1 || tot.Surveys.InfoNo != 1 {
 		t.Fatalf("shape=%+v", tot.Surveys)
 	}
+}
+
+// TestMetricsCoverCatalogue: every metric the catalogue implies is a column, exactly once; a new
+// event kind, target group or material fails here until it is appended to Metrics.
+func TestMetricsCoverCatalogue(t *testing.T) {
+	want := []string{"events", "reached", "consultations", "contracts_signed", "contributions_mnt",
+		"surveys", "info_yes", "info_partly", "info_no", "satisfied"}
+	for _, k := range record.EventKinds {
+		want = append(want, "events."+k.Code)
+	}
+	for _, g := range record.TargetGroups {
+		want = append(want, "reached."+g.Code)
+	}
+	for _, m := range record.Materials {
+		want = append(want, "materials."+m.Code)
+	}
+	count := map[string]int{}
+	for _, m := range tally.Metrics {
+		count[m]++
+	}
+	for _, w := range want {
+		if count[w] != 1 {
+			t.Errorf("metric %q is in Metrics %d times, want once (append it at the end)", w, count[w])
+		}
+	}
+	if len(tally.Metrics) != len(want) {
+		t.Errorf("Metrics has %d names, the catalogue implies %d", len(tally.Metrics), len(want))
+	}
+}
+
+// TestGetUnknownMetricPanics: an unknown name must not read as the events count.
+func TestGetUnknownMetricPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Get of an unknown metric returned a figure")
+		}
+	}()
+	tally.New().Get("reached.herder")
 }

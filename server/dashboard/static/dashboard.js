@@ -143,7 +143,28 @@
     setInterval(tick, every);
   }
 
+  // navHints marks the phone's one-line navigation with more-start / more-end while items are
+  // hidden beyond that edge (the CSS shows a fading arrow there), and opens it scrolled so the
+  // current page's item is in view.
+  function navHints() {
+    var nav = document.querySelector("header nav"), wrap = nav && nav.parentElement;
+    if (!nav || !wrap.classList.contains("navwrap")) return;
+    var on = nav.querySelector("a.on");
+    if (on && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = on.offsetLeft - nav.offsetLeft - (nav.clientWidth - on.offsetWidth) / 2;
+    }
+    function update() {
+      var over = nav.scrollWidth > nav.clientWidth + 1;
+      wrap.classList.toggle("more-start", over && nav.scrollLeft > 1);
+      wrap.classList.toggle("more-end", over && nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 1);
+    }
+    nav.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    navHints();
     document.querySelectorAll("form[data-autosubmit] select").forEach(function (s) {
       s.addEventListener("change", function () { s.form.submit(); });
     });

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -99,18 +100,36 @@ func Start(opt Options) (*Cluster, error) {
 			return fail(fmt.Errorf("pgtest: initdb: %w\n%s", err, out))
 		}
 	}
+	// The free port is only free when asked; another test binary may take it first, so a
+	// start that cannot bind tries another one.
+	for attempt := 0; ; attempt++ {
+		c, log, err := launch(bin, dir, data, cred, opt.Durable, keep)
+		if err == nil {
+			return c, nil
+		}
+		if attempt < 3 && (strings.Contains(log, "could not bind") || strings.Contains(log, "already in use")) {
+			continue
+		}
+		return fail(fmt.Errorf("pgtest: %w\n%s", err, log))
+	}
+}
+
+// launch starts postgres on a free port and waits until it accepts connections; on failure it
+// returns the server's log.
+func launch(bin, dir, data string, cred *syscall.Credential, durable, keep bool) (*Cluster, string, error) {
 	port, err := freePort()
 	if err != nil {
-		return fail(err)
+		return nil, "", err
 	}
 	args := []string{"-D", data, "-p", strconv.Itoa(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "max_wal_size=4GB",
 		"-c", "max_connections=200", "-c", "shared_buffers=128MB"}
-	if !opt.Durable {
+	if !durable {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
-	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
+	logPath := filepath.Join(dir, "postgres.log")
+	logf, err := os.Create(logPath)
 	if err != nil {
-		return fail(fmt.Errorf("pgtest: log file: %w", err))
+		return nil, "", fmt.Errorf("log file: %w", err)
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -121,16 +140,16 @@ func Start(opt Options) (*Cluster, error) {
 	}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return fail(fmt.Errorf("pgtest: start postgres: %w", err))
+		return nil, "", fmt.Errorf("start postgres: %w", err)
 	}
 	c := &Cluster{dir: dir, keep: keep, port: port, cmd: cmd, done: make(chan error, 1)}
 	go func() { c.done <- cmd.Wait(); logf.Close() }()
-	if err := c.waitReady(30 * time.Second); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
-		c.Stop()
-		return nil, fmt.Errorf("pgtest: %w\n%s", err, log)
+	if err := c.waitReady(time.Minute); err != nil {
+		c.stopServer()
+		log, _ := os.ReadFile(logPath)
+		return nil, string(log), err
 	}
-	return c, nil
+	return c, "", nil
 }
 
 // waitReady polls until the server accepts connections or exits.
@@ -165,26 +184,33 @@ func (c *Cluster) URL(database string) string {
 // Stop shuts the server down and removes its folder unless it is kept (Options.Dir): a kept
 // cluster shuts down cleanly, a temporary one at once.
 func (c *Cluster) Stop() {
+	c.stopServer()
+	if !c.keep {
+		os.RemoveAll(c.dir)
+	}
+}
+
+func (c *Cluster) stopServer() {
 	if c.cmd.Process != nil {
 		sig := syscall.SIGQUIT
 		if c.keep {
 			sig = syscall.SIGINT // fast shutdown: a checkpoint, so the next start needs no recovery
 		}
 		c.cmd.Process.Signal(sig)
+		var err error
 		select {
-		case <-c.done:
+		case err = <-c.done:
 		case <-time.After(10 * time.Second):
 			c.cmd.Process.Kill()
-			<-c.done
+			err = <-c.done
 		}
-	}
-	if !c.keep {
-		os.RemoveAll(c.dir)
+		c.done <- err // for a second stop
 	}
 }
 
 // Exec runs one statement on the cluster's postgres database (CREATE DATABASE … TEMPLATE …).
-func (c *Cluster) Exec(sql string) error { return c.admin(sql) }
+// Copying a large template database takes minutes on a busy machine, so no short timeout.
+func (c *Cluster) Exec(sql string) error { return c.adminWithin(sql, 30*time.Minute) }
 
 // NewDatabase creates an empty database and drops it (closing its connections) when t ends.
 func (c *Cluster) NewDatabase(t testing.TB) string {
@@ -215,8 +241,10 @@ func (c *Cluster) Databases(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-func (c *Cluster) admin(sql string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+func (c *Cluster) admin(sql string) error { return c.adminWithin(sql, time.Minute) }
+
+func (c *Cluster) adminWithin(sql string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
 	if err != nil {

@@ -141,43 +141,64 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 	return nil
 }
 
-// PutRecords implements store.PushTx. A record new to this push is inserted, never upserted: if
-// another push created it meanwhile, the insert fails and the engine merges again on top of it.
+// PutRecords implements store.PushTx. Records new to this push are copied in, never upserted:
+// if another push created one meanwhile, the copy fails on the primary key and the engine merges
+// again on top of it. Existing records (locked since LoadRecords) are updated in one statement.
 func (t *pushTx) PutRecords(ctx context.Context, recs map[string]*store.StoredRecord) error {
 	ids := make([]string, 0, len(recs))
 	for id := range recs {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	b := &pgx.Batch{}
+	var fresh [][]any
+	var upd struct {
+		id, entity, unit, units, division, date, version, state []string
+		year                                                    []int32
+		deleted                                                 []bool
+	}
 	for _, id := range ids {
 		sr := recs[id]
-		args := []any{id, sr.Rec.Entity, sr.Unit, strings.Join(sr.Units, ","), sr.Division, sr.Date, sr.Year, sr.Deleted,
+		row := []any{id, sr.Rec.Entity, sr.Unit, strings.Join(sr.Units, ","), sr.Division, sr.Date, sr.Year, sr.Deleted,
 			sr.Rec.MaxHLC(), string(sr.Rec.Marshal())}
-		if sr.Existed {
-			b.Queue(`UPDATE records SET entity = $2, unit = $3, units = $4, division = $5, date = $6, year = $7, deleted = $8,
-				version = $9, state = $10 WHERE id = $1`, args...)
-		} else {
-			b.Queue(`INSERT INTO records (id, entity, unit, units, division, date, year, deleted, version, state)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, args...)
+		if !sr.Existed {
+			fresh = append(fresh, row)
+			continue
+		}
+		upd.id, upd.entity, upd.unit = append(upd.id, id), append(upd.entity, sr.Rec.Entity), append(upd.unit, sr.Unit)
+		upd.units, upd.division, upd.date = append(upd.units, row[3].(string)), append(upd.division, sr.Division), append(upd.date, sr.Date)
+		upd.year, upd.deleted = append(upd.year, int32(sr.Year)), append(upd.deleted, sr.Deleted)
+		upd.version, upd.state = append(upd.version, row[8].(string)), append(upd.state, row[9].(string))
+	}
+	if len(fresh) > 0 {
+		if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"id", "entity", "unit", "units", "division", "date",
+			"year", "deleted", "version", "state"}, pgx.CopyFromRows(fresh)); err != nil {
+			return conflict(unavailable("write new records", err))
 		}
 	}
-	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
-		return conflict(unavailable("write records", err))
+	if len(upd.id) > 0 {
+		if _, err := t.tx.Exec(ctx, `UPDATE records r SET entity = u.entity, unit = u.unit, units = u.units, division = u.division,
+			date = u.date, year = u.year, deleted = u.deleted, version = u.version, state = u.state
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::bool[], $9::text[], $10::text[])
+				AS u (id, entity, unit, units, division, date, year, deleted, version, state)
+			WHERE r.id = u.id`, upd.id, upd.entity, upd.unit, upd.units, upd.division, upd.date, upd.year, upd.deleted,
+			upd.version, upd.state); err != nil {
+			return conflict(unavailable("write records", err))
+		}
 	}
 	return nil
 }
 
-// totalsUpsert adds a delta to one totals row.
+// totalsUpsert adds every row's delta in one statement; the rows arrive in key order.
 var totalsUpsert = func() string {
-	cols, vals, sets := make([]string, tally.N), make([]string, tally.N), make([]string, tally.N)
+	cols, arrays, sets := make([]string, tally.N), make([]string, tally.N), make([]string, tally.N)
 	for i := range tally.Metrics {
 		cols[i] = fmt.Sprintf("m%02d", i)
-		vals[i] = fmt.Sprintf("$%d", 5+i)
+		arrays[i] = fmt.Sprintf("$%d::bigint[]", 5+i)
 		sets[i] = fmt.Sprintf("m%02d = totals.m%02d + excluded.m%02d", i, i, i)
 	}
-	return `INSERT INTO totals (unit, scope, year, month, ` + strings.Join(cols, ", ") + `) VALUES ($1, $2, $3, $4, ` +
-		strings.Join(vals, ", ") + `) ON CONFLICT (unit, year, month) DO UPDATE SET ` + strings.Join(sets, ", ")
+	return `INSERT INTO totals (unit, scope, year, month, ` + strings.Join(cols, ", ") + `)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], ` + strings.Join(arrays, ", ") + `)
+		ON CONFLICT (unit, year, month) DO UPDATE SET ` + strings.Join(sets, ", ")
 }()
 
 type rollupKey struct {
@@ -215,16 +236,23 @@ func (t *pushTx) AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vecto
 		}
 		return a.month < b.month
 	})
-	b := &pgx.Batch{}
-	for _, k := range keys {
-		args := make([]any, 4, 4+tally.N)
-		args[0], args[1], args[2], args[3] = k.unit, k.scope, k.year, k.month
-		for _, x := range rows[k] {
-			args = append(args, x)
-		}
-		b.Queue(totalsUpsert, args...)
+	args := make([]any, 4+tally.N)
+	units, scopes, years, months := make([]string, len(keys)), make([]string, len(keys)), make([]int32, len(keys)), make([]int32, len(keys))
+	metrics := make([][]int64, tally.N)
+	for i := range metrics {
+		metrics[i] = make([]int64, len(keys))
 	}
-	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+	for j, k := range keys {
+		units[j], scopes[j], years[j], months[j] = k.unit, k.scope, int32(k.year), int32(k.month)
+		for i, x := range rows[k] {
+			metrics[i][j] = x
+		}
+	}
+	args[0], args[1], args[2], args[3] = units, scopes, years, months
+	for i := range metrics {
+		args[4+i] = metrics[i]
+	}
+	if _, err := t.tx.Exec(ctx, totalsUpsert, args...); err != nil {
 		return conflict(unavailable("move totals", err))
 	}
 	return nil
@@ -280,18 +308,26 @@ func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (string, stri
 		return "", "", conflict(unavailable("advance head", err))
 	}
 	if len(t.log) > 0 {
-		base := end - int64(len(t.log))
+		first := end - int64(len(t.log))
 		rows := make([][]any, len(t.log))
 		for i, e := range t.log {
-			var fields any
+			var fields, base any
 			if len(e.Change.Fields) > 0 {
 				fields = string(merge.EncodeFields(e.Change.Fields))
 			}
-			rows[i] = []any{base + int64(i) + 1, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
-				e.DeviceID, t.pusher, e.Unit, e.Division, fields, t.at.UTC()}
+			if len(e.Change.Base) > 0 {
+				b, err := json.Marshal(e.Change.Base)
+				if err != nil {
+					t.Rollback()
+					return "", "", fmt.Errorf("encode base of %s: %w", e.Change.ID, err)
+				}
+				base = string(b)
+			}
+			rows[i] = []any{first + int64(i) + 1, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
+				e.DeviceID, t.pusher, e.Unit, e.Division, fields, t.at.UTC(), base}
 		}
 		if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"changes"}, []string{"cursor", "id", "record_id", "entity", "op", "hlc",
-			"device_id", "pusher_id", "unit", "division", "fields", "received_at"}, pgx.CopyFromRows(rows)); err != nil {
+			"device_id", "pusher_id", "unit", "division", "fields", "received_at", "base"}, pgx.CopyFromRows(rows)); err != nil {
 			t.Rollback()
 			return "", "", conflict(unavailable("append change log", err))
 		}

@@ -110,11 +110,17 @@ func (db *DB) Authenticate(ctx context.Context, token string) (store.Principal, 
 		return store.Principal{}, store.ErrUnauthorized
 	}
 	var p store.Principal
-	err := db.pool.QueryRow(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at
+	var revoked *time.Time
+	err := db.pool.QueryRow(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at, d.revoked_at
 		FROM devices d JOIN inspectors i ON i.id = d.inspector_id
-		WHERE d.token_hash = $1 AND d.revoked_at IS NULL`, store.Hash(token)).
-		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &p.Inspector.Created)
+		WHERE d.token_hash = $1`, store.Hash(token)).
+		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &p.Inspector.Created, &revoked)
 	if errors.Is(err, pgx.ErrNoRows) {
+		// Not revoked: never enrolled here. For a device that synced before, the database was
+		// restored from a copy older than its enrollment; the device is told to enroll again.
+		return store.Principal{}, store.ErrDeviceUnknown
+	}
+	if err == nil && revoked != nil {
 		return store.Principal{}, store.ErrUnauthorized
 	}
 	if err != nil {
@@ -232,43 +238,53 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		tx.Rollback(ctx)
 		// The device has seen more of the log than this database holds: it was restored from
 		// an older copy. The first such pull rotates the epoch, so every device re-sends.
-		db.cursorAhead(ctx, p.DeviceID, since, head)
+		db.cursorAhead(ctx, p, since, head)
 		return nil, head, false, store.ErrCursorAhead
 	}
-	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > $1 AND pusher_id <> $2`
-	args := []any{since, p.DeviceID}
+	q := `SELECT c.cursor, c.id, c.record_id, c.entity, c.op, c.hlc, c.device_id, c.fields, c.base, ` + writerName("c.device_id") + `
+		FROM changes c WHERE c.cursor > $1 AND c.pusher_id <> $2 AND c.hlc <= $3`
+	args := []any{since, p.DeviceID, store.PullBound(db.now())}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
-		q += ` AND unit = $3`
+		q += ` AND c.unit = $4`
 		args = append(args, p.Inspector.Unit)
 	case syncproto.RoleOfficer:
-		q += ` AND division = $3`
+		q += ` AND c.division = $4`
 		args = append(args, p.Inspector.Unit)
 	}
-	q += fmt.Sprintf(` ORDER BY cursor LIMIT %d`, limit+1)
+	q += fmt.Sprintf(` ORDER BY c.cursor LIMIT %d`, limit+1)
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, false, unavailable("pull", err)
 	}
 	out := make([]syncproto.Change, 0, min(limit, 256))
-	cursor, more := since, false
+	cursor, more, size := since, false, 0
 	for rows.Next() {
-		if len(out) == limit {
+		if len(out) == limit || size >= syncproto.MaxPullBytes {
 			more = true
 			break
 		}
 		var c syncproto.Change
-		var fields *string
-		if err := rows.Scan(&cursor, &c.ID, &c.RecordID, &c.Entity, &c.Op, &c.HLC, &c.DeviceID, &fields); err != nil {
+		var fields, base *string
+		if err := rows.Scan(&cursor, &c.ID, &c.RecordID, &c.Entity, &c.Op, &c.HLC, &c.DeviceID, &fields, &base, &c.WriterName); err != nil {
 			rows.Close()
 			return nil, 0, false, fmt.Errorf("scan change: %w", err)
 		}
 		if fields != nil && *fields != "" {
+			size += len(*fields)
 			if err := json.Unmarshal([]byte(*fields), &c.Fields); err != nil {
 				rows.Close()
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)
 			}
 		}
+		if base != nil && *base != "" {
+			size += len(*base)
+			if err := json.Unmarshal([]byte(*base), &c.Base); err != nil {
+				rows.Close()
+				return nil, 0, false, fmt.Errorf("decode base of change %s: %w", c.ID, err)
+			}
+		}
+		size += store.PullOverhead
 		out = append(out, c)
 	}
 	rows.Close()
@@ -285,10 +301,25 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	return out, cursor, more, nil
 }
 
-// cursorAhead rotates the epoch for a pull from beyond the log, once per restore: ahead_epoch
-// remembers the epoch that rotation made, and while it is still the epoch, later pulls from
-// beyond (other devices of the same restore) do not rotate again.
-func (db *DB) cursorAhead(ctx context.Context, device string, since, head int64) {
+// cursorAhead handles a pull from beyond the log: once devices of store.AheadEvidence different
+// inspectors have done so in one epoch (claims kept in the database, so every server counts
+// alike), the epoch rotates, once per restore: ahead_epoch remembers the epoch that rotation
+// made, and while it is still the epoch, later pulls from beyond do not rotate again.
+func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, head int64) {
+	var claims int
+	err := db.pool.QueryRow(ctx, `WITH h AS (SELECT epoch FROM head),
+		ins AS (INSERT INTO ahead_claims (epoch, inspector_id, claimed_at) SELECT epoch, $1, $2 FROM h ON CONFLICT DO NOTHING)
+		SELECT count(*) + CASE WHEN EXISTS (SELECT 1 FROM ahead_claims c, h WHERE c.epoch = h.epoch AND c.inspector_id = $1) THEN 0 ELSE 1 END
+		FROM ahead_claims c, h WHERE c.epoch = h.epoch`, p.Inspector.ID, db.now().UTC()).Scan(&claims)
+	if err != nil {
+		db.log.Error("note a pull beyond the change log", "err", err)
+		return
+	}
+	if claims < store.AheadEvidence {
+		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
+			"device", p.DeviceID, "since", since, "max", head)
+		return
+	}
 	e := store.RandomHex(16)
 	tag, err := db.pool.Exec(ctx, `UPDATE head SET epoch = $1, ahead_epoch = $1 WHERE epoch <> ahead_epoch`, e)
 	if err != nil {
@@ -297,8 +328,8 @@ func (db *DB) cursorAhead(ctx context.Context, device string, since, head int64)
 	}
 	if tag.RowsAffected() > 0 {
 		db.noteEpoch(e)
-		db.log.Warn("a device has pulled beyond the change log: restored from an older copy; rotated the epoch so devices re-send",
-			"device", device, "since", since, "max", head)
+		db.log.Warn("devices of several inspectors have pulled beyond the change log: restored from an older copy; rotated the epoch so devices re-send",
+			"device", p.DeviceID, "inspectors", claims, "since", since, "max", head)
 	}
 }
 

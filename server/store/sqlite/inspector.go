@@ -34,7 +34,16 @@ func (db *DB) CreateInspector(ctx context.Context, name, code, role string) (sto
 func (db *DB) IssueCode(ctx context.Context, inspectorID string, ttl time.Duration) (string, error) {
 	code := store.NewEnrollCode()
 	now := db.now().UTC()
-	res, err := db.write.ExecContext(ctx, `INSERT INTO enroll_codes (code_hash, inspector_id, created_at, expires_at)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("issue code: %w", err)
+	}
+	defer tx.Rollback()
+	// A new code replaces the inspector's unused ones: only the latest one handed out enrolls.
+	if _, err := cancelCodes(ctx, tx, inspectorID, now); err != nil {
+		return "", err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO enroll_codes (code_hash, inspector_id, created_at, expires_at)
 		SELECT ?, id, ?, ? FROM inspectors WHERE id = ?`,
 		store.Hash(store.NormalizeCode(code)), now.Format(time.RFC3339Nano), now.Add(ttl).Format(time.RFC3339Nano), inspectorID)
 	if err != nil {
@@ -43,7 +52,37 @@ func (db *DB) IssueCode(ctx context.Context, inspectorID string, ttl time.Durati
 	if n, _ := res.RowsAffected(); n == 0 {
 		return "", fmt.Errorf("issue code: inspector %s: %w", inspectorID, store.ErrNotFound)
 	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("issue code: %w", err)
+	}
 	return code, nil
+}
+
+// CancelCodes implements store.CodeCanceller: every unused code of the inspector stops working
+// at once (it then answers code_expired), for a code read out to the wrong person or lost.
+func (db *DB) CancelCodes(ctx context.Context, inspectorID string) (int, error) {
+	if _, err := inspectorByID(ctx, db.write, inspectorID); err != nil {
+		return 0, err
+	}
+	res, err := cancelCodes(ctx, db.write, inspectorID, db.now().UTC())
+	if err != nil {
+		return 0, err
+	}
+	return res, nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func cancelCodes(ctx context.Context, x execer, inspectorID string, now time.Time) (int, error) {
+	res, err := x.ExecContext(ctx, `UPDATE enroll_codes SET expires_at = ? WHERE inspector_id = ? AND used_at IS NULL AND expires_at > ?`,
+		now.Format(time.RFC3339Nano), inspectorID, now.Format(time.RFC3339Nano))
+	if err != nil {
+		return 0, fmt.Errorf("cancel codes: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // Enroll implements store.Store.
@@ -127,12 +166,18 @@ func (db *DB) Authenticate(ctx context.Context, token string) (store.Principal, 
 	}
 	var p store.Principal
 	var created string
-	err := db.read.QueryRowContext(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at
+	var revoked sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at, d.revoked_at
 		FROM devices d JOIN inspectors i ON i.id = d.inspector_id
-		WHERE d.token_hash = ? AND d.revoked_at IS NULL`, store.Hash(token)).
-		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &created)
+		WHERE d.token_hash = ?`, store.Hash(token)).
+		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &created, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, store.ErrUnauthorized
+		// Not revoked: never enrolled here. For a device that synced before, the store was
+		// restored from a copy older than its enrollment; the device is told to enroll again.
+		return store.Principal{}, store.ErrDeviceUnknown
+	}
+	if err == nil && revoked.Valid {
+		return store.Principal{}, store.ErrUnauthorized
 	}
 	if err != nil {
 		return p, fmt.Errorf("%w: authenticate: %v", store.ErrUnavailable, err)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"talbar/server/store"
 )
 
 // A store restored from an older copy has the epoch of the copy, so devices would not know to
@@ -12,8 +14,8 @@ import (
 //
 //   - a high-water file beside the database records the greatest cursor ever committed; a store
 //     that opens behind it was restored;
-//   - a pull whose cursor is beyond the change log proves the same, for restores that copied the
-//     high-water file too.
+//   - pulls whose cursor is beyond the change log, from devices of several inspectors, prove the
+//     same for restores that copied the high-water file too (see AheadEvidence).
 //
 // Either way every device sees a new epoch on its next sync and re-sends the state of all its
 // records with their original timestamps, which restores what was lost and changes nothing else.
@@ -70,22 +72,34 @@ func (db *DB) noteHighWater(cursor int64) {
 	}
 	db.highWaterLast = cursor
 	b, _ := json.Marshal(highWater{Epoch: db.Epoch(), Cursor: cursor})
-	if err := os.WriteFile(db.highWaterPath(), b, 0o644); err != nil && db.highWaterFailed.CompareAndSwap(false, true) {
+	if err := os.WriteFile(db.highWaterPath(), b, 0o600); err != nil && db.highWaterFailed.CompareAndSwap(false, true) {
 		db.log.Warn("cannot write the high-water file; restores will need `server epoch rotate`", "err", err)
 	}
 }
 
-// cursorAhead handles a pull from beyond the change log: the first one after a start rotates
-// the epoch (a restore that the high-water file did not reveal).
-//
-// Any enrolled device could trigger it with a made-up cursor; the worst it can do is make every
-// device re-send its records once (merging is idempotent), and the log names the device.
-func (db *DB) cursorAhead(ctx context.Context, device string, since, max int64) {
+// AheadEvidence is store.AheadEvidence, kept for the tests that name it.
+const AheadEvidence = store.AheadEvidence
+
+// cursorAhead handles a pull from beyond the change log: once devices of AheadEvidence
+// different inspectors have done so since the start, the epoch rotates (once).
+func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, max int64) {
+	db.aheadMu.Lock()
+	if db.aheadBy == nil {
+		db.aheadBy = map[string]bool{}
+	}
+	db.aheadBy[p.Inspector.ID] = true
+	n := len(db.aheadBy)
+	db.aheadMu.Unlock()
+	if n < AheadEvidence {
+		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
+			"device", p.DeviceID, "since", since, "max", max)
+		return
+	}
 	if db.rotatedForRestore.Swap(true) {
 		return
 	}
-	db.log.Warn("a device has pulled beyond the change log: restored from an older copy; rotating the epoch so devices re-send",
-		"device", device, "since", since, "max", max)
+	db.log.Warn("devices of several inspectors have pulled beyond the change log: restored from an older copy; rotating the epoch so devices re-send",
+		"device", p.DeviceID, "inspectors", n, "since", since, "max", max)
 	if _, err := db.RotateEpoch(ctx); err != nil {
 		db.log.Error("rotate epoch", "err", err)
 		db.rotatedForRestore.Store(false)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 		{"UsersAndSessions", testUsersAndSessions},
 		{"PushPull", testPushPull},
 		{"PullPaging", testPullPaging},
+		{"PullPageBytes", testPullPageBytes},
 		{"Duplicates", testDuplicates},
 		{"Rejections", testRejections},
 		{"DeviceHealth", testDeviceHealth},
@@ -73,7 +75,7 @@ func Run(t *testing.T, open Opener) {
 		{"Records", testRecords},
 		{"TargetsAndBaselines", testTargetsAndBaselines},
 		{"Epoch", testEpoch},
-		{"CursorAheadRotatesOnce", testCursorAhead},
+		{"CursorAheadNeedsEvidence", testCursorAhead},
 		{"MergeAnyDelivery", func(t *testing.T, open Opener) {
 			for seed := int64(1); seed <= 3; seed++ {
 				MergeAnyDelivery(t, open, seed, seed%2 == 0)
@@ -342,6 +344,33 @@ func testPullPaging(t *testing.T, open Opener) {
 	mustPush(t, s, ps[0], later)
 	if next, _ := pullAll(t, s, ps[1], cur, 4); len(next) != 1 || next[0] != later.ID {
 		t.Fatalf("after a new push pulled %v", next)
+	}
+}
+
+// testPullPageBytes: a page ends early once it holds about syncproto.MaxPullBytes, whatever its
+// limit, and the next page goes on from there.
+func testPullPageBytes(t *testing.T, open Opener) {
+	s := newStore(t, open, nil)
+	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
+	clock := &hlc.Clock{}
+	notes, _ := json.Marshal(strings.Repeat("т", 2000))
+	var cs []syncproto.Change
+	for i := 0; i < 400; i++ { // about 1.6 MB of fields
+		c := Event(clock, "MN6501", "2026-03-02")
+		c.Fields["notes"] = notes
+		cs = append(cs, c)
+	}
+	mustPush(t, s, ps[0], cs...)
+	page, cur, more, err := s.Pull(context.Background(), ps[1], 0, syncproto.MaxPullLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !more || len(page) >= len(cs) || len(page) < 100 {
+		t.Fatalf("first page: %d changes, more=%v; want it to stop near %d bytes", len(page), more, syncproto.MaxPullBytes)
+	}
+	rest, _ := pullAll(t, s, ps[1], cur, syncproto.MaxPullLimit)
+	if len(page)+len(rest) != len(cs) {
+		t.Fatalf("pulled %d + %d of %d", len(page), len(rest), len(cs))
 	}
 }
 
@@ -615,10 +644,13 @@ func testEpoch(t *testing.T, open Opener) {
 
 // testCursorAhead: a pull from beyond the change log proves a restore from an older copy; the
 // first one rotates the epoch, later ones do not rotate it again.
+// testCursorAhead (TestCursorAheadNeedsEvidence): one device pulling beyond the log, however
+// often, is answered ErrCursorAhead but rotates nothing (any device could make the number up);
+// a device of a second inspector doing so is evidence of a restore, and the epoch rotates once.
 func testCursorAhead(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := newStore(t, open, nil)
-	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}})
+	ps := Principals(t, s, [][2]string{{"MN6501", "inspector"}, {"MN6501", "inspector"}, {"MN6501", "inspector"}})
 	clock := &hlc.Clock{}
 	mustPush(t, s, ps[0], Event(clock, "MN6501", "2026-05-14"), Event(clock, "MN6501", "2026-05-15"))
 	epoch := s.Epoch()
@@ -626,15 +658,21 @@ func testCursorAhead(t *testing.T, open Opener) {
 	if s.Epoch() != epoch {
 		t.Fatal("an ordinary pull rotated the epoch")
 	}
-	if _, _, _, err := s.Pull(ctx, ps[1], end+1000, 100); !errors.Is(err, store.ErrCursorAhead) {
-		t.Fatalf("pull from beyond the log: %v", err)
+	for i := 0; i < 3; i++ {
+		if _, _, _, err := s.Pull(ctx, ps[1], 999999999999, 100); !errors.Is(err, store.ErrCursorAhead) {
+			t.Fatalf("pull from beyond the log: %v", err)
+		}
 	}
-	rotated := s.Epoch()
-	if rotated == epoch {
-		t.Fatal("cursor ahead did not rotate the epoch")
+	if s.Epoch() != epoch {
+		t.Fatal("one device's made-up cursor rotated the national epoch")
 	}
 	s.Pull(ctx, ps[0], end+1000, 100)
+	rotated := s.Epoch()
+	if rotated == epoch {
+		t.Fatal("cursor ahead from two inspectors' devices did not rotate the epoch")
+	}
+	s.Pull(ctx, ps[2], end+1000, 100)
 	if s.Epoch() != rotated {
-		t.Fatal("a second cursor-ahead pull rotated again")
+		t.Fatal("a third cursor-ahead pull rotated again")
 	}
 }

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"talbar/server/store"
+)
+
+// noteBox is the text of a report section's written box.
+func noteBox(t *testing.T, body, section string) string {
+	t.Helper()
+	mm := regexp.MustCompile(`(?s)data-note="` + section + `">(.*?)</div>`).FindStringSubmatch(body)
+	if mm == nil {
+		t.Fatalf("no %s box on the report", section)
+	}
+	return html.UnescapeString(strings.TrimSpace(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(mm[1], "")))
+}
+
+// TestDashboardReportNotes: section 2 of the half-year report lists the deviations from the
+// division's plan (not this half against the last) and says so when no plan was entered; a
+// division writes why, its findings, recommendations and measures; headquarters reads them,
+// named by division, on the national report; the second half's report follows up the first
+// half's recommendations; a text over the limit is refused and kept; a viewer cannot write.
+func TestDashboardReportNotes(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	seedPlanEvents(t, m)
+	dashUser(t, m, "arkhangai", store.WebOfficer, "MN-073")
+	dashUser(t, m, "hq", store.WebViewer, "")
+	w := dashSignIn(t, m, "arkhangai")
+	y := fmt.Sprint(planYear)
+	if st, _ := w.post("/dashboard/plan/edit", url.Values{"unit": {"MN-073"}, "year": {y}, "base": {"0"},
+		"h1.1.5": {"8"}, "h1.1.1": {"2"}, "h1.2.9": {"2"}}); st != 303 {
+		t.Fatalf("save plan: %d", st)
+	}
+	_, body := w.get("/dashboard/report?unit=MN-073&half=1&lang=mn&year=" + y)
+	dev := body[strings.Index(body, `id="report-s2"`):strings.Index(body, `<section class="rsec keep"><h2>3.`)]
+	if !strings.Contains(dev, "Төлөвлөснөөс өөр өөрчлөлт гарсан байдал, шалтгаан") || !strings.Contains(dev, `data-activity="1.5"`) ||
+		!strings.Contains(dev, `data-activity="2.9"`) || strings.Contains(dev, `data-activity="1.1"`) || strings.Contains(dev, "Өмнөх хагас жил") {
+		t.Errorf("section 2 is not the deviations from the plan (1.5 and 2.9 short, 1.1 done as planned): %s", dev)
+	}
+	if _, b := w.get("/dashboard/report?unit=MN-073&half=1&year=2021"); !strings.Contains(b, `id="no-plan"`) {
+		t.Error("a half-year without a plan does not say so")
+	}
+	notes := url.Values{"unit": {"MN-073"}, "year": {y}, "half": {"1"},
+		"note.deviations":      {"Цас ихтэй байсан тул 4 өдөрлөг хойшилсон."},
+		"note.feedback":        {"Банкууд хамтарч ажиллах санал гаргасан."},
+		"note.findings":        {"Малчдын уулзалт хамгийн олон хүнд хүрсэн."},
+		"note.recommendations": {"Захын өдөрлөгийг улирал бүр зохион байгуулах."},
+	}
+	if st, _ := w.post("/dashboard/report/notes", notes); st != 303 {
+		t.Fatalf("save notes: %d", st)
+	}
+	_, body = w.get("/dashboard/report?unit=MN-073&half=1&year=" + y)
+	for s, want := range map[string]string{"deviations": notes.Get("note.deviations"), "feedback": notes.Get("note.feedback"),
+		"recommendations": notes.Get("note.recommendations"), "measures": "Хэлтэс, газар бөглөнө."} {
+		if got := noteBox(t, body, s); got != want {
+			t.Errorf("H1 %s: %q, want %q", s, got, want)
+		}
+	}
+	// The second half follows up the first half's recommendations.
+	_, body = w.get("/dashboard/report?unit=MN-073&half=2&year=" + y)
+	if !strings.Contains(body, `id="prev-recommendations"`) || !strings.Contains(body, "Захын өдөрлөгийг улирал бүр зохион байгуулах.") {
+		t.Errorf("H2 report does not follow up H1's recommendations")
+	}
+	if got := noteBox(t, body, "recommendations"); got != "Хэлтэс, газар бөглөнө." {
+		t.Errorf("H2's own recommendations: %q", got)
+	}
+	// Too long: refused, the texts kept.
+	long := url.Values{"unit": {"MN-073"}, "year": {y}, "half": {"2"}, "note.findings": {strings.Repeat("ж", 6001)}, "note.measures": {"Хийсэн."}}
+	if st, b := w.post("/dashboard/report/notes", long); st != 400 || !strings.Contains(b, "6000 тэмдэгтээс урт") || !strings.Contains(b, ">Хийсэн.</textarea>") {
+		t.Errorf("too long a text: %d", st)
+	}
+	// Headquarters reads every division's texts on the national report, named by division,
+	// and cannot write them.
+	hq := dashSignIn(t, m, "hq")
+	_, body = hq.get("/dashboard/report?unit=MN&half=1&year=" + y)
+	if got := noteBox(t, body, "deviations"); got != "Архангай: "+notes.Get("note.deviations") {
+		t.Errorf("national report's deviations: %q", got)
+	}
+	if strings.Contains(body, `id="report-notes"`) {
+		t.Error("a viewer is offered the notes form")
+	}
+	if st, _ := hq.post("/dashboard/report/notes", notes); st != 403 {
+		t.Errorf("viewer writes notes: %d", st)
+	}
+	_, body = hq.get("/dashboard/report?unit=MN&half=1&lang=en&year=" + y)
+	if !strings.Contains(body, "What deviated from the plan, and why") || !strings.Contains(body, "6. Findings, recommendations and measures taken") {
+		t.Error("English report headings")
+	}
+}
