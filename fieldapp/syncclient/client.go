@@ -82,6 +82,11 @@ type Progress struct {
 	Pushed int // changes the server answered for (accepted, duplicate or rejected)
 	ToPush int // changes to push in this sync
 	Pulled int // changes merged from the server
+	// BytesPerSecond is the link's rate the client measured (0 before it could); Left estimates
+	// the time the rest of the push takes at that rate (0 when unknown). A screen on a slow link
+	// shows them beside the counts.
+	BytesPerSecond float64
+	Left           time.Duration
 }
 
 // Result sums up one sync.
@@ -189,7 +194,7 @@ func (c *Client) batchSize() int {
 
 func (c *Client) progress(p Progress) {
 	if c.Progress != nil {
-		c.Progress(p)
+		c.Progress(c.link.estimate(p))
 	}
 }
 

@@ -163,6 +163,17 @@ func (l *link) pullPerChange() float64 {
 	return l.pullPer
 }
 
+// estimate adds the measured rate and the time the rest of the push takes to p.
+func (l *link) estimate(p Progress) Progress {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p.BytesPerSecond = l.rate
+	if left := p.ToPush - p.Pushed; p.Phase == PhasePush && l.rate > 0 && l.pushPer > 0 && left > 0 {
+		p.Left = time.Duration(float64(left) * l.pushPer / l.rate * float64(time.Second))
+	}
+	return p
+}
+
 // changesFor returns how many changes of about per bytes fit in budget, within [1, most].
 func changesFor(budget int, per float64, most int) int {
 	if per <= 0 {

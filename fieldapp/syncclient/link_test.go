@@ -83,3 +83,19 @@ func pseudo(seed int) string {
 	}
 	return b.String()
 }
+
+// TestProgressEstimatesTimeLeft: at 1,000 B/s and 100 B per change, 50 changes left take 5 s.
+func TestProgressEstimatesTimeLeft(t *testing.T) {
+	var got Progress
+	c := &Client{Progress: func(p Progress) { got = p }}
+	c.progress(Progress{Phase: PhasePush, Pushed: 10, ToPush: 60})
+	if got.Left != 0 || got.BytesPerSecond != 0 {
+		t.Errorf("before any measure: %+v", got)
+	}
+	c.link.succeeded(10_000, 10*time.Second, true)
+	c.link.notePush(1000, 10)
+	c.progress(Progress{Phase: PhasePush, Pushed: 10, ToPush: 60})
+	if got.BytesPerSecond != 1000 || got.Left != 5*time.Second {
+		t.Errorf("progress %+v, want 1000 B/s and 5s left", got)
+	}
+}
