@@ -55,7 +55,19 @@ type Change struct {
 	// DeviceID is the device that wrote the change: set by the server on pull, and by a device
 	// re-sending state after an epoch change for fields another device wrote.
 	DeviceID string `json:"device_id,omitempty"`
+	// Base is, for each field the change sets, the hlc of the value it replaced on the writer's
+	// device ("" for a field that was empty there; for a delete, "_deleted" and "*", the record's
+	// version). A stored value with another hlc, written by another device, was not seen by the
+	// writer: whichever loses the merge is kept as a conflict for review. Absent: nothing is known
+	// (re-sent state), nothing is flagged.
+	Base map[string]string `json:"base,omitempty"`
+	// WriterName is the name of the person whose device wrote the change, on pull: the device
+	// says whose value replaced its own.
+	WriterName string `json:"writer_name,omitempty"`
 }
+
+// BaseRecord is the Base key of a record's version (its greatest hlc) as the writer saw it.
+const BaseRecord = "*"
 
 // OutboxHealth is what a device says of its own queue, so headquarters sees stuck devices.
 type OutboxHealth struct {
@@ -170,6 +182,7 @@ const (
 	RejectNotFound       = "record_not_found" // a delete of a record the server never received (a partial upsert of one is invalid: required)
 	RejectForbidden      = "forbidden"        // the caller's role may not push
 	RejectClockAhead     = "clock_ahead"      // the hlc is more than MaxAhead ahead of the server's clock: re-stamp and send again
+	RejectMovedAway      = "moved_away"       // the record was moved to a unit outside the caller's scope after this edit was planned
 )
 
 // Warning codes.
@@ -195,6 +208,9 @@ const (
 	ErrCodeUnknown  = "code_unknown"         // 401 on enroll
 	ErrInternal     = "internal"             // 500
 	ErrCursorAhead  = "cursor_ahead"         // 409 on pull: the store was restored from an older copy
+	// ErrDeviceUnknown is 401 for a token no device of this server has (not a revoked one): the
+	// server was restored from a backup older than the enrollment. Enroll again; send everything.
+	ErrDeviceUnknown = "device_unknown"
 )
 
 // ErrorBody is the JSON of every whole-request failure.

@@ -148,7 +148,7 @@ func TestClocksTenYearsOff(t *testing.T) {
 	}
 
 	// Later edits by devices with the right clock (or a corrected one) win over it.
-	time.Sleep(5 * time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
 	normal.save(localstore.Draft{ID: id, Fields: map[string]any{"place": "normal, later"}})
 	normal.sync()
 	syncAll()
@@ -157,7 +157,7 @@ func TestClocksTenYearsOff(t *testing.T) {
 			t.Errorf("%s: place=%q after the later correction", d.Name, got)
 		}
 	}
-	time.Sleep(5 * time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
 	behind.save(localstore.Draft{ID: id, Fields: map[string]any{"consultations": 9}})
 	behind.sync()
 	syncAll()

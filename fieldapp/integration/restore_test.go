@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -10,7 +11,9 @@ import (
 
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/sim"
+	"talbar/fieldapp/syncclient"
 	"talbar/shared/record"
+	"talbar/syncproto"
 )
 
 // restoreFleet is three inspectors of one soum, one of another and the aimag's officer.
@@ -177,14 +180,27 @@ func TestRecordMovedBetweenSoums(t *testing.T) {
 		t.Fatalf("soum A summary before the move: %v", sumA.Vector)
 	}
 
-	off.save(localstore.Draft{ID: id, Fields: map[string]any{"unit": soumB, "notes": "held in the neighbouring soum"}})
-	// Meanwhile soum A's inspector, offline, edits it. The server takes such an edit from any
-	// unit the record has belonged to, so it is pushed as usual and reaches soum B.
+	// Soum A's inspector, offline, edits it before the officer moves it: an edit concurrent with
+	// the move, which the server takes from a unit the record belonged to and which reaches soum B.
 	a.save(localstore.Draft{ID: id, Fields: map[string]any{"consultations": 9}})
+	time.Sleep(50 * time.Millisecond) // beyond the jitter of the devices' clock offsets
+	off.save(localstore.Draft{ID: id, Fields: map[string]any{"unit": soumB, "notes": "held in the neighbouring soum"}})
+	// An edit planned after the move, against the old soum, is refused as moved_away (the
+	// inspector is told the record now belongs to soum B), never lost silently.
+	time.Sleep(50 * time.Millisecond) // beyond the jitter of the devices' clock offsets
+	a.save(localstore.Draft{ID: id, Fields: map[string]any{"consultations": 11}})
 	off.sync()
 	b.sync()
-	if res := a.sync(); res.Rejected != 0 || res.Pushed != 1 {
-		t.Fatalf("soum A's offline edit of the moved record: %+v", res)
+	res := a.sync()
+	rej, _ := a.DB.Changes(ctx, localstore.StateRejected)
+	if res.Rejected != 1 || res.Pushed != 1 {
+		t.Fatalf("soum A's offline edits of the moved record: %+v, rejected %+v", res, rej)
+	}
+	if len(rej) != 1 || rej[0].Code != syncproto.RejectMovedAway || string(rej[0].Fields["consultations"]) != "11" {
+		t.Fatalf("rejected after the move: %+v", rej)
+	}
+	if err := a.DB.Discard(ctx, rej[0].ID); err != nil {
+		t.Fatal(err)
 	}
 	off.sync()
 	b.sync()
@@ -278,5 +294,55 @@ func TestRecordMovedBetweenSoums(t *testing.T) {
 	a.sync()
 	if r, _ := b.DB.FindRecordByID(ctx, id); !r.Outside {
 		t.Errorf("soum B after the move back: unit %s outside %v", r.Unit, r.Outside)
+	}
+}
+
+// A device enrolled after the backup the server was restored from is told exactly that
+// (device_unknown, not revoked), keeps every record, and after a new code sends them all again:
+// the server's totals count them (faults review D7).
+func TestDeviceUnknownAfterRestore(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t)
+	early := newDevice(t, "early", srv.URL, srv.Code("early", soumA, "inspector"), nil)
+	early.save(localstore.Draft{Entity: record.EntityEvent, Fields: map[string]any{"kind": record.KindOpenDay,
+		"date": fmt.Sprintf("%d-03-02", year), "unit": soumA}})
+	early.sync()
+	srv.Stop()
+	backup := srv.DB + ".bak"
+	copyFile(t, srv.DB, backup)
+	srv.Start()
+
+	late := newDevice(t, "late", srv.URL, srv.Code("late", soumA, "inspector"), nil)
+	for i := 0; i < 3; i++ {
+		late.save(localstore.Draft{Entity: record.EntityEvent, Fields: map[string]any{"kind": record.KindMarketDay,
+			"date": fmt.Sprintf("%d-04-%02d", year, 10+i), "unit": soumA}})
+	}
+	late.sync()
+	if p, _ := late.counts(); p != 0 {
+		t.Fatalf("late device outbox %d before the restore", p)
+	}
+
+	srv.Stop()
+	for _, ext := range []string{"-wal", "-shm"} {
+		os.Remove(srv.DB + ext)
+	}
+	copyFile(t, backup, srv.DB)
+	srv.Start()
+	_, err := late.C.Sync(ctx)
+	var se *syncclient.Error
+	if !errors.As(err, &se) || se.Code != syncclient.CodeDeviceUnknown {
+		t.Fatalf("sync after the restore: %v, want device_unknown", err)
+	}
+	if recs, _, _ := late.DB.FindRecords(ctx, localstore.Filter{}); len(recs) != 4 { // its 3 and the one it pulled
+		t.Fatalf("the device kept %d records", len(recs))
+	}
+	if _, err := late.C.Enroll(ctx, srv.URL, srv.Code("late", soumA, "inspector"), "late", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if res := late.sync(); res.Pushed < 3 {
+		t.Fatalf("after enrolling again: %+v, want every record sent again", res)
+	}
+	if got := vectorOf(srv.Totals(t, late.token(), year, soumA)).Get("events"); got != 4 {
+		t.Fatalf("server counts %d events, want 4 (1 from the backup, 3 sent again)", got)
 	}
 }

@@ -29,7 +29,11 @@ func (db *DB) ClockOffset() time.Duration {
 // refusing it as clock_ahead. Nothing is lost or sent twice: the changes keep their ids.
 func (db *DB) NoteServerTime(ctx context.Context, server, local time.Time) error {
 	off := server.Sub(local).Milliseconds()
-	old := db.offset.Swap(off)
+	old := db.offset.Load()
+	if d := off - old; d > -1000 && d < 1000 {
+		off = old // round-trip jitter: keep the estimate, and write nothing
+	}
+	db.offset.Store(off)
 	limit := hlc.New(db.Now().Add(syncproto.MaxAhead).UnixMilli(), 0)
 	if old == off && db.clock.Last() <= limit {
 		return nil

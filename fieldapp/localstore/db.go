@@ -289,17 +289,18 @@ type querier interface {
 
 // Meta keys.
 const (
-	keyHLC         = "hlc"
-	keyCursor      = "cursor"
-	keyEpoch       = "epoch"
-	keyServerURL   = "server_url"
-	keyDeviceID    = "device_id"
-	keyToken       = "token"
-	keyInspector   = "inspector"
-	keyEnrolledAt  = "enrolled_at"
-	keyLastSync    = "last_sync"
-	keySkewWarning = "skew_warning"
-	keyClockOffset = "clock_offset" // server time minus device time at the last answer, in ms
+	keyHLC          = "hlc"
+	keyCursor       = "cursor"
+	keyEpoch        = "epoch"
+	keyServerURL    = "server_url"
+	keyDeviceID     = "device_id"
+	keyToken        = "token"
+	keyInspector    = "inspector"
+	keyEnrolledAt   = "enrolled_at"
+	keyLastSync     = "last_sync"
+	keySkewWarning  = "skew_warning"
+	keyClockOffset  = "clock_offset"  // server time minus device time at the last answer, in ms
+	keyServerForgot = "server_forgot" // the server answered device_unknown: re-send everything after enrolling again
 )
 
 func (db *DB) meta(ctx context.Context, q querier, key string) (string, error) {

@@ -160,6 +160,23 @@ func (db *DB) SaveEnrollment(ctx context.Context, serverURL string, resp syncpro
 			}
 		}
 		newEpoch := oldEpoch != "" && resp.ServerEpoch != "" && oldEpoch != resp.ServerEpoch
+		forgot, err := db.meta(ctx, tx, keyServerForgot)
+		if err != nil {
+			return err
+		}
+		if forgot != "" && !newEpoch {
+			// The server had lost this device (restored from an older backup): whatever it
+			// acknowledged may be gone, so everything goes again, as for a new epoch.
+			n, err := db.queueState(ctx, tx, resp.DeviceID)
+			if err != nil {
+				return err
+			}
+			db.logger.Info("enrolled again after the server lost this device: state queued", "changes", n)
+			newIdentity = true
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, keyServerForgot); err != nil {
+			return err
+		}
 		if newEpoch {
 			n, err := db.queueState(ctx, tx, resp.DeviceID)
 			if err != nil {
@@ -282,4 +299,14 @@ func (db *DB) SkewWarning(ctx context.Context) (*SkewWarning, error) {
 		return nil, fmt.Errorf("read skew warning: %w", err)
 	}
 	return &w, nil
+}
+
+// ServerForgotDevice notes that the server no longer knows this device (it answered
+// device_unknown: restored from a backup older than the enrollment). Nothing is dropped; the next
+// enrollment queues the state of every record, since the server may lack anything it acknowledged.
+func (db *DB) ServerForgotDevice(ctx context.Context) error {
+	if err := setMeta(ctx, db.write, keyServerForgot, db.now().UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("note lost enrollment: %w", err)
+	}
+	return nil
 }

@@ -103,8 +103,29 @@ func (db *DB) PendingChanges(ctx context.Context, limit int) ([]syncproto.Change
 		if o.device != "" && o.device != dev {
 			out[i].DeviceID = o.device
 		}
+		if !o.resent && o.before[syncproto.BaseRecord] != nil { // an edit of a record this device held
+			out[i].Base = baseOf(o)
+		}
 	}
 	return out, nil
+}
+
+// baseOf is what a change was edited from: for each field it sets, the hlc of the value it
+// replaced here ("" for an empty field), and the record's version (syncproto.BaseRecord). The
+// server keeps as a conflict whatever this edit overwrote, or lost to, that it had not seen.
+func baseOf(o outboxRow) map[string]string {
+	base := make(map[string]string, len(o.before))
+	for _, name := range o.names() {
+		if b, ok := o.before[name]; ok && b != nil {
+			base[name] = b.H
+		} else {
+			base[name] = ""
+		}
+	}
+	if b := o.before[syncproto.BaseRecord]; b != nil {
+		base[syncproto.BaseRecord] = b.H
+	}
+	return base
 }
 
 // Acknowledge applies a push answer in one transaction: accepted and duplicate changes leave the
@@ -236,6 +257,10 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 		}
 		recs := map[string]*merge.Record{}
 		dirty := map[string]bool{}
+		dev, err := db.deviceID(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, c := range page.Changes {
 			r, ok := recs[c.RecordID]
 			if !ok {
@@ -249,6 +274,9 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 			if r.Entity != "" && r.Entity != c.Entity {
 				db.logger.Warn("pulled change of another entity ignored", "record", c.RecordID, "change", c.ID)
 				continue
+			}
+			if err := noteReplaced(ctx, tx, r, c, dev, db.now()); err != nil {
+				return err
 			}
 			if merge.Apply(r, c, c.DeviceID) {
 				dirty[c.RecordID] = true

@@ -244,6 +244,11 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 				before[name] = nil
 			}
 		}
+		if _, ok := before[syncproto.BaseRecord]; !ok && found {
+			// The record's version as this device saw it: the server tells a delete or an edit
+			// that had not seen the other (PendingChanges sends it as the change's base).
+			before[syncproto.BaseRecord] = &merge.Field{H: cur.MaxHLC()}
+		}
 		if !merge.Apply(&cur, ch, dev) {
 			// Every field kept a value that orders after this edit: saying "saved" would be a lie.
 			return ErrNotApplied

@@ -772,6 +772,9 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 		switch eb.Error.Code {
 		case syncproto.ErrCodeUnknown, syncproto.ErrCodeExpired, syncproto.ErrCodeUsed:
 			e.Code = eb.Error.Code
+		case syncproto.ErrDeviceUnknown:
+			e.Code = CodeDeviceUnknown
+			c.serverForgot(ctx)
 		default:
 			e.Code = CodeRevoked
 		}
@@ -793,6 +796,21 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 		ref = d
 	}
 	return retryAfter(resp.Header.Get("Retry-After"), ref), e
+}
+
+// EnrollmentLost is implemented by a store that can queue everything it holds for the next
+// enrollment: a server that no longer knows the device (restored from an older backup) may lack
+// any of what it acknowledged.
+type EnrollmentLost interface {
+	ServerForgotDevice(ctx context.Context) error
+}
+
+func (c *Client) serverForgot(ctx context.Context) {
+	if s, ok := c.Store.(EnrollmentLost); ok {
+		if err := s.ServerForgotDevice(ctx); err != nil {
+			c.logger().Warn("note lost enrollment", "err", err)
+		}
+	}
 }
 
 // ClockCorrector is implemented by a store that stamps its changes with the device clock

@@ -46,6 +46,7 @@ const (
 	CodeInProgress     = "in_progress"     // another sync is running
 	CodeNotEnrolled    = "not_enrolled"    // enroll first
 	CodeRevoked        = "revoked"         // 401: the device was revoked; enroll again
+	CodeDeviceUnknown  = "device_unknown"  // 401: the server lost this device's enrollment (restored); enroll again, nothing is lost
 	CodeUpdateRequired = "update_required" // 426: the server needs a newer app
 	CodeUnreachable    = "unreachable"     // no connection after every retry
 	CodeBusy           = "busy"            // 429 after every retry
@@ -73,7 +74,7 @@ var (
 )
 
 // Codes lists every code, for the translation completeness test.
-var Codes = []string{CodeInProgress, CodeNotEnrolled, CodeRevoked, CodeUpdateRequired, CodeUnreachable,
+var Codes = []string{CodeInProgress, CodeNotEnrolled, CodeRevoked, CodeDeviceUnknown, CodeUpdateRequired, CodeUnreachable,
 	CodeBusy, CodeUnavailable, CodeRefused, CodeBadAnswer, CodeTooLarge, CodeCodeUnknown, CodeCodeExpired, CodeCodeUsed,
 	CodePendingChanges, CodeEnrollUnsure}
 

@@ -108,10 +108,17 @@ func (h *HomeScreen) refreshState() {
 	default:
 		h.Pending.SetText(u.T("ui.home.all_sent"))
 	}
-	if rejected > 0 {
+	replaced, _ := u.cfg.Store.Replaced(ctx)
+	switch {
+	case rejected > 0:
 		h.Rejected.SetText(u.N("ui.home.rejected", rejected, rejected))
 		h.Rejected.Show()
-	} else {
+	case len(replaced) > 0:
+		// A value of the inspector's replaced by someone else's concurrent edit: the same screen
+		// says whose and offers to restore it.
+		h.Rejected.SetText(u.N("ui.home.replaced", len(replaced), len(replaced)))
+		h.Rejected.Show()
+	default:
 		h.Rejected.Hide()
 	}
 	if t, err := u.cfg.Store.LastSync(ctx); err == nil && !t.IsZero() {

@@ -22,6 +22,9 @@ type RejectedScreen struct {
 	Empty   *widget.Label
 	Items   []RejectedItem
 	changes []localstore.Change
+	// ReplacedList shows this device's values that a concurrent edit replaced, with a restore.
+	ReplacedList *fyne.Container
+	Replaced     []ReplacedItem
 }
 
 // RejectedItem is one refused change as shown: kept so tests can read and tap it.
@@ -40,8 +43,9 @@ func newRejectedScreen(u *UI) *RejectedScreen {
 	intro := wrapLabel(u.T("ui.rejected.intro"))
 	back := widget.NewButtonWithIcon(u.T("ui.action.back"), theme.NavigateBackIcon(), func() { u.Show(ScreenHome) })
 	top := container.NewVBox(container.NewHBox(back), heading(u.T("ui.rejected.title")), intro)
+	s.ReplacedList = container.NewVBox()
 	s.content = container.NewBorder(container.NewPadded(top), nil, nil, nil,
-		container.NewVScroll(container.NewPadded(container.NewVBox(s.Empty, s.List))))
+		container.NewVScroll(container.NewPadded(container.NewVBox(s.ReplacedList, s.Empty, s.List))))
 	return s
 }
 
@@ -78,6 +82,7 @@ func (s *RejectedScreen) Refresh() {
 		return
 	}
 	s.changes = changes
+	replaced := s.refreshReplaced()
 	s.Items = nil
 	s.List.RemoveAll()
 	for _, c := range changes {
@@ -105,7 +110,7 @@ func (s *RejectedScreen) Refresh() {
 		s.List.Add(card(it.Title, it.Reason, container.NewHBox(it.Fix, it.Discard)))
 		s.List.Add(widget.NewSeparator())
 	}
-	if len(changes) == 0 {
+	if len(changes) == 0 && replaced == 0 {
 		s.Empty.Show()
 	} else {
 		s.Empty.Hide()

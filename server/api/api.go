@@ -114,6 +114,9 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 // storeError maps a store error to its whole-request answer.
 func (a *API) storeError(c *fiber.Ctx, err error) error {
 	switch {
+	case errors.Is(err, store.ErrDeviceUnknown):
+		return fail(c, fiber.StatusUnauthorized, syncproto.ErrDeviceUnknown,
+			"this server does not know this device (it was restored from a backup older than the enrollment): enroll again with a new code; your records are kept and sent again")
 	case errors.Is(err, store.ErrUnauthorized):
 		return fail(c, fiber.StatusUnauthorized, syncproto.ErrUnauthorized, "bad or revoked token")
 	case errors.Is(err, store.ErrInvalid):

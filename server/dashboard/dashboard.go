@@ -22,6 +22,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"talbar/server/push"
 	"talbar/server/store"
 	"talbar/shared/i18n"
 	"talbar/shared/unit"
@@ -66,7 +67,9 @@ type Config struct {
 
 // Handler serves the dashboard.
 type Handler struct {
-	cfg    Config
+	cfg Config
+	// engine writes what the dashboard decides (a settled conflict) as a change of its own.
+	engine *push.Engine
 	pages  map[string]*template.Template
 	geo    *aimagMap
 	limits *limiter
@@ -100,7 +103,8 @@ func New(cfg Config, aimagsGeoJSON []byte) (*Handler, error) {
 		cfg.RefreshEvery = time.Second
 	}
 	cfg.LoginLimit = cfg.LoginLimit.withDefaults()
-	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}, limits: newLimiter(), hashKey: make([]byte, 32)}
+	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}, limits: newLimiter(), hashKey: make([]byte, 32),
+		engine: &push.Engine{Store: cfg.Store, Units: cfg.Units, Now: cfg.Now}}
 	if _, err := rand.Read(h.hashKey); err != nil {
 		return nil, fmt.Errorf("name hash key: %w", err)
 	}
@@ -164,6 +168,8 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Post("/devices/code", h.require(store.WebAdmin), h.csrf, h.issueCode)
 	g.Post("/devices/cancel-codes", h.require(store.WebAdmin), h.csrf, h.cancelCodes)
 	g.Post("/devices/revoke", h.require(store.WebAdmin), h.csrf, h.revoke)
+	g.Get("/conflicts", h.require(store.WebAdmin, store.WebOfficer), h.conflicts)
+	g.Post("/conflicts/resolve", h.require(store.WebAdmin, store.WebOfficer), h.csrf, h.resolveConflict)
 	g.Get("/exports", h.exports)
 	g.Get("/export/totals.:ext", h.exportTotals)
 	g.Get("/export/:entity.:ext", h.exportRecords)
@@ -224,6 +230,12 @@ func (v *view) UnitName(code string) string {
 
 // IsAdmin reports whether the user may change things.
 func (v *view) IsAdmin() bool { return v.User.Role == store.WebAdmin }
+
+// MayReview reports whether the user may settle conflicts (headquarters' administrators and
+// division officers).
+func (v *view) MayReview() bool {
+	return v.User.Role == store.WebAdmin || v.User.Role == store.WebOfficer
+}
 
 // IsHQ reports whether the user sees the whole nation.
 func (v *view) IsHQ() bool { return v.User.Role == store.WebAdmin || v.User.Role == store.WebViewer }

@@ -33,6 +33,11 @@ type Plan struct {
 	MaxHLC hlc.Timestamp
 	// SkewMillis is device_time minus server time, or 0 when device_time is missing.
 	SkewMillis int64
+	// Conflicts are the values this push overwrote, or lost, against a concurrent edit.
+	Conflicts []store.Conflict
+	// Superseded are kept conflicts whose lost value's own writer edited the field again: each
+	// key's HLC is that later edit's, and it supersedes the writer's lost values older than it.
+	Superseded []store.ConflictKey
 }
 
 // Planner merges pushes in memory: Precheck validates what needs no store, Merge decides every
@@ -220,6 +225,15 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 				rej(syncproto.RejectOwnedElsewhere, fmt.Sprintf("record %s belongs to %s, outside %s", c.RecordID, sr.Unit, pr.Inspector.Unit))
 				continue
 			}
+			// Moved out of the caller's scope: only an edit made before the move (concurrent
+			// with it) is still theirs to make; a later one is refused, never lost silently.
+			if mv, ok := sr.Rec.Fields["unit"]; ok && sr.Unit != "" && !inScope(sr.Unit) && c.HLC > mv.H {
+				r := syncproto.Rejection{ID: c.ID, Code: syncproto.RejectMovedAway,
+					Message:  fmt.Sprintf("record %s was moved to %s, outside %s", c.RecordID, sr.Unit, pr.Inspector.Unit),
+					Problems: []syncproto.Problem{{Field: "unit", Code: syncproto.RejectMovedAway, Message: sr.Unit}}}
+				reject(r)
+				continue
+			}
 		} else {
 			if c.Op == syncproto.OpDelete {
 				rej(syncproto.RejectNotFound, "cannot delete record "+c.RecordID+": the server never received it")
@@ -248,6 +262,9 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 		}
 		writer := p.writerOf(pr, c)
 		prevUnit, prevDivision := sr.Unit, sr.Division
+		if !isNew {
+			p.conflicts(plan, sr, c, writer)
+		}
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
 		work[c.RecordID] = sr
@@ -298,6 +315,78 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 		}
 	}
 	return plan
+}
+
+// conflicts notes what c overwrites, or loses, against values its writer had not seen (a stored
+// hlc other than the change's base, by another device), before c is merged into sr. The merge
+// itself is unchanged: the same values win on every replica; the loser is kept for review. A
+// conflict is named by its lost value (record, field, hlc, writer), so every delivery order of the
+// same concurrent edits keeps the same ones. A later edit of the field by the lost value's own
+// writer supersedes its conflict (that writer has moved on: restored it or chose anew), whether
+// it arrives before or after the conflict is found.
+func (p Planner) conflicts(plan *Plan, sr *store.StoredRecord, c syncproto.Change, writer string) {
+	if c.Base == nil {
+		return
+	}
+	add := func(field string, lost, kept merge.Field) {
+		plan.Conflicts = append(plan.Conflicts, store.Conflict{RecordID: sr.Rec.ID, Entity: sr.Rec.Entity, Unit: sr.Unit, Division: sr.Division,
+			Field: field, Lost: store.Version{Value: lost.V, HLC: lost.H, Device: lost.D}, Kept: store.Version{Value: kept.V, HLC: kept.H, Device: kept.D},
+			Detected: p.Now, State: store.ConflictOpen})
+	}
+	fields := map[string]json.RawMessage{record.FieldDeleted: json.RawMessage("true")}
+	if c.Op == syncproto.OpUpsert {
+		fields = merge.Leaves(c.Fields)
+	}
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		base, ok := c.Base[k]
+		if !ok {
+			continue
+		}
+		// Any lost value of this writer on this field, older than this edit, is superseded.
+		plan.Superseded = append(plan.Superseded, store.ConflictKey{RecordID: sr.Rec.ID, Field: k, HLC: c.HLC, Device: writer})
+		stored, has := sr.Rec.Fields[k]
+		if !has || stored.H == base || stored.D == writer {
+			continue
+		}
+		// Kept even when both wrote the same value: whether a loser met an equal value first
+		// depends on the order of arrival, and the conflicts must not.
+		nf := merge.Field{V: merge.Compact(fields[k]), H: c.HLC, D: writer}
+		if merge.Beats(nf, stored) {
+			add(k, stored, nf)
+		} else {
+			add(k, nf, stored)
+		}
+	}
+	// A delete and an edit its writer had not seen: the record is deleted (the tombstone is a
+	// field of its own), and the edit is kept as a conflict on _deleted, whichever came first.
+	seen, hasSeen := c.Base[syncproto.BaseRecord]
+	if !hasSeen {
+		return
+	}
+	tomb, deleted := sr.Rec.Fields[record.FieldDeleted]
+	switch {
+	case c.Op == syncproto.OpDelete && !sr.Deleted:
+		var unseen merge.Field
+		found := false
+		for name, f := range sr.Rec.Fields {
+			if name != record.FieldDeleted && f.D != writer && f.H > seen && (!found || merge.Beats(f, unseen)) {
+				unseen, found = f, true
+			}
+		}
+		if found {
+			add(record.FieldDeleted, merge.Field{V: json.RawMessage("false"), H: unseen.H, D: unseen.D},
+				merge.Field{V: json.RawMessage("true"), H: c.HLC, D: writer})
+		}
+	case c.Op == syncproto.OpUpsert && sr.Deleted && deleted && tomb.D != writer && seen < tomb.H:
+		if _, restores := fields[record.FieldDeleted]; !restores {
+			add(record.FieldDeleted, merge.Field{V: json.RawMessage("false"), H: c.HLC, D: writer}, tomb)
+		}
+	}
 }
 
 // moveNamespace derives the ids of the log entries a move adds, so the same move always adds the

@@ -105,6 +105,11 @@ func (e *Engine) try(ctx context.Context, planner Planner, pre map[int]syncproto
 			return syncproto.PushResponse{}, err
 		}
 	}
+	if len(plan.Conflicts) > 0 || len(plan.Superseded) > 0 {
+		if err := tx.KeepConflicts(ctx, plan.Conflicts, plan.Superseded, at); err != nil {
+			return syncproto.PushResponse{}, err
+		}
+	}
 	r := plan.Response
 	if err := tx.NoteDevice(ctx, p.DeviceID, store.DevicePush{At: at, SkewMillis: plan.SkewMillis,
 		OutboxPending: pendingAfter(req.Outbox.Pending, len(r.Accepted)+len(r.Duplicates)),

@@ -90,6 +90,10 @@ type PushTx interface {
 	AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vector) error
 	// KeepRejections keeps refused changes for headquarters, pruning the oldest.
 	KeepRejections(ctx context.Context, rejs []Rejection, at time.Time) error
+	// KeepConflicts keeps the values this push overwrote against concurrent edits (a lost value
+	// already kept is kept once), then marks superseded the open conflicts whose lost value's own
+	// writer has now edited the field again.
+	KeepConflicts(ctx context.Context, conflicts []Conflict, superseded []ConflictKey, at time.Time) error
 	// NoteDevice records the push in the device's sync health.
 	NoteDevice(ctx context.Context, deviceID string, n DevicePush) error
 	// Commit makes the push durable and advances the server's clock past maxHLC; it returns the

@@ -4,7 +4,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"talbar/shared/indicator"
@@ -21,6 +23,11 @@ var (
 	ErrCodeUsed     = errors.New("enrollment code already used")
 	ErrUnavailable  = errors.New("store unavailable")
 	ErrInvalid      = errors.New("invalid input")
+	// ErrDeviceUnknown is an unauthorized token the store has no device for at all (not a revoked
+	// one): the store was restored from a copy older than the device's enrollment.
+	ErrDeviceUnknown = fmt.Errorf("%w: no device has this token", ErrUnauthorized)
+	// ErrCorrupt is a store file that fails its integrity check.
+	ErrCorrupt = errors.New("store is malformed")
 	// ErrCursorAhead means a pull's cursor is beyond the store's change log: the store was
 	// restored from an older copy, and the device must re-send what it holds.
 	ErrCursorAhead = errors.New("cursor beyond the change log")
@@ -29,10 +36,6 @@ var (
 	// record first; nothing was written, and the push engine tries the push again.
 	ErrConflict = errors.New("concurrent push conflict")
 )
-
-// AheadEvidence is how many inspectors' devices must pull from beyond the change log before a
-// store takes it for a restore and rotates its epoch: one device's number proves nothing.
-const AheadEvidence = 2
 
 // Inspector is a person who may enroll devices: an inspector of a soum or district, or a
 // division officer of an aimag or the capital.
@@ -84,6 +87,51 @@ type Rejection struct {
 	Problems []syncproto.Problem
 	At       time.Time
 }
+
+// Conflict is a value overwritten by a concurrent edit: the writer of the value kept had not seen
+// it. The merge decided (every replica agrees on the kept value); the lost one waits here for
+// review by those who may edit the unit.
+type Conflict struct {
+	ID       int64
+	RecordID string
+	Entity   string
+	Unit     string
+	Division string
+	Field    string // a leaf ("reached.herders"), a field, or "_deleted" for a delete against an edit
+	Lost     Version
+	Kept     Version
+	Detected time.Time
+	State    string // ConflictOpen, or how it was settled
+	By       string // who settled it
+	Settled  *time.Time
+}
+
+// Version is one value of a field with who wrote it when.
+type Version struct {
+	Value  json.RawMessage
+	HLC    string
+	Device string
+	Name   string // the writer's name, when the store knows it
+}
+
+// Conflict states.
+const (
+	ConflictOpen       = "open"
+	ConflictKept       = "kept"       // the kept value stays
+	ConflictRestored   = "restored"   // the lost value was written again
+	ConflictReplaced   = "replaced"   // a third value was written
+	ConflictSuperseded = "superseded" // the lost value's own writer edited the field again
+)
+
+// ConflictFilter narrows a conflict listing.
+type ConflictFilter struct {
+	Unit  string // any unit; its leaves are included; "" or "MN" for all
+	State string // "" for open ones
+	Limit int
+}
+
+// ConflictKey names one lost value.
+type ConflictKey struct{ RecordID, Field, HLC, Device string }
 
 // Target is one indicator's official figures for one year.
 type Target = syncproto.Target
@@ -180,6 +228,17 @@ type Store interface {
 
 	// Records lists merged records, ordered by id.
 	Records(ctx context.Context, f RecordFilter) ([]Record, error)
+
+	// Conflicts lists kept conflicts, newest first.
+	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
+	// OpenConflicts counts the open conflicts of each soum or district.
+	OpenConflicts(ctx context.Context) (map[string]int, error)
+	// OpenConflict returns one open conflict; ErrNotFound for an unknown or settled one.
+	OpenConflict(ctx context.Context, id int64) (Conflict, error)
+	// SettleConflict marks an open conflict settled by writer with choice (ConflictKept,
+	// ConflictRestored or ConflictReplaced; the push engine's Resolve writes the chosen value
+	// first). ErrNotFound for an unknown or settled conflict.
+	SettleConflict(ctx context.Context, id int64, choice, writer string) error
 
 	// Users keeps the dashboard's users and sessions.
 	Users

@@ -34,3 +34,13 @@ func LeafOf(name string) (parent, code string, ok bool) {
 	}
 	return parent, code, true
 }
+
+// CountsLabel is the label of one code of a counts object.
+func CountsLabel(parent, code string) (Label, bool) {
+	for _, l := range countsLists[parent] {
+		if l.Code == code {
+			return l, true
+		}
+	}
+	return Label{}, false
+}

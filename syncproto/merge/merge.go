@@ -39,6 +39,9 @@ func (a Field) beats(b Field) bool {
 	return bytes.Compare(a.V, b.V) > 0
 }
 
+// Beats reports whether a wins over b under the merge rule.
+func Beats(a, b Field) bool { return a.beats(b) }
+
 // Record is a merged record.
 type Record struct {
 	ID     string           `json:"id"`

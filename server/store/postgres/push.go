@@ -308,18 +308,26 @@ func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (string, stri
 		return "", "", conflict(unavailable("advance head", err))
 	}
 	if len(t.log) > 0 {
-		base := end - int64(len(t.log))
+		first := end - int64(len(t.log))
 		rows := make([][]any, len(t.log))
 		for i, e := range t.log {
-			var fields any
+			var fields, base any
 			if len(e.Change.Fields) > 0 {
 				fields = string(merge.EncodeFields(e.Change.Fields))
 			}
-			rows[i] = []any{base + int64(i) + 1, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
-				e.DeviceID, t.pusher, e.Unit, e.Division, fields, t.at.UTC()}
+			if len(e.Change.Base) > 0 {
+				b, err := json.Marshal(e.Change.Base)
+				if err != nil {
+					t.Rollback()
+					return "", "", fmt.Errorf("encode base of %s: %w", e.Change.ID, err)
+				}
+				base = string(b)
+			}
+			rows[i] = []any{first + int64(i) + 1, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
+				e.DeviceID, t.pusher, e.Unit, e.Division, fields, t.at.UTC(), base}
 		}
 		if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"changes"}, []string{"cursor", "id", "record_id", "entity", "op", "hlc",
-			"device_id", "pusher_id", "unit", "division", "fields", "received_at"}, pgx.CopyFromRows(rows)); err != nil {
+			"device_id", "pusher_id", "unit", "division", "fields", "received_at", "base"}, pgx.CopyFromRows(rows)); err != nil {
 			t.Rollback()
 			return "", "", conflict(unavailable("append change log", err))
 		}

@@ -140,11 +140,17 @@ func (db *DB) Authenticate(ctx context.Context, token string) (store.Principal, 
 		return store.Principal{}, store.ErrUnauthorized
 	}
 	var p store.Principal
-	err := db.pool.QueryRow(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at
+	var revoked *time.Time
+	err := db.pool.QueryRow(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at, d.revoked_at
 		FROM devices d JOIN inspectors i ON i.id = d.inspector_id
-		WHERE d.token_hash = $1 AND d.revoked_at IS NULL`, store.Hash(token)).
-		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &p.Inspector.Created)
+		WHERE d.token_hash = $1`, store.Hash(token)).
+		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &p.Inspector.Created, &revoked)
 	if errors.Is(err, pgx.ErrNoRows) {
+		// Not revoked: never enrolled here. For a device that synced before, the database was
+		// restored from a copy older than its enrollment; the device is told to enroll again.
+		return store.Principal{}, store.ErrDeviceUnknown
+	}
+	if err == nil && revoked != nil {
 		return store.Principal{}, store.ErrUnauthorized
 	}
 	if err != nil {
@@ -265,17 +271,18 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		db.cursorAhead(ctx, p, since, head)
 		return nil, head, false, store.ErrCursorAhead
 	}
-	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > $1 AND pusher_id <> $2 AND hlc <= $3`
+	q := `SELECT c.cursor, c.id, c.record_id, c.entity, c.op, c.hlc, c.device_id, c.fields, c.base, ` + writerName("c.device_id") + `
+		FROM changes c WHERE c.cursor > $1 AND c.pusher_id <> $2 AND c.hlc <= $3`
 	args := []any{since, p.DeviceID, store.PullBound(db.now())}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
-		q += ` AND unit = $4`
+		q += ` AND c.unit = $4`
 		args = append(args, p.Inspector.Unit)
 	case syncproto.RoleOfficer:
-		q += ` AND division = $4`
+		q += ` AND c.division = $4`
 		args = append(args, p.Inspector.Unit)
 	}
-	q += fmt.Sprintf(` ORDER BY cursor LIMIT %d`, limit+1)
+	q += fmt.Sprintf(` ORDER BY c.cursor LIMIT %d`, limit+1)
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, false, unavailable("pull", err)
@@ -288,8 +295,8 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 			break
 		}
 		var c syncproto.Change
-		var fields *string
-		if err := rows.Scan(&cursor, &c.ID, &c.RecordID, &c.Entity, &c.Op, &c.HLC, &c.DeviceID, &fields); err != nil {
+		var fields, base *string
+		if err := rows.Scan(&cursor, &c.ID, &c.RecordID, &c.Entity, &c.Op, &c.HLC, &c.DeviceID, &fields, &base, &c.WriterName); err != nil {
 			rows.Close()
 			return nil, 0, false, fmt.Errorf("scan change: %w", err)
 		}
@@ -298,6 +305,13 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 			if err := json.Unmarshal([]byte(*fields), &c.Fields); err != nil {
 				rows.Close()
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)
+			}
+		}
+		if base != nil && *base != "" {
+			size += len(*base)
+			if err := json.Unmarshal([]byte(*base), &c.Base); err != nil {
+				rows.Close()
+				return nil, 0, false, fmt.Errorf("decode base of change %s: %w", c.ID, err)
 			}
 		}
 		size += store.PullOverhead
@@ -317,45 +331,35 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	return out, cursor, more, nil
 }
 
-// cursorAhead notes a pull from beyond the log and rotates the epoch once devices of
-// store.AheadEvidence inspectors have pulled from beyond it under the current epoch (one
-// device's number proves nothing), once per restore: ahead_epoch remembers the epoch that
-// rotation made, and while it is still the epoch, later pulls from beyond do not rotate again.
-// Both live in the database, so the evidence of every server counts.
+// cursorAhead handles a pull from beyond the log: once devices of store.AheadEvidence different
+// inspectors have done so in one epoch (claims kept in the database, so every server counts
+// alike), the epoch rotates, once per restore: ahead_epoch remembers the epoch that rotation
+// made, and while it is still the epoch, later pulls from beyond do not rotate again.
 func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, head int64) {
-	e := store.RandomHex(16)
-	var rotated, seen int64
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var cur, ahead string
-		if err := tx.QueryRow(ctx, `SELECT epoch, ahead_epoch FROM head FOR UPDATE`).Scan(&cur, &ahead); err != nil {
-			return err
-		}
-		if cur == ahead {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO ahead_pulls (epoch, inspector_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, cur, p.Inspector.ID); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM ahead_pulls WHERE epoch = $1`, cur).Scan(&seen); err != nil {
-			return err
-		}
-		if seen < store.AheadEvidence {
-			return nil
-		}
-		tag, err := tx.Exec(ctx, `UPDATE head SET epoch = $1, ahead_epoch = $1`, e)
-		rotated = tag.RowsAffected()
-		return err
-	})
-	switch {
-	case err != nil:
-		db.log.Error("note a pull beyond the log", "err", err)
-	case rotated > 0:
-		db.noteEpoch(e)
-		db.log.Warn("devices of several inspectors have pulled beyond the change log: restored from an older copy; rotated the epoch so devices re-send",
-			"device", p.DeviceID, "inspectors", seen, "since", since, "max", head)
-	default:
+	var claims int
+	err := db.pool.QueryRow(ctx, `WITH h AS (SELECT epoch FROM head),
+		ins AS (INSERT INTO ahead_claims (epoch, inspector_id, claimed_at) SELECT epoch, $1, $2 FROM h ON CONFLICT DO NOTHING)
+		SELECT count(*) + CASE WHEN EXISTS (SELECT 1 FROM ahead_claims c, h WHERE c.epoch = h.epoch AND c.inspector_id = $1) THEN 0 ELSE 1 END
+		FROM ahead_claims c, h WHERE c.epoch = h.epoch`, p.Inspector.ID, db.now().UTC()).Scan(&claims)
+	if err != nil {
+		db.log.Error("note a pull beyond the change log", "err", err)
+		return
+	}
+	if claims < store.AheadEvidence {
 		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
 			"device", p.DeviceID, "since", since, "max", head)
+		return
+	}
+	e := store.RandomHex(16)
+	tag, err := db.pool.Exec(ctx, `UPDATE head SET epoch = $1, ahead_epoch = $1 WHERE epoch <> ahead_epoch`, e)
+	if err != nil {
+		db.log.Error("rotate epoch", "err", err)
+		return
+	}
+	if tag.RowsAffected() > 0 {
+		db.noteEpoch(e)
+		db.log.Warn("devices of several inspectors have pulled beyond the change log: restored from an older copy; rotated the epoch so devices re-send",
+			"device", p.DeviceID, "inspectors", claims, "since", since, "max", head)
 	}
 }
 

@@ -40,8 +40,9 @@ func eventFields(r *rand.Rand, soum string) map[string]json.RawMessage {
 	f := map[string]any{
 		"kind": kinds[r.Intn(3)], "date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(11), 1+r.Intn(28)), "unit": soum,
 		"place": "Сумын төв", "occasion": "livestock_census", "partners": []string{"governor", "bank"},
-		"reached":       map[string]int{"herders": r.Intn(60), "self_employed": r.Intn(10), "near_pension": r.Intn(5)},
-		"materials":     map[string]int{"handbook": r.Intn(40), "brochure": r.Intn(40)},
+		// Counts as a protocol-2 device sends them: one field per count it holds.
+		"reached.herders": r.Intn(60), "reached.self_employed": r.Intn(10), "reached.near_pension": r.Intn(5),
+		"materials.handbook": r.Intn(40), "materials.brochure": r.Intn(40),
 		"consultations": r.Intn(20), "contracts_signed": r.Intn(5), "contributions_mnt": r.Intn(20) * 50000,
 	}
 	out := map[string]json.RawMessage{}
@@ -88,7 +89,8 @@ func creates(r *rand.Rand, d benchDevice, n int) []syncproto.Change {
 func bigStore(b *testing.B) (*sqlite.DB, []benchDevice) {
 	b.Helper()
 	n := benchEvents()
-	cache := filepath.Join(os.TempDir(), fmt.Sprintf("talbar-bench-%d-v2.db", n))
+	// v3: the counts are leaves (protocol 2), so a store built before is not reused.
+	cache := filepath.Join(os.TempDir(), fmt.Sprintf("talbar-bench-%d-v3.db", n))
 	ctx := context.Background()
 	tree := units(b)
 	open := func(path string) *sqlite.DB {

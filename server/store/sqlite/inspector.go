@@ -166,12 +166,18 @@ func (db *DB) Authenticate(ctx context.Context, token string) (store.Principal, 
 	}
 	var p store.Principal
 	var created string
-	err := db.read.QueryRowContext(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at
+	var revoked sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT d.id, i.id, i.name, i.unit, i.role, i.created_at, d.revoked_at
 		FROM devices d JOIN inspectors i ON i.id = d.inspector_id
-		WHERE d.token_hash = ? AND d.revoked_at IS NULL`, store.Hash(token)).
-		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &created)
+		WHERE d.token_hash = ?`, store.Hash(token)).
+		Scan(&p.DeviceID, &p.Inspector.ID, &p.Inspector.Name, &p.Inspector.Unit, &p.Inspector.Role, &created, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, store.ErrUnauthorized
+		// Not revoked: never enrolled here. For a device that synced before, the store was
+		// restored from a copy older than its enrollment; the device is told to enroll again.
+		return store.Principal{}, store.ErrDeviceUnknown
+	}
+	if err == nil && revoked.Valid {
+		return store.Principal{}, store.ErrUnauthorized
 	}
 	if err != nil {
 		return p, fmt.Errorf("%w: authenticate: %v", store.ErrUnavailable, err)

@@ -83,3 +83,11 @@ func FuzzMergeAnyDelivery(f *testing.F) {
 		storetest.MergeAnyDelivery(t, openSQLite, seed, moves)
 	})
 }
+
+// FuzzConflictsKept runs the contract's conflicts property for any seed.
+func FuzzConflictsKept(f *testing.F) {
+	for seed := int64(1); seed <= 8; seed++ {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, seed int64) { storetest.ConflictsKept(t, openSQLite, seed) })
+}

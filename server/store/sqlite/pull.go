@@ -34,17 +34,22 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		db.cursorAhead(ctx, p, since, maxCursor)
 		return nil, maxCursor, false, store.ErrCursorAhead
 	}
-	q := `SELECT cursor, id, record_id, entity, op, hlc, device_id, fields FROM changes WHERE cursor > ? AND pusher_id != ? AND hlc <= ?`
+	// A change stamped beyond the bound (taken before pushes refused them) is never served: a
+	// device that observed it would stamp its own edits in that future too.
+	q := `SELECT c.cursor, c.id, c.record_id, c.entity, c.op, c.hlc, c.device_id, c.fields, c.base,
+		coalesce(i.name, CASE WHEN c.device_id LIKE 'dashboard:%' THEN substr(c.device_id, 11) ELSE '' END)
+		FROM changes c LEFT JOIN devices d ON d.id = c.device_id LEFT JOIN inspectors i ON i.id = d.inspector_id
+		WHERE c.cursor > ? AND c.pusher_id != ? AND c.hlc <= ?`
 	args := []any{since, p.DeviceID, store.PullBound(db.now())}
 	switch p.Inspector.Role {
 	case syncproto.RoleInspector:
-		q += ` AND unit = ?`
+		q += ` AND c.unit = ?`
 		args = append(args, p.Inspector.Unit)
 	case syncproto.RoleOfficer:
-		q += ` AND division = ?`
+		q += ` AND c.division = ?`
 		args = append(args, p.Inspector.Unit)
 	}
-	q += ` ORDER BY cursor LIMIT ?`
+	q += ` ORDER BY c.cursor LIMIT ?`
 	args = append(args, limit+1)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -63,11 +68,16 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 			break
 		}
 		var c syncproto.Change
-		var fields []byte
-		if err := rows.Scan(&cursor, &c.ID, &c.RecordID, &c.Entity, &c.Op, &c.HLC, &c.DeviceID, &fields); err != nil {
+		var fields, base []byte
+		if err := rows.Scan(&cursor, &c.ID, &c.RecordID, &c.Entity, &c.Op, &c.HLC, &c.DeviceID, &fields, &base, &c.WriterName); err != nil {
 			return nil, 0, false, fmt.Errorf("scan change: %w", err)
 		}
-		size += store.PullOverhead + len(fields)
+		if len(base) > 0 {
+			if err := json.Unmarshal(base, &c.Base); err != nil {
+				return nil, 0, false, fmt.Errorf("decode base of change %s: %w", c.ID, err)
+			}
+		}
+		size += store.PullOverhead + len(fields) + len(base)
 		if len(fields) > 0 {
 			if err := json.Unmarshal(fields, &c.Fields); err != nil {
 				return nil, 0, false, fmt.Errorf("decode change %s: %w", c.ID, err)

@@ -44,6 +44,14 @@ func (db *DB) BeginPush(ctx context.Context) (store.PushTx, error) {
 	return &pushTx{db: db, tx: tx}, nil
 }
 
+// watch marks the store corrupt when SQLite reports the file malformed during a push: /healthz
+// then fails, so the operator restores a backup instead of the server answering 503 for ever.
+func (t *pushTx) watch(err *error) {
+	if *err != nil && strings.Contains((*err).Error(), "malformed") && !t.db.corrupt.Swap(true) {
+		t.db.log.Error("the store file is malformed: restore a backup", "path", t.db.path, "err", *err)
+	}
+}
+
 // Rollback implements store.PushTx.
 func (t *pushTx) Rollback() {
 	if t.done {
@@ -56,7 +64,8 @@ func (t *pushTx) Rollback() {
 
 // Commit implements store.PushTx: the high-water file and the clock move once the push is
 // durable.
-func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (string, string, error) {
+func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (_ string, _ string, err error) {
+	defer t.watch(&err)
 	if t.done {
 		return "", "", errors.New("push already ended")
 	}
@@ -73,7 +82,8 @@ func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (string, stri
 }
 
 // NoteDevice implements store.PushTx.
-func (t *pushTx) NoteDevice(ctx context.Context, deviceID string, n store.DevicePush) error {
+func (t *pushTx) NoteDevice(ctx context.Context, deviceID string, n store.DevicePush) (err error) {
+	defer t.watch(&err)
 	stamp := n.At.UTC().Format(time.RFC3339Nano)
 	if _, err := t.tx.ExecContext(ctx, `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
 		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`,
@@ -89,7 +99,8 @@ func placeholders(n int) string {
 
 // NamedDevices implements store.PushTx: the unit of each enrolled device, other than the pusher, that a change
 // names in device_id.
-func (t *pushTx) NamedDevices(ctx context.Context, pusher string, cs []syncproto.Change) (map[string]string, error) {
+func (t *pushTx) NamedDevices(ctx context.Context, pusher string, cs []syncproto.Change) (_ map[string]string, err error) {
+	defer t.watch(&err)
 	var ids []any
 	seen := map[string]bool{pusher: true, "": true}
 	for _, c := range cs {
@@ -124,7 +135,8 @@ func (t *pushTx) NamedDevices(ctx context.Context, pusher string, cs []syncproto
 }
 
 // KnownChanges implements store.PushTx.
-func (t *pushTx) KnownChanges(ctx context.Context, ids []string) (map[string]bool, error) {
+func (t *pushTx) KnownChanges(ctx context.Context, ids []string) (_ map[string]bool, err error) {
+	defer t.watch(&err)
 	tx := t.tx
 	known := map[string]bool{}
 	for i := 0; i < len(ids); i += chunk {
@@ -154,7 +166,8 @@ func (t *pushTx) KnownChanges(ctx context.Context, ids []string) (map[string]boo
 }
 
 // LoadRecords implements store.PushTx.
-func (t *pushTx) LoadRecords(ctx context.Context, ids []string) (map[string]*store.StoredRecord, error) {
+func (t *pushTx) LoadRecords(ctx context.Context, ids []string) (_ map[string]*store.StoredRecord, err error) {
+	defer t.watch(&err)
 	tx := t.tx
 	out := map[string]*store.StoredRecord{}
 	for i := 0; i < len(ids); i += chunk {
@@ -195,13 +208,14 @@ func (t *pushTx) LoadRecords(ctx context.Context, ids []string) (map[string]*sto
 }
 
 // AppendLog implements store.PushTx. One writer at a time makes cursor order commit order.
-func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher string, at time.Time) error {
+func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher string, at time.Time) (err error) {
+	defer t.watch(&err)
 	if len(log) == 0 {
 		return nil
 	}
 	tx, stamp := t.tx, at.UTC().Format(time.RFC3339Nano)
-	st, err := tx.PrepareContext(ctx, `INSERT INTO changes (id, record_id, entity, op, hlc, device_id, pusher_id, unit, division, fields, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO changes (id, record_id, entity, op, hlc, device_id, pusher_id, unit, division, fields, received_at, base)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("prepare change log: %w", err)
 	}
@@ -211,8 +225,16 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 		if len(e.Change.Fields) > 0 {
 			fields = merge.EncodeFields(e.Change.Fields)
 		}
+		var base any
+		if len(e.Change.Base) > 0 {
+			b, err := json.Marshal(e.Change.Base)
+			if err != nil {
+				return fmt.Errorf("encode base of %s: %w", e.Change.ID, err)
+			}
+			base = b
+		}
 		if _, err := st.ExecContext(ctx, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
-			e.DeviceID, pusher, e.Unit, e.Division, fields, stamp); err != nil {
+			e.DeviceID, pusher, e.Unit, e.Division, fields, stamp, base); err != nil {
 			return fmt.Errorf("append change %s: %w", e.Change.ID, err)
 		}
 	}
@@ -223,7 +245,8 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 }
 
 // PutRecords implements store.PushTx.
-func (t *pushTx) PutRecords(ctx context.Context, recs map[string]*store.StoredRecord) error {
+func (t *pushTx) PutRecords(ctx context.Context, recs map[string]*store.StoredRecord) (err error) {
+	defer t.watch(&err)
 	tx := t.tx
 	if len(recs) == 0 {
 		return nil
@@ -265,7 +288,8 @@ type rollupKey struct {
 // AddTotals implements store.PushTx: it moves the totals of each leaf and month and of every
 // roll-up above it: the leaf's year, its division's month and year, the nation's month and year.
 // Deltas are summed per row in memory first, so a batch touches each row once.
-func (t *pushTx) AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vector) error {
+func (t *pushTx) AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vector) (err error) {
+	defer t.watch(&err)
 	tx, db := t.tx, t.db
 	if len(deltas) == 0 {
 		return nil
@@ -304,7 +328,8 @@ func (t *pushTx) AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vecto
 }
 
 // KeepRejections implements store.PushTx.
-func (t *pushTx) KeepRejections(ctx context.Context, rejs []store.Rejection, at time.Time) error {
+func (t *pushTx) KeepRejections(ctx context.Context, rejs []store.Rejection, at time.Time) (err error) {
+	defer t.watch(&err)
 	tx, stamp := t.tx, at.UTC().Format(time.RFC3339Nano)
 	if len(rejs) == 0 {
 		return nil

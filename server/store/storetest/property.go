@@ -85,6 +85,37 @@ func scenario(r *rand.Rand, ndev, n int, soums []string, movers map[int]bool) []
 	return out
 }
 
+// plannedBeforeMoves drops the edits of devices that cannot move records (inspectors) stamped
+// after any move of their record: the server refuses those as moved_away once the move is in
+// (an edit planned against the old soum), so only edits concurrent with every move, which it
+// takes in any order, may be generated for an order-independence property.
+func plannedBeforeMoves(changes []sent, movers map[int]bool) []sent {
+	firstMove := map[string]string{}
+	created := map[string]bool{}
+	for _, s := range changes {
+		if !created[s.c.RecordID] {
+			created[s.c.RecordID] = true
+			continue
+		}
+		if _, ok := s.c.Fields["unit"]; ok && movers[s.dev] {
+			if m, seen := firstMove[s.c.RecordID]; !seen || s.c.HLC < m {
+				firstMove[s.c.RecordID] = s.c.HLC
+			}
+		}
+	}
+	out := changes[:0:0]
+	created = map[string]bool{}
+	for _, s := range changes {
+		first := !created[s.c.RecordID]
+		created[s.c.RecordID] = true
+		if m, moved := firstMove[s.c.RecordID]; !first && moved && !movers[s.dev] && s.c.HLC > m {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 // deliver pushes the changes in batches and returns nothing; rejections are expected only for
 // changes that arrive before their record's first upsert, and those arrive again later.
 func deliver(tb testing.TB, db store.Store, ps []store.Principal, order []sent, r *rand.Rand) (accepted int) {
@@ -202,7 +233,7 @@ func MergeAnyDelivery(t *testing.T, open Opener, seed int64, moves bool) {
 		movers[2] = true
 	}
 	soums := []string{"MN6501", "MN6504", "MN6507"}
-	changes := scenario(r, len(specs), 150, soums, movers)
+	changes := plannedBeforeMoves(scenario(r, len(specs), 150, soums, movers), movers)
 
 	inOrder := open(t, Config{Units: tree})
 	if n := deliver(t, inOrder, Principals(t, inOrder, specs), changes, rand.New(rand.NewSource(1))); n != len(changes) {

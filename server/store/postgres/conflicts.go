@@ -1,0 +1,134 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"talbar/server/store"
+)
+
+// KeepConflicts implements store.PushTx.
+func (t *pushTx) KeepConflicts(ctx context.Context, conflicts []store.Conflict, superseded []store.ConflictKey, at time.Time) error {
+	for _, c := range conflicts {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO conflicts (record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device,
+			kept_value, kept_hlc, kept_device, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (record_id, field, lost_hlc, lost_device) DO NOTHING`,
+			c.RecordID, c.Entity, c.Unit, c.Division, c.Field, string(c.Lost.Value), c.Lost.HLC, c.Lost.Device,
+			string(c.Kept.Value), c.Kept.HLC, c.Kept.Device, at.UTC()); err != nil {
+			return conflict(unavailable("keep conflict", err))
+		}
+	}
+	for _, k := range superseded {
+		if _, err := t.tx.Exec(ctx, `UPDATE conflicts SET state = 'superseded', settled_by = lost_device, settled_at = $1
+			WHERE record_id = $2 AND field = $3 AND lost_hlc < $4 AND lost_device = $5 AND state = 'open'`,
+			at.UTC(), k.RecordID, k.Field, k.HLC, k.Device); err != nil {
+			return conflict(unavailable("supersede conflict", err))
+		}
+	}
+	return nil
+}
+
+// writerName is the SQL for the name of a writer column's person (a dashboard user's own name).
+func writerName(col string) string {
+	return `coalesce((SELECT i.name FROM devices d JOIN inspectors i ON i.id = d.inspector_id WHERE d.id = ` + col + `),
+		CASE WHEN ` + col + ` LIKE 'dashboard:%' THEN substr(` + col + `, 11) ELSE '' END)`
+}
+
+// Conflicts implements store.Store.
+func (db *DB) Conflicts(ctx context.Context, f store.ConflictFilter) ([]store.Conflict, error) {
+	col, code, err := db.scope(f.Unit)
+	if err != nil {
+		return nil, err
+	}
+	state := f.State
+	if state == "" {
+		state = store.ConflictOpen
+	}
+	q := `SELECT id, record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device, ` + writerName("lost_device") + `,
+		kept_value, kept_hlc, kept_device, ` + writerName("kept_device") + `, detected_at, state, settled_by, settled_at
+		FROM conflicts WHERE state = $1`
+	args := []any{state}
+	if col != "" {
+		q += ` AND ` + col + ` = $2`
+		args = append(args, code)
+	}
+	q += ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, unavailable("list conflicts", err)
+	}
+	defer rows.Close()
+	var out []store.Conflict
+	for rows.Next() {
+		var c store.Conflict
+		var lost, kept string
+		if err := rows.Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost, &c.Lost.HLC, &c.Lost.Device, &c.Lost.Name,
+			&kept, &c.Kept.HLC, &c.Kept.Device, &c.Kept.Name, &c.Detected, &c.State, &c.By, &c.Settled); err != nil {
+			return nil, fmt.Errorf("scan conflict: %w", err)
+		}
+		c.Lost.Value, c.Kept.Value = json.RawMessage(lost), json.RawMessage(kept)
+		c.Detected = c.Detected.UTC()
+		if c.Settled != nil {
+			t := c.Settled.UTC()
+			c.Settled = &t
+		}
+		out = append(out, c)
+	}
+	return out, unavailable("list conflicts", rows.Err())
+}
+
+// OpenConflicts implements store.Store.
+func (db *DB) OpenConflicts(ctx context.Context) (map[string]int, error) {
+	rows, err := db.pool.Query(ctx, `SELECT unit, count(*) FROM conflicts WHERE state = 'open' GROUP BY unit`)
+	if err != nil {
+		return nil, unavailable("count conflicts", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var u string
+		var n int
+		if err := rows.Scan(&u, &n); err != nil {
+			return nil, fmt.Errorf("scan conflict count: %w", err)
+		}
+		out[u] = n
+	}
+	return out, unavailable("count conflicts", rows.Err())
+}
+
+// OpenConflict implements store.Store.
+func (db *DB) OpenConflict(ctx context.Context, id int64) (store.Conflict, error) {
+	var c store.Conflict
+	var lost string
+	err := db.pool.QueryRow(ctx, `SELECT id, record_id, entity, unit, division, field, lost_value FROM conflicts WHERE id = $1 AND state = 'open'`, id).
+		Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, store.ErrNotFound
+	}
+	if err != nil {
+		return c, unavailable("read conflict", err)
+	}
+	c.Lost.Value, c.State = json.RawMessage(lost), store.ConflictOpen
+	return c, nil
+}
+
+// SettleConflict implements store.Store.
+func (db *DB) SettleConflict(ctx context.Context, id int64, choice, writer string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE conflicts SET state = $1, settled_by = $2, settled_at = $3 WHERE id = $4 AND state = 'open'`,
+		choice, writer, db.now().UTC(), id)
+	if err != nil {
+		return unavailable("settle conflict", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
