@@ -16,7 +16,7 @@ build: setup
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/talbar ./fieldapp
 
 run: setup
-	@bash scripts/run.sh "$(ADDR)" "$(DB)"
+	@VERSION=$(VERSION) bash scripts/run.sh "$(ADDR)" "$(DB)"
 
 test: setup lint
 	$(GO) test -race -count=1 -timeout 18m ./...

@@ -27,6 +27,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"talbar/assets"
+	"talbar/fieldapp/internal/automation"
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/sim"
 	"talbar/fieldapp/syncclient"
@@ -148,12 +149,26 @@ func run(args []string) error {
 		}
 		width, height = float32(wv), float32(hv)
 	}
+	now, err := testClock(os.Getenv(automation.Env), os.Getenv(ClockEnv))
+	if err != nil {
+		return err
+	}
+	if now == nil {
+		now = db.Now // "today" by the server-corrected clock: a tablet whose date is years off still dates today
+	}
 	u := ui.New(w, ui.Config{
 		Store: db, Client: client, Catalog: cat, Lang: *lang, Version: versionString(version, readBuildInfo()),
 		Platform: platform, DeviceName: host, DefaultServer: *server, Prefs: a.Preferences(), PrefScope: *data,
 		Logger: logger, CheckEvery: *checkEvery, Context: ctx, Width: width,
-		Now: db.Now, // "today" by the server-corrected clock: a tablet whose date is years off still dates today
+		Now: now,
 	})
+	if addr := os.Getenv(automation.Env); addr != "" {
+		stop, err := automation.Serve(addr, w, u.Current, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if *screen != "" && u.Current() != ui.ScreenEnroll {
 		u.Show(*screen)
 	}
@@ -167,6 +182,28 @@ func run(args []string) error {
 	cancel()
 	u.Stop()
 	return nil
+}
+
+// ClockEnv, with the automation hook on, sets the app's "today" (RFC 3339, e.g.
+// 2026-06-15T10:00:00+08:00), from which its clock then runs: the real-window tests' screenshots
+// and saved dates do not depend on the day they run.
+const ClockEnv = "TALBAR_CLOCK"
+
+// testClock is the clock ClockEnv asks for, nil (the wall clock) when it is unset; it is refused
+// without the automation hook, so a stray variable cannot shift an inspector's dates.
+func testClock(automationAddr, start string) (func() time.Time, error) {
+	if start == "" {
+		return nil, nil
+	}
+	if automationAddr == "" {
+		return nil, fmt.Errorf("%s is for the automation tests only (set with %s)", ClockEnv, automation.Env)
+	}
+	t0, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: want RFC 3339, e.g. 2026-06-15T10:00:00+08:00: %w", ClockEnv, start, err)
+	}
+	began := time.Now()
+	return func() time.Time { return t0.Add(time.Since(began)) }, nil
 }
 
 // seedDemo adds made-up events with a few survey responses each in the inspector's units, when the

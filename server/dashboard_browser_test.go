@@ -58,7 +58,8 @@ func newBrowser(tb testing.TB, width, height int) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	tctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	// Generous: the every-page test opens 40 pages with axe-core on a shared 2-core machine.
+	tctx, cancelT := context.WithTimeout(ctx, 240*time.Second)
 	tb.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return tctx
 }

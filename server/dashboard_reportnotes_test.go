@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"talbar/server/store"
 )
 
@@ -91,5 +93,39 @@ func TestDashboardReportNotes(t *testing.T) {
 	_, body = hq.get("/dashboard/report?unit=MN&half=1&lang=en&year=" + y)
 	if !strings.Contains(body, "What deviated from the plan, and why") || !strings.Contains(body, "6. Findings, recommendations and measures taken") {
 		t.Error("English report headings")
+	}
+	// The same report as XLSX, to merge the divisions' texts: sections, the deviation rows and
+	// Arkhangai's reasons named by division.
+	st, xb := hq.get("/dashboard/report?unit=MN&half=1&lang=mn&format=xlsx&year=" + y)
+	f, err := excelize.OpenReader(strings.NewReader(xb))
+	if st != 200 || err != nil {
+		t.Fatalf("report XLSX: %d %v", st, err)
+	}
+	rows, _ := f.GetRows(f.GetSheetList()[0])
+	var flat []string
+	for _, r := range rows {
+		flat = append(flat, strings.Join(r, "|"))
+	}
+	all := strings.Join(flat, "\n")
+	for _, want := range []string{"2. Төлөвлөснөөс өөр өөрчлөлт гарсан байдал, шалтгаан", "1.5|Нээлттэй өдөрлөг, явуулын үйлчилгээ, захын өдөрлөг зохион байгуулах|8|4|50,0%",
+		"Архангай|" + notes.Get("note.deviations"), "Архангай|" + notes.Get("note.recommendations"), "6. Дүгнэлт, зөвлөмж, авсан арга хэмжээ"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("report XLSX lacks %q:\n%s", want, all)
+		}
+	}
+	// The annual performance report (l.399): the whole year against its plan, its own texts,
+	// followed up by next year's.
+	_, body = w.get("/dashboard/report?unit=MN-073&half=0&year=" + y)
+	if !strings.Contains(body, "Бүтэн жил (жилийн гүйцэтгэлийн тайлан)") || planCell(t, body, "1.5", "planned") != "8" || planCell(t, body, "1.5", "done") != "4" {
+		t.Errorf("annual report: 1.5 planned %q done %q", planCell(t, body, "1.5", "planned"), planCell(t, body, "1.5", "done"))
+	}
+	if st, _ := w.post("/dashboard/report/notes", url.Values{"unit": {"MN-073"}, "year": {y}, "half": {"0"}, "note.recommendations": {"Жилийн зөвлөмж."}}); st != 303 {
+		t.Fatalf("annual notes: %d", st)
+	}
+	if _, b := w.get(fmt.Sprintf("/dashboard/report?unit=MN-073&half=0&year=%d", planYear+1)); !strings.Contains(b, "Жилийн зөвлөмж.") {
+		t.Error("next year's annual report does not follow up this year's recommendations")
+	}
+	if _, b := w.get("/dashboard/report?unit=MN-073&half=2&year=" + y); strings.Contains(b, "Жилийн зөвлөмж.") {
+		t.Error("the annual report's text shows in a half-year report")
 	}
 }

@@ -651,7 +651,7 @@ func TestDashboardTargetNotFinite(t *testing.T) {
 	}{
 		{"target", "Inf", "en", "Infinity and NaN are not figures"},
 		{"target", "+infinity", "en", "Infinity and NaN are not figures"},
-		{"actual", "NaN", "mn", "Төгсгөлгүй утга"},
+		{"actual", "NaN", "mn", "Зөвхөн тоо оруулна уу"},
 		{"actual", "1e400", "en", "Infinity and NaN are not figures"},
 		{"target", "-250", "mn", "Утга сөрөг байж болохгүй"},
 		{"actual", "-1", "en", "The figure cannot be negative"},

@@ -711,3 +711,25 @@ func TestHostileFilePermissions(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileDashboardBodies: D5 for the dashboard. Signed in, the report's six notes of 6 000
+// Cyrillic letters (~220 KB URL-encoded, over the 64 KiB a stranger may send) are saved; without
+// a session a big form is refused before it is read.
+func TestHostileDashboardBodies(t *testing.T) {
+	m := MustRunMain(t, tempDB(t))
+	dashUser(t, m, "hq", store.WebAdmin, "")
+	w := dashSignIn(t, m, "hq")
+	form := url.Values{"unit": {"MN"}, "year": {strconv.Itoa(demoYear())}, "half": {"1"}}
+	for _, sec := range []string{"summary", "measures", "problems", "plans", "a", "b"} {
+		form.Set("note."+sec, strings.Repeat("ё", 6000))
+	}
+	if st, body := w.post("/dashboard/report/notes", form); st == http.StatusRequestEntityTooLarge || st >= 500 {
+		t.Fatalf("report notes of %d bytes: status %d %.200s", len(form.Encode()), st, body)
+	}
+	if st := bigPost(m.Addr(), "/dashboard/report/notes", 31<<20, "Content-Type: application/x-www-form-urlencoded\r\n"); st != http.StatusUnauthorized && st != http.StatusSeeOther {
+		t.Fatalf("a big form without a session: status %d", st)
+	}
+	if st := bigPost(m.Addr(), "/DASHBOARD/login", 31<<20, ""); st != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a big sign-in form: status %d, want 413", st)
+	}
+}

@@ -16,6 +16,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,13 +51,23 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // a command's flags were asked for and printed: no failure
+		}
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
+// isHelp says whether an argument asks for help.
+func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" || a == "help" }
+
 // run dispatches to a command: the longest run of leading non-flag words that names one.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		usage(stdout)
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return commands["serve"](ctx, args, stdout, stderr)
 	}
@@ -64,19 +76,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return cmd(ctx, args[n:], stdout, stderr)
 		}
 	}
-	if args[0] == "help" || args[0] == "version" {
-		fmt.Fprintf(stdout, "talbar server %s\ncommands:\n", version)
-		names := make([]string, 0, len(commands))
-		for k := range commands {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			fmt.Fprintln(stdout, "  "+k)
-		}
+	if args[0] == "version" || len(args) > 1 && isHelp(args[1]) {
+		// "version", or help asked of a group of commands ("inspector --help").
+		usage(stdout)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: server help)", strings.Join(args, " "))
+}
+
+// usage lists the commands; each prints its own flags with --help.
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "talbar server %s\nusage: talbar-server COMMAND [flags]   (COMMAND --help lists its flags)\ncommands:\n", version)
+	names := make([]string, 0, len(commands))
+	for k := range commands {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintln(w, "  "+k)
+	}
 }
 
 // env returns the environment variable's value, or def.

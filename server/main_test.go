@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -181,3 +183,21 @@ func num(m map[string]any, path string) float64 {
 }
 
 func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// Help is no failure: the list of commands for --help and for a group of commands, and a
+// command's --help ends in flag.ErrHelp, which main turns into exit status 0.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"inspector", "--help"}} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), args, &out, &errb); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+		if !strings.Contains(out.String(), "usage: talbar-server") || !strings.Contains(out.String(), "inspector add") {
+			t.Errorf("%v printed %q", args, out.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"serve", "--help"}, &out, &errb); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("serve --help: %v, want flag.ErrHelp", err)
+	}
+}

@@ -147,7 +147,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		m.Logger.Error("panic in handler", "path", c.Path(), "panic", fmt.Sprint(e))
 	}}))
-	m.App.Use(api.LimitBodies("/api/v1/push"))
+	// Case-insensitive, as fiber's routing is: a body the exemption misses is only bounded tighter.
+	m.App.Use(api.LimitBodies(func(c *fiber.Ctx) bool {
+		p := strings.ToLower(c.Path())
+		return strings.TrimSuffix(p, "/") == "/api/v1/push" || strings.HasPrefix(p, "/dashboard")
+	}))
 	m.App.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	m.API = api.New(api.Config{Store: db, Units: units, Logger: m.Logger})
 	m.API.Mount(m.App)

@@ -428,6 +428,20 @@ func TestWholeRequestErrors(t *testing.T) {
 		st, b := c.raw("POST", "/api/v1/push", bytes.NewReader(good), nil)
 		var e syncproto.ErrorBody
 		_ = json.Unmarshal(b, &e)
+		// A token no device has: the server cannot tell a made-up one from an enrollment a
+		// restore lost, and says the latter (a revoked token is unauthorized, below).
+		if st != 401 || e.Error.Code != syncproto.ErrDeviceUnknown {
+			t.Fatalf("%d %s", st, e.Error.Code)
+		}
+	})
+	t.Run("401 revoked token", func(t *testing.T) {
+		d := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
+		if err := m.Store.RevokeDevice(context.Background(), d.device); err != nil {
+			t.Fatal(err)
+		}
+		st, b := d.raw("POST", "/api/v1/push", bytes.NewReader(good), nil)
+		var e syncproto.ErrorBody
+		_ = json.Unmarshal(b, &e)
 		if st != 401 || e.Error.Code != syncproto.ErrUnauthorized {
 			t.Fatalf("%d %s", st, e.Error.Code)
 		}

@@ -8,47 +8,41 @@ import (
 	"testing"
 	"time"
 
+	"talbar/fieldapp/firstsync"
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/sim"
 	"talbar/shared/record"
 )
 
 // BenchmarkFirstSync10k measures the first sync of a device holding 10,000 pending changes
-// (typical events and surveys) against the real server over loopback, in batches of 500, gzip.
+// (typical events and surveys) against the real server over loopback, through the load tool's
+// library (fieldapp/firstsync, as `go run ./fieldapp/cmd/firstsync` does), with the app's store
+// settings and the sync client's defaults.
 func BenchmarkFirstSync10k(b *testing.B) {
-	deviceSynchronous = ""
-	defer func() { deviceSynchronous = "NORMAL" }()
 	srv := startServer(b)
-	rng := rand.New(rand.NewPCG(9, 9))
 	var total time.Duration
+	var bytes, pushes int64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		d := newDevice(b, "bench"+strconv.Itoa(i), srv.URL, srv.Code("bench", soumA, "inspector"), nil)
-		fill(b, d, rng, 10_000)
+		code := srv.Code("bench"+strconv.Itoa(i), soumA, "inspector")
 		b.StartTimer()
-		t0 := time.Now()
-		res := d.sync()
-		total += time.Since(t0)
-		if res.Pushed != 10_000 {
-			b.Fatalf("pushed %d", res.Pushed)
+		res, err := firstsync.Run(context.Background(), firstsync.Options{Server: srv.URL, Code: code, Changes: 10_000, Seed: uint64(i + 1)})
+		if err != nil {
+			b.Fatal(err)
 		}
+		if res.Changes != 10_000 {
+			b.Fatalf("pushed %d", res.Changes)
+		}
+		total += time.Duration(res.Seconds * float64(time.Second))
+		bytes += res.RequestBytes
+		pushes += res.Pushes
 		if testing.Verbose() {
-			b.Logf("sync %d: %v; server log tail:\n%s", i, time.Since(t0), srv.LogTail(3000))
+			b.Logf("sync %d: %+v; server log tail:\n%s", i, res, srv.LogTail(3000))
 		}
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/sync")
-}
-
-func fill(b *testing.B, d *device, rng *rand.Rand, n int) {
-	for i := 0; i < n; {
-		date := time.Date(year, time.Month(1+rng.IntN(11)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
-		id := d.save(localstore.Draft{Entity: record.EntityEvent, Fields: sim.Event(rng, record.KindHerderMeeting, soumA, date)})
-		i++
-		for j := rng.IntN(4); j > 0 && i < n; j-- {
-			d.save(localstore.Draft{Entity: record.EntitySurvey, Fields: sim.Survey(rng, record.KindHerderMeeting, soumA, date, id)})
-			i++
-		}
-	}
+	b.ReportMetric(float64(bytes)/float64(b.N)/10_000, "wire_B/change")
+	b.ReportMetric(float64(pushes)/float64(b.N), "pushes")
 }
 
 // BenchmarkWireBytesPerEvent pushes typical new events in batches of 500 through a counting proxy

@@ -161,7 +161,8 @@ func (db *DB) Summary(ctx context.Context, year, month int, unit string) (Summar
 	s := Summary{Year: year, Month: month, Vector: v, Totals: v.Shape(label, year)}
 	s.Totals.Month = month
 	if n := v.Get("surveys"); n > 0 {
-		no := 100 * float64(v.Get("info_no")) / float64(n)
+		// "no" and "partly": neither gets sufficient information (shared/indicator.Measure).
+		no := 100 * float64(v.Get("info_no")+v.Get("info_partly")) / float64(n)
 		sat := 100 * float64(v.Get("satisfied")) / float64(n)
 		s.CannotGetInfoPct, s.SatisfiedPct = &no, &sat
 	}

@@ -357,13 +357,20 @@ func writeRecord(ctx context.Context, tx querier, r *merge.Record, state string)
 
 // refreshSyncState recomputes the sync state of records from their outbox entries.
 func refreshSyncState(ctx context.Context, tx querier, ids map[string]bool) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list := make([]string, 0, len(ids))
 	for id := range ids {
-		if _, err := tx.ExecContext(ctx, `UPDATE records SET sync_state = CASE
-			WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1 AND state = 'rejected') THEN 'rejected'
-			WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1) THEN 'pending'
-			ELSE 'synced' END WHERE id = ?1`, id); err != nil {
-			return fmt.Errorf("refresh sync state: %w", err)
-		}
+		list = append(list, id)
+	}
+	b, _ := json.Marshal(list)
+	// One statement for every record touched (a push answer names up to thousands).
+	if _, err := tx.ExecContext(ctx, `UPDATE records SET sync_state = CASE
+		WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = records.id AND state = 'rejected') THEN 'rejected'
+		WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = records.id) THEN 'pending'
+		ELSE 'synced' END WHERE id IN (SELECT value FROM json_each(?))`, string(b)); err != nil {
+		return fmt.Errorf("refresh sync state: %w", err)
 	}
 	return nil
 }

@@ -102,14 +102,22 @@ type Result struct {
 // background timer then never queue up behind each other).
 type Client struct {
 	Store Outbox
-	// HTTP is the client for requests; a client with a 2-minute timeout when nil. Its transport
-	// asks for gzip answers and inflates them.
+	// HTTP is the client for requests; DefaultTransport without a total timeout when nil (the
+	// link is watched for progress instead: StallTimeout).
 	HTTP *http.Client
-	// BatchSize is how many changes go in one push: 500 by default, at most syncproto.MaxChanges.
-	// A 413 halves it for the rest of the sync.
+	// BatchSize is the most changes that go in one push: 500 by default, at most
+	// syncproto.MaxChanges. Within it a push is sized by bytes to the link (RequestTime). A 413
+	// halves it for the rest of the sync.
 	BatchSize int
-	// PullLimit is the page size asked of pull; syncproto.DefaultPullLimit by default.
+	// PullLimit is the most changes asked of one pull page; syncproto.DefaultPullLimit by
+	// default. Within it a page is sized by bytes to the link, as a push is.
 	PullLimit int
+	// StallTimeout abandons a request that moved no byte for this long (30 s by default); it is
+	// then tried again smaller. There is no total timeout: a slow link that moves never sticks.
+	StallTimeout time.Duration
+	// RequestTime is how long one request should take at the link's measured rate (20 s by
+	// default); pushes and pull pages are sized by bytes to it.
+	RequestTime time.Duration
 	// MaxAnswerBytes caps one answer's size (256 MiB by default). A pull page larger than that is
 	// asked for again with half as many changes, down to one, rather than retried as it was.
 	MaxAnswerBytes int64
@@ -133,7 +141,8 @@ type Client struct {
 	// a push, before the outbox is updated) so fault-injection tests can kill the process there.
 	CrashPoint func(point string)
 
-	mu sync.Mutex
+	mu   sync.Mutex
+	link link // what was measured of the link, kept from one sync to the next
 }
 
 const (
@@ -162,8 +171,11 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 2 * time.Minute}
+	return defaultHTTP
 }
+
+// defaultHTTP shares one pool of connections between the clients without HTTP.
+var defaultHTTP = &http.Client{Transport: DefaultTransport()}
 
 func (c *Client) batchSize() int {
 	switch {
@@ -298,15 +310,25 @@ func (c *Client) Sync(ctx context.Context) (Result, error) {
 		return res, ErrNotEnrolled
 	}
 	s := &session{c: c, base: strings.TrimRight(serverURL, "/") + apiPrefix, device: deviceID, token: token, res: &res}
-	// Pull first: a server restored from an older copy that kept its epoch shows it by a log
-	// shorter than this device's cursor, and this device's own pushes must not lengthen the log
-	// past the cursor before it looks. Then push, then pull what arrived meanwhile.
+	// Pull one page first: a server restored from an older copy that kept its epoch shows it by
+	// a log shorter than this device's cursor, and this device's own pushes must not lengthen the
+	// log past the cursor before it looks. Then push, then pull the rest: a long or slow pull
+	// never keeps the device's own changes from the server. Should even that first page fail on
+	// the link, the outbox still goes (a restore is then found by the probe) before Sync fails.
 	for round := 0; ; round++ {
 		if round > maxSyncRounds {
 			return res, &Error{Code: CodeBadAnswer, Message: "the server keeps losing data"}
 		}
-		restart, err := s.pull(ctx)
+		restart, err := s.pull(ctx, round == 0)
 		if err != nil {
+			var se *Error
+			if round == 0 && errors.As(err, &se) && se.Code == CodeUnreachable {
+				c.logger().Warn("first pull failed on the link: pushing before giving up", "err", err)
+				s.linkFails = 0
+				if perr := s.push(ctx); perr != nil {
+					c.logger().Warn("push failed too", "err", perr)
+				}
+			}
 			return res, err
 		}
 		if restart {
@@ -316,11 +338,11 @@ func (c *Client) Sync(ctx context.Context) (Result, error) {
 		if err := s.push(ctx); err != nil {
 			return res, err
 		}
-		if s.pushed == before && !s.resent {
+		if s.pushed == before && !s.resent && s.pulledAll {
 			break
 		}
 		s.resent = false
-		if restart, err = s.pull(ctx); err != nil {
+		if restart, err = s.pull(ctx, false); err != nil {
 			return res, err
 		}
 		if !restart {
@@ -349,6 +371,10 @@ type session struct {
 	// seen meanwhile needs no second queuing, the state already waits for the new epoch.
 	queued bool
 	probed bool // the probe went out in this sync
+	// pulledAll is true when the last pull reached the end of the server's log.
+	pulledAll bool
+	// linkFails counts the requests that failed on the link in a row (each is tried smaller).
+	linkFails int
 	// restamps counts pushes whose changes the server refused as clock_ahead.
 	restamps int
 }
@@ -376,7 +402,8 @@ func (s *session) push(ctx context.Context) error {
 		}
 	}
 	for {
-		n := s.batch
+		budget := c.link.budget(c.requestTime())
+		n := changesFor(budget, c.link.pushPerChange(), s.batch)
 		if probe != nil && n > 1 {
 			n--
 		}
@@ -396,8 +423,21 @@ func (s *session) push(ctx context.Context) error {
 		}
 		req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: s.device,
 			DeviceTime: c.now().UTC().Format(time.RFC3339), Outbox: health, Changes: changes}
+		payload, err := fitPush(&req, budget)
+		if err != nil {
+			return err
+		}
+		changes = req.Changes
+		c.link.notePush(len(payload), len(changes))
 		var resp syncproto.PushResponse
-		err = c.call(ctx, http.MethodPost, s.base+"/push", s.token, req, &resp)
+		moved, took, err := c.callPayload(ctx, http.MethodPost, s.base+"/push", s.token, payload, &resp)
+		if isLinkErr(err) {
+			if err := s.linkFailed(ctx, err, len(payload), moved, took); err != nil {
+				return err
+			}
+			continue // tried again, smaller
+		}
+		s.linkFails = 0
 		var se *Error
 		if errors.As(err, &se) && se.Code == CodeTooLarge {
 			if probe != nil && len(changes) <= 2 {
@@ -405,8 +445,8 @@ func (s *session) push(ctx context.Context) error {
 				probe = nil
 				continue
 			}
-			if s.batch > 1 {
-				s.batch /= 2
+			if s.batch > 1 && len(changes) > 1 {
+				s.batch = max(1, min(s.batch, len(changes))/2)
 				c.logger().Info("push too large: batch halved", "batch", s.batch)
 				continue
 			}
@@ -550,12 +590,13 @@ func (s *session) resend(ctx context.Context, epoch, why string) error {
 
 // pull fetches pages from the stored cursor until more is false. restart is true when the server
 // turned out to have lost data, so the state queued again must be pushed first.
-func (s *session) pull(ctx context.Context) (restart bool, err error) {
+func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err error) {
 	c := s.c
-	limit := c.PullLimit
-	if limit <= 0 || limit > syncproto.MaxPullLimit {
-		limit = syncproto.DefaultPullLimit
+	most := c.PullLimit
+	if most <= 0 || most > syncproto.MaxPullLimit {
+		most = syncproto.DefaultPullLimit
 	}
+	s.pulledAll = false
 	first := true
 	refDue, err := c.Store.ReferenceDue(ctx, c.now())
 	if err != nil {
@@ -566,6 +607,7 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 		if err != nil {
 			return false, fmt.Errorf("read cursor: %w", err)
 		}
+		limit := changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most)
 		q := url.Values{"limit": {strconv.Itoa(limit)}}
 		if cursor != "" {
 			q.Set("since", cursor)
@@ -575,15 +617,25 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 			// stored or they are a day old (about 10 KB a time).
 			q.Set("ref", "1")
 		}
-		first = false
 		var page syncproto.PullResponse
-		err = c.call(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
+		moved, took, err := c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
+		if isLinkErr(err) {
+			if err := s.linkFailed(ctx, err, int(float64(limit)*max(c.link.pullPerChange(), firstBytesPerChange)), moved, took); err != nil {
+				return false, err
+			}
+			continue // asked again, for fewer
+		}
+		s.linkFails = 0
+		first = false
+		if err == nil {
+			c.link.notePull(int(moved), len(page.Changes))
+		}
 		var se *Error
 		if errors.Is(err, syncproto.ErrBodyTooLarge) && limit > 1 {
 			// An old server, or one holding huge records, sent a page beyond the answer cap:
 			// ask for fewer changes instead of the same page for ever.
-			limit = max(1, limit/2)
-			c.logger().Warn("pull page too large; asking for fewer changes", "limit", limit)
+			most = max(1, limit/2)
+			c.logger().Warn("pull page too large; asking for fewer changes", "limit", most)
 			continue
 		}
 		if errors.As(err, &se) && se.ServerCode == syncproto.ErrCursorAhead {
@@ -616,6 +668,10 @@ func (s *session) pull(ctx context.Context) (restart bool, err error) {
 		s.res.Pulled += n
 		c.progress(Progress{Phase: PhasePull, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
 		if !page.More || (page.Cursor == cursor && len(page.Changes) == 0) {
+			s.pulledAll = true
+			return false, nil
+		}
+		if onePage {
 			return false, nil
 		}
 	}
@@ -639,30 +695,40 @@ func (c *Client) call(ctx context.Context, method, u, token string, body, out an
 			return fmt.Errorf("encode request: %w", err)
 		}
 	}
+	_, _, err := c.callPayload(ctx, method, u, token, payload, out)
+	return err
+}
+
+// callPayload sends an encoded request as call does, except that a failure on the link
+// (CodeUnreachable) comes back at once, with the wire bytes moved and the time taken, so the
+// caller tries again smaller rather than the same request. Otherwise moved counts the bytes of
+// the successful exchange.
+func (c *Client) callPayload(ctx context.Context, method, u, token string, payload []byte, out any) (moved int64, took time.Duration, err error) {
 	attempts := c.MaxAttempts
 	if attempts <= 0 {
 		attempts = defaultAttempts
 	}
 	for attempt := 1; ; attempt++ {
-		retryAfter, err := c.once(ctx, method, u, token, payload, out)
+		var retryAfter time.Duration
+		moved, took, retryAfter, err = c.exchange(ctx, method, u, token, payload, out)
 		if err == nil {
-			return nil
+			return moved, took, nil
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return moved, took, ctx.Err()
 		}
 		var se *Error
-		if !errors.As(err, &se) || !retryable(se.Code) {
-			return err
+		if !errors.As(err, &se) || !retryable(se.Code) || se.Code == CodeUnreachable {
+			return moved, took, err
 		}
 		if attempt >= attempts {
 			c.logger().Warn("giving up after retries", "url", redactURL(u), "attempts", attempt, "err", err)
-			return err
+			return moved, took, err
 		}
 		d := c.backoff(attempt, retryAfter)
 		c.logger().Info("retrying", "url", redactURL(u), "attempt", attempt, "wait", d, "err", err)
 		if err := c.sleep(ctx, d); err != nil {
-			return err
+			return moved, took, err
 		}
 	}
 }
@@ -719,19 +785,27 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 
 // once sends one request. It returns the Retry-After of a 429 or 503.
 func (c *Client) once(ctx context.Context, method, u, token string, payload []byte, out any) (time.Duration, error) {
+	w := watchOf(ctx)
 	var rd io.Reader
 	if payload != nil {
-		rd = bytes.NewReader(payload)
+		rd = w.reader(bytes.NewReader(payload))
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return 0, fmt.Errorf("build request: %w", err)
 	}
 	if payload != nil {
+		req.ContentLength = int64(len(payload))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(w.reader(bytes.NewReader(payload))), nil }
+	}
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Content-Encoding", "gzip")
 	}
 	req.Header.Set("Accept", "application/json")
+	// Asked for explicitly, gzip is not inflated by the transport: the client reads the answer
+	// as it came over the wire and inflates it itself.
+	req.Header.Set("Accept-Encoding", "gzip")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -746,7 +820,7 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	if limit <= 0 {
 		limit = maxAnswerBytes
 	}
-	b, err := syncproto.ReadBody(resp.Body, "", limit)
+	b, err := syncproto.ReadBody(w.reader(resp.Body), resp.Header.Get("Content-Encoding"), limit)
 	if errors.Is(err, syncproto.ErrBodyTooLarge) {
 		// Retrying the same request cannot help; the caller may ask for less.
 		return 0, &Error{Code: CodeTooLarge, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}

@@ -75,7 +75,10 @@ func (r *navTabRenderer) MinSize() fyne.Size {
 		w = max(w, l.MinSize().Width)
 	}
 	icon := theme.Size(theme.SizeNameInlineIcon)
-	return fyne.NewSize(max(w, icon)+pad, pad+icon+pad/2+2*r.lineHeight()+pad)
+	// Two pixels beside the name, no more: five tabs must fit 360 pixels also while one reads
+	// "Засварлаж / байна" (an edit open); with a padding each they came to 361 and the real window
+	// grew past a phone's edge.
+	return fyne.NewSize(max(w+2, icon), pad+icon+pad/2+2*r.lineHeight()+pad)
 }
 
 func (r *navTabRenderer) Layout(s fyne.Size) {

@@ -101,7 +101,9 @@ func (s *SettingsScreen) Refresh() {
 	if s.Server.Text == "" {
 		s.Server.SetText(e.ServerURL)
 	}
-	s.DeviceID.SetText(u.T("ui.settings.device_id", e.DeviceID))
+	// The id on a line of its own: after "Төхөөрөмжийн дугаар:" on the same line it made the screen
+	// wider than a 360-pixel phone, and a real window grows past the screen's edge.
+	s.DeviceID.SetText(strings.TrimSpace(u.T("ui.settings.device_id", "\n"+e.DeviceID)))
 	s.Inspector.SetText(u.T("ui.settings.inspector", e.Inspector.Name, u.T("role."+e.Inspector.Role), u.unitName(e.Inspector.UnitCode)))
 }
 

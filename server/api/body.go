@@ -19,15 +19,13 @@ import (
 const SmallBodyBytes = 64 << 10
 
 // LimitBodies buffers at most SmallBodyBytes of every request's body before any handler runs,
-// except on the paths given, which read their bodies themselves (after authentication). A larger
-// body is answered 413 without being read, and the connection is closed so its rest is never read.
-func LimitBodies(exempt ...string) fiber.Handler {
-	skip := map[string]bool{}
-	for _, p := range exempt {
-		skip[p] = true
-	}
+// except where exempt says the handlers read their bodies themselves, bounded (a push after its
+// token is checked, the dashboard after its session is). A larger body is answered 413 without
+// being held, and the connection is closed so its rest is never read as a next request; so is a
+// connection whose exempt handler answered without reading the body.
+func LimitBodies(exempt func(c *fiber.Ctx) bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if skip[c.Path()] {
+		if exempt(c) {
 			err := c.Next()
 			if c.Request().IsBodyStream() && c.Request().Header.ContentLength() != 0 {
 				// Answered without reading the body (a bad token, load shedding): the rest of

@@ -231,6 +231,9 @@ func (h *Handler) session(c *fiber.Ctx) error {
 		return h.serverError(c, err)
 	}
 	c.Locals(sessionKey, &signedIn{Token: tok, Session: s, User: u})
+	if ok, err := h.bufferBody(c, FormBodyBytes); !ok {
+		return err
+	}
 	return c.Next()
 }
 

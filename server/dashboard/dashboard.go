@@ -147,7 +147,7 @@ func (h *Handler) Mount(app *fiber.App) {
 	// Browsers ask for /favicon.ico on their own; the icon is an SVG, which they all draw.
 	app.Get("/favicon.ico", h.favicon)
 	app.Get(Prefix+"/login", h.loginForm)
-	app.Post(Prefix+"/login", h.login)
+	app.Post(Prefix+"/login", h.limitLogin, h.login)
 	g := app.Group(Prefix, h.session)
 	g.Post("/logout", h.csrf, h.logout)
 	g.Get("/", h.overview)

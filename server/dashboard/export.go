@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"talbar/server/store"
+	"talbar/shared/indicator"
 	"talbar/shared/record"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
@@ -339,7 +340,9 @@ func (h *Handler) exportTotals(c *fiber.Ctx) error {
 				for i := range tally.Metrics {
 					row = append(row, tv[i])
 				}
-				row = append(row, pct(tv.Get("info_no"), tv.Get("surveys")), pct(tv.Get("satisfied"), tv.Get("surveys")))
+				info, _ := indicator.Measure(indicator.CannotGetInfoPct, tv)
+				sat, _ := indicator.Measure(indicator.SatisfactionPct, tv)
+				row = append(row, info, sat)
 				if err := emit(row); err != nil {
 					return err
 				}

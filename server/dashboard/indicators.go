@@ -14,6 +14,7 @@ import (
 
 	"talbar/server/store"
 	"talbar/shared/indicator"
+	"talbar/shared/tally"
 	"talbar/shared/unit"
 )
 
@@ -23,6 +24,37 @@ type indicatorYear struct {
 	Actual *float64
 	N      int64
 	Status string
+	// Split is the "no" and "partly" shares behind "cannot get enough information"; Margin the
+	// survey share's 95 % margin of error, in percentage points.
+	Split  string
+	Margin string
+}
+
+// shownStatus is how the dashboard judges an indicator's year: as indicator.Judge does, except that
+// an actual without a target is "no target" (there is data), and a survey share from fewer
+// than indicator.MinAnswers answers is "too few answers" rather than met or not met.
+func shownStatus(in indicator.Indicator, k indicator.KPI) string {
+	switch {
+	case k.Actual != nil && k.Target == nil:
+		return "no_target"
+	case in.Percent && k.Actual != nil && k.N < indicator.MinAnswers:
+		return "too_few"
+	}
+	return k.Status
+}
+
+// surveyDetail is the split and the margin of error a survey share is shown with.
+func surveyDetail(v *view, in indicator.Indicator, k indicator.KPI, t tally.Vector) (split, margin string) {
+	if !in.Percent || k.Actual == nil || k.N == 0 {
+		return "", ""
+	}
+	if in.ID == indicator.CannotGetInfoPct {
+		no, partly := indicator.InfoSplit(t)
+		split = v.T("indicator.info_split", v.Pct(no), v.Pct(partly))
+	}
+	m := indicator.MarginPct(*k.Actual, k.N)
+	margin = "±" + strings.TrimSuffix(v.Pct(&m), "%") + " " + v.T("dash.report.pp")
+	return split, margin
 }
 
 type indicatorRow struct {
@@ -105,12 +137,13 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 	years := h.indicatorYears(targets)
 	d := indicatorsData{Unit: code, Units: h.unitChoices(v), Years: years, Indicators: indicator.All, FormYear: h.cfg.Now().Year()}
 	byYear := map[int]indicator.KPIs{}
+	totals := map[int]tally.Vector{}
 	for _, y := range years {
 		t, err := h.cfg.Store.Totals(c.UserContext(), code, y, 0)
 		if err != nil {
 			return d, fmt.Errorf("totals %s %d: %w", code, y, err)
 		}
-		byYear[y] = indicator.Judge(code, y, t, targets, baselines)
+		byYear[y], totals[y] = indicator.Judge(code, y, t, targets, baselines), t
 	}
 	for i, in := range indicator.All {
 		// The stored baseline, as indicator.Judge puts it into every year's KPI (the programme's
@@ -122,7 +155,9 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 		actual, target := chartSeriesF{Label: v.T("term.actual")}, chartSeriesF{Label: v.T("term.target")}
 		for _, y := range years {
 			k := byYear[y].Indicators[i]
-			r.Years = append(r.Years, indicatorYear{Year: y, Target: k.Target, Actual: k.Actual, N: k.N, Status: k.Status})
+			split, margin := surveyDetail(v, in, k, totals[y])
+			r.Years = append(r.Years, indicatorYear{Year: y, Target: k.Target, Actual: k.Actual, N: k.N, Status: shownStatus(in, k),
+				Split: split, Margin: margin})
 			cd.Labels = append(cd.Labels, strconv.Itoa(y))
 			actual.Data = append(actual.Data, k.Actual)
 			target.Data = append(target.Data, k.Target)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"talbar/shared/indicator"
 	"talbar/shared/record"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
@@ -74,7 +75,8 @@ func figuresOf(v *view, t tally.Vector) map[string]figure {
 	for _, k := range tally.Metrics {
 		out[k] = figure{Key: k, Value: t.Get(k), Text: v.N(t.Get(k))}
 	}
-	info, sat := pct(t.Get("info_no"), t.Get("surveys")), pct(t.Get("satisfied"), t.Get("surveys"))
+	info, _ := indicator.Measure(indicator.CannotGetInfoPct, t)
+	sat, _ := indicator.Measure(indicator.SatisfactionPct, t)
 	out["cannot_get_info_pct"] = figure{Key: "cannot_get_info_pct", Pct: info, Text: v.Pct(info)}
 	out["satisfaction_pct"] = figure{Key: "satisfaction_pct", Pct: sat, Text: v.Pct(sat)}
 	return out

@@ -201,7 +201,9 @@ func (h *Handler) planFor(ctx context.Context, v *view, code string, year int, p
 			r.DoneText = v.T("dash.not_recorded")
 		}
 		switch {
-		case !isPlanUnit:
+		case !isPlanUnit || h.cfg.Plans == nil:
+			// A soum does not plan; a store that keeps no plans (PostgreSQL, for now) must
+			// not make every activity look "not planned".
 			r.PlannedText = "—"
 		case !r.Applies && planned[a.ID] == nil:
 			r.PlannedText = r.NotApplied

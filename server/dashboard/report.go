@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
 
 	"talbar/server/store"
 	"talbar/shared/indicator"
@@ -94,22 +96,37 @@ func (h *Handler) report(c *fiber.Ctx) error {
 	if st != 0 {
 		return h.scopeFail(c, st)
 	}
-	half := 1
-	if c.Query("half") == "2" {
-		half = 2
+	return h.renderReport(c, code, h.yearQuery(c), reportHalf(c.Query("half")), nil, "")
+}
+
+// reportHalf reads which report is asked for: the first (1) or second (2) half-year, or 0 for
+// the annual performance report for the Director's Council (order A/21 l.399).
+func reportHalf(s string) int {
+	switch s {
+	case "2":
+		return 2
+	case "0", "year":
+		return 0
 	}
-	return h.renderReport(c, code, h.yearQuery(c), half, nil, "")
+	return 1
+}
+
+// reportPeriods are a report's period and the one it is compared with and follows up.
+func reportPeriods(year, half int) (p Period, prevYear int, prevP Period) {
+	switch half {
+	case 0:
+		return ParsePeriod("year"), year - 1, ParsePeriod("year")
+	case 2:
+		return ParsePeriod("h2"), year, ParsePeriod("h1")
+	}
+	return ParsePeriod("h1"), year - 1, ParsePeriod("h2")
 }
 
 // renderReport draws the report; typed and errKey carry a refused notes form back.
 func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed map[string]string, errKey string) error {
 	v := h.newView(c, "report")
 	ctx := c.UserContext()
-	p := ParsePeriod("h" + strconv.Itoa(half))
-	prevYear, prevP := year, ParsePeriod("h1")
-	if half == 1 {
-		prevYear, prevP = year-1, ParsePeriod("h2")
-	}
+	p, prevYear, prevP := reportPeriods(year, half)
 	d := reportData{Unit: code, Units: h.unitChoices(v), Year: year, Years: h.years(), Half: half,
 		PrevLabel: v.T("dash.report.half_of", strconv.Itoa(prevYear), v.T("dash.period."+prevP.Code))}
 	var err error
@@ -183,7 +200,7 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	k := indicator.Judge(code, year, now, targets, baselines)
 	for i, x := range k.Indicators {
 		d.KPIs = append(d.KPIs, reportKPI{
-			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status},
+			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: shownStatus(indicator.All[i], x)},
 			ID:            x.ID, Name: v.T("indicator." + x.ID), Percent: indicator.All[i].Percent,
 			Baseline: x.Baseline, BaselineYear: x.BaselineYear})
 	}
@@ -240,6 +257,9 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	}
 	v.Title = v.T("term.monitoring_report") + " — " + strconv.Itoa(year) + ", " + v.T("dash.period."+p.Code)
 	v.Data = d
+	if c.Query("format") == "xlsx" {
+		return h.sendReportXLSX(c, v, d)
+	}
 	return h.render(c, "report", v)
 }
 
@@ -272,10 +292,7 @@ func (h *Handler) reportNotes(c *fiber.Ctx, v *view, d *reportData, code string,
 			d.Typed[n.Section] = n.Text
 		}
 	}
-	prevHalf := 1
-	if prevP.Code == "h2" {
-		prevHalf = 2
-	}
+	prevHalf := map[string]int{"h1": 1, "h2": 2, "year": 0}[prevP.Code]
 	prev, err := h.cfg.Notes.ReportNotesOf(c.UserContext(), prevYear, prevHalf, units)
 	if err != nil {
 		return fmt.Errorf("previous report notes: %w", err)
@@ -305,10 +322,7 @@ func (h *Handler) saveReportNotes(c *fiber.Ctx) error {
 	if err != nil || year < 2019 || year > 2100 {
 		return h.fail(c, fiber.StatusBadRequest, "dash.year_invalid")
 	}
-	half := 1
-	if c.FormValue("half") == "2" {
-		half = 2
-	}
+	half := reportHalf(c.FormValue("half"))
 	typed := map[string]string{}
 	for _, s := range noteSections {
 		typed[s] = strings.TrimSpace(strings.ReplaceAll(strings.Clone(c.FormValue("note."+s)), "\r\n", "\n"))
@@ -353,4 +367,87 @@ type noteBox struct {
 func (v *view) NoteBox(section string) noteBox {
 	d, _ := v.Data.(reportData)
 	return noteBox{V: v, Section: section, Notes: d.Notes[section], Editable: d.Editable, Text: d.Typed[section]}
+}
+
+// sendReportXLSX answers the report as a workbook headquarters can merge across divisions: one
+// sheet with every section's table and text, in the page's order and words.
+func (h *Handler) sendReportXLSX(c *fiber.Ctx, v *view, d reportData) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := v.T("report.xlsx.sheet")
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return h.serverError(c, err)
+	}
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	wrap, _ := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	n := 0
+	put := func(style int, vals ...any) {
+		n++
+		cell := fmt.Sprintf("A%d", n)
+		_ = f.SetSheetRow(sheet, cell, &vals)
+		last, _ := excelize.CoordinatesToCellName(max(len(vals), 1), n)
+		_ = f.SetCellStyle(sheet, cell, last, style)
+	}
+	put(bold, v.Title)
+	put(wrap, v.UnitName(d.Unit))
+	texts := func(section string) {
+		for _, nt := range d.Notes[section] {
+			who := nt.Unit
+			if who == "" {
+				who = v.UnitName(d.Unit)
+			}
+			put(wrap, who, nt.Text)
+		}
+	}
+	n++
+	put(bold, "1. "+v.T("dash.report.q1"))
+	put(bold, "№", v.T("dash.activity"), v.T("plan.planned"), v.T("plan.done"), v.T("plan.share"))
+	for _, r := range d.Plan.Rows {
+		if r.Figures != nil || r.Planned != nil {
+			put(wrap, r.ID, r.Title, r.PlannedText, r.DoneText, r.Share)
+		}
+	}
+	n++
+	put(bold, "2. "+v.T("dash.report.q2"))
+	for _, r := range d.Deviations {
+		put(wrap, r.ID, r.Title, r.PlannedText, r.DoneText, r.Share)
+	}
+	texts("deviations")
+	n++
+	put(bold, "3. "+v.T("dash.report.q3"))
+	put(bold, v.T("term.indicator"), v.T("term.baseline"), v.T("term.target"), v.T("term.actual"), v.T("dash.status"))
+	for _, k := range d.KPIs {
+		put(wrap, k.Name, v.FV(k.Baseline, k.Percent)+" ("+strconv.Itoa(k.BaselineYear)+")", v.F(k.Target, k.Percent), v.F(k.Actual, k.Percent), v.T("status."+k.Status))
+	}
+	n++
+	put(bold, "4. "+v.T("dash.report.q4"))
+	texts("feedback")
+	n++
+	put(bold, "5. "+v.T("dash.report.q5"))
+	for _, rows := range [][]compareRow{d.Groups, d.Knowledge, d.Coverage, d.Kinds} {
+		for _, r := range rows {
+			put(wrap, r.Label, r.Now, r.Prev, r.Change)
+		}
+	}
+	n++
+	put(bold, "6. "+v.T("report.q6"))
+	for _, s := range []string{"findings", "recommendations", "measures"} {
+		put(bold, v.T("report.note."+s))
+		texts(s)
+	}
+	put(bold, v.T("report.follow_up", d.PrevLabel))
+	for _, nt := range d.PrevRecs {
+		put(wrap, nt.Unit, nt.Text)
+	}
+	for col, w := range map[string]float64{"A": 28, "B": 60, "C": 16, "D": 16, "E": 14} {
+		_ = f.SetColWidth(sheet, col, col, w)
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		return h.serverError(c, err)
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="talbar-report-%s-%d-h%d.xlsx"`, d.Unit, d.Year, d.Half))
+	h.secureHeaders(c)
+	return c.Send(buf.Bytes())
 }

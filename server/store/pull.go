@@ -19,10 +19,3 @@ const PullOverhead = 200
 func PullBound(now time.Time) string {
 	return hlc.New(now.Add(syncproto.MaxAhead).UnixMilli(), 0xffff).String()
 }
-
-// AheadEvidence is how many different inspectors' devices must pull beyond the change log
-// before a store takes it as evidence of a restore that it could not see otherwise. One
-// device's word is not enough: any enrolled device could send a made-up cursor and make every
-// device in the country re-send its records. A device that is ahead alone gets 409
-// cursor_ahead and re-sends its own records, which harms nobody.
-const AheadEvidence = 2

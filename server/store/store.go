@@ -37,6 +37,10 @@ var (
 	ErrConflict = errors.New("concurrent push conflict")
 )
 
+// AheadEvidence is how many inspectors' devices must pull from beyond the change log before a
+// store takes it for a restore and rotates its epoch: one device's number proves nothing.
+const AheadEvidence = 2
+
 // Inspector is a person who may enroll devices: an inspector of a soum or district, or a
 // division officer of an aimag or the capital.
 type Inspector struct {

@@ -18,6 +18,22 @@ const (
 	SatisfactionPct  = "satisfaction_pct"
 )
 
+// MinAnswers is how many survey answers a unit's share needs before the dashboard judges it
+// met or not met: with 100 answers a share near 30 % is known to about ±9 percentage points
+// (95 %), already wider than a year's step of the programme's targets (5 points), so fewer
+// would judge noise (docs/indicators.md).
+const MinAnswers = 100
+
+// MarginPct is the 95 % margin of error, in percentage points, of a share pct (0–100) measured
+// from n answers (the normal approximation, 1.96·√(p(1−p)/n)), rounded to one decimal.
+func MarginPct(pct float64, n int64) float64 {
+	if n <= 0 {
+		return 0
+	}
+	p := pct / 100
+	return math.Round(1960*math.Sqrt(p*(1-p)/float64(n))) / 10
+}
+
 // Status of an actual value against its target.
 const (
 	StatusMet    = "met"
@@ -110,6 +126,11 @@ func (in Indicator) Status(actual *float64, target *float64) string {
 
 // Measure computes a survey indicator from totals: the percentage, rounded to one decimal, and the
 // number of responses it rests on. It returns nil for no responses or a coverage indicator.
+//
+// "Cannot get enough information" counts the answers "no" and "partly": Annex 2 (seed l.461)
+// measures the share who "cannot get *sufficient* information" ("хангалттай мэдээлэл авч
+// чаддаггүй"), and someone who gets it only partly does not get enough. InfoSplit gives the
+// two parts, which pages show beside the figure (docs/indicators.md).
 func Measure(id string, v tally.Vector) (actual *float64, n int64) {
 	n = v.Get("surveys")
 	if n == 0 {
@@ -118,7 +139,7 @@ func Measure(id string, v tally.Vector) (actual *float64, n int64) {
 	var num int64
 	switch id {
 	case CannotGetInfoPct:
-		num = v.Get("info_no")
+		num = v.Get("info_no") + v.Get("info_partly")
 	case SatisfactionPct:
 		num = v.Get("satisfied")
 	default:
@@ -126,4 +147,18 @@ func Measure(id string, v tally.Vector) (actual *float64, n int64) {
 	}
 	p := math.Round(float64(num)*1000/float64(n)) / 10
 	return &p, n
+}
+
+// InfoSplit is the share answering "no" and the share answering "partly" to the information
+// question, each rounded to one decimal; nil without responses.
+func InfoSplit(v tally.Vector) (no, partly *float64) {
+	n := v.Get("surveys")
+	if n == 0 {
+		return nil, nil
+	}
+	share := func(k string) *float64 {
+		p := math.Round(float64(v.Get(k))*1000/float64(n)) / 10
+		return &p
+	}
+	return share("info_no"), share("info_partly")
 }

@@ -48,10 +48,16 @@ func TestMeasure(t *testing.T) {
 	v := tally.New()
 	v[tally.Index["surveys"]] = 3
 	v[tally.Index["info_no"]] = 1
+	v[tally.Index["info_partly"]] = 1
 	v[tally.Index["satisfied"]] = 2
+	// "Cannot get sufficient information" (Annex 2, seed l.461) is "no" and "partly".
 	a, n := indicator.Measure(indicator.CannotGetInfoPct, v)
-	if a == nil || *a != 33.3 || n != 3 {
-		t.Fatalf("actual=%v n=%d", a, n)
+	if a == nil || *a != 66.7 || n != 3 {
+		t.Fatalf("actual=%v n=%d, want 66.7 (no and partly) of 3", a, n)
+	}
+	no, partly := indicator.InfoSplit(v)
+	if no == nil || *no != 33.3 || partly == nil || *partly != 33.3 {
+		t.Fatalf("split: no %v partly %v", no, partly)
 	}
 	a, _ = indicator.Measure(indicator.SatisfactionPct, v)
 	if *a != 66.7 {

@@ -290,6 +290,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	out := make([]syncproto.Change, 0, min(limit, 256))
 	cursor, more, size := since, false, 0
 	for rows.Next() {
+		// A page ends at limit changes or once it holds syncproto.MaxPullBytes.
 		if len(out) == limit || size >= syncproto.MaxPullBytes {
 			more = true
 			break
@@ -331,35 +332,45 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 	return out, cursor, more, nil
 }
 
-// cursorAhead handles a pull from beyond the log: once devices of store.AheadEvidence different
-// inspectors have done so in one epoch (claims kept in the database, so every server counts
-// alike), the epoch rotates, once per restore: ahead_epoch remembers the epoch that rotation
-// made, and while it is still the epoch, later pulls from beyond do not rotate again.
+// cursorAhead notes a pull from beyond the log and rotates the epoch once devices of
+// store.AheadEvidence inspectors have pulled from beyond it under the current epoch (one
+// device's number proves nothing), once per restore: ahead_epoch remembers the epoch that
+// rotation made, and while it is still the epoch, later pulls from beyond do not rotate again.
+// Both live in the database, so the evidence of every server counts.
 func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, head int64) {
-	var claims int
-	err := db.pool.QueryRow(ctx, `WITH h AS (SELECT epoch FROM head),
-		ins AS (INSERT INTO ahead_claims (epoch, inspector_id, claimed_at) SELECT epoch, $1, $2 FROM h ON CONFLICT DO NOTHING)
-		SELECT count(*) + CASE WHEN EXISTS (SELECT 1 FROM ahead_claims c, h WHERE c.epoch = h.epoch AND c.inspector_id = $1) THEN 0 ELSE 1 END
-		FROM ahead_claims c, h WHERE c.epoch = h.epoch`, p.Inspector.ID, db.now().UTC()).Scan(&claims)
-	if err != nil {
-		db.log.Error("note a pull beyond the change log", "err", err)
-		return
-	}
-	if claims < store.AheadEvidence {
-		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
-			"device", p.DeviceID, "since", since, "max", head)
-		return
-	}
 	e := store.RandomHex(16)
-	tag, err := db.pool.Exec(ctx, `UPDATE head SET epoch = $1, ahead_epoch = $1 WHERE epoch <> ahead_epoch`, e)
-	if err != nil {
-		db.log.Error("rotate epoch", "err", err)
-		return
-	}
-	if tag.RowsAffected() > 0 {
+	var rotated, seen int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var cur, ahead string
+		if err := tx.QueryRow(ctx, `SELECT epoch, ahead_epoch FROM head FOR UPDATE`).Scan(&cur, &ahead); err != nil {
+			return err
+		}
+		if cur == ahead {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO ahead_pulls (epoch, inspector_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, cur, p.Inspector.ID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM ahead_pulls WHERE epoch = $1`, cur).Scan(&seen); err != nil {
+			return err
+		}
+		if seen < store.AheadEvidence {
+			return nil
+		}
+		tag, err := tx.Exec(ctx, `UPDATE head SET epoch = $1, ahead_epoch = $1`, e)
+		rotated = tag.RowsAffected()
+		return err
+	})
+	switch {
+	case err != nil:
+		db.log.Error("note a pull beyond the log", "err", err)
+	case rotated > 0:
 		db.noteEpoch(e)
 		db.log.Warn("devices of several inspectors have pulled beyond the change log: restored from an older copy; rotated the epoch so devices re-send",
-			"device", p.DeviceID, "inspectors", claims, "since", since, "max", head)
+			"device", p.DeviceID, "inspectors", seen, "since", since, "max", head)
+	default:
+		db.log.Warn("a device has pulled beyond the change log; not rotating the epoch on one device's word",
+			"device", p.DeviceID, "since", since, "max", head)
 	}
 }
 

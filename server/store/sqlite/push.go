@@ -72,6 +72,10 @@ func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (_ string, _ 
 	t.done = true
 	defer t.db.mu.RUnlock()
 	if err := t.tx.Commit(); err != nil {
+		if strings.Contains(err.Error(), "malformed") {
+			t.db.corrupt.Store(true)
+			t.db.log.Error("the store file is malformed: restore a backup", "path", t.db.path, "err", err)
+		}
 		return "", "", fmt.Errorf("%w: commit push: %v", store.ErrUnavailable, err)
 	}
 	if t.high > 0 {

@@ -77,9 +77,6 @@ func (db *DB) noteHighWater(cursor int64) {
 	}
 }
 
-// AheadEvidence is store.AheadEvidence, kept for the tests that name it.
-const AheadEvidence = store.AheadEvidence
-
 // cursorAhead handles a pull from beyond the change log: once devices of AheadEvidence
 // different inspectors have done so since the start, the epoch rotates (once).
 func (db *DB) cursorAhead(ctx context.Context, p store.Principal, since, max int64) {

@@ -1,0 +1,85 @@
+package syncclient
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"talbar/syncproto"
+)
+
+// TestLinkSizing follows the sizes a link goes through: the first guess, a request that failed
+// midway (the next gets half of what moved), the bound relaxed by successes, and the rate.
+func TestLinkSizing(t *testing.T) {
+	var l link
+	if b := l.budget(20 * time.Second); b != firstBudget {
+		t.Fatalf("first budget %d, want %d", b, firstBudget)
+	}
+	l.failed(64<<10, 9000, 3*time.Second)
+	if b := l.budget(20 * time.Second); b != 4500 {
+		t.Fatalf("after a cut at 9000 bytes: budget %d, want 4500", b)
+	}
+	if l.rate != 3000 {
+		t.Errorf("rate from the failed request %.0f, want 3000", l.rate)
+	}
+	l.failed(4500, 0, time.Second) // nothing moved: half the request
+	if b := l.budget(20 * time.Second); b != 2250 {
+		t.Fatalf("budget %d, want 2250", b)
+	}
+	l.failed(100, 0, time.Second)
+	if b := l.budget(20 * time.Second); b != minBudget {
+		t.Fatalf("budget %d, want the floor %d", b, minBudget)
+	}
+	for i := 0; i < 20; i++ {
+		l.succeeded(10_000, time.Second, true) // 10 kB/s
+	}
+	if l.cap != 0 {
+		t.Errorf("bound %d still set after 20 successes", l.cap)
+	}
+	if b := l.budget(20 * time.Second); b < 190_000 || b > 210_000 {
+		t.Errorf("budget %d at 10 kB/s, want about 200 kB", b)
+	}
+	if n := changesFor(1000, 0, 500); n != 1000/firstBytesPerChange {
+		t.Errorf("changesFor unknown size: %d", n)
+	}
+	if n := changesFor(10, 100, 500); n != 1 {
+		t.Errorf("changesFor never below one: %d", n)
+	}
+	if n := changesFor(1<<30, 100, 500); n != 500 {
+		t.Errorf("changesFor capped at most: %d", n)
+	}
+}
+
+// TestFitPushCutsToBudget: a batch of long notes is cut to about the budget, never below one.
+func TestFitPushCutsToBudget(t *testing.T) {
+	var req syncproto.PushRequest
+	for i := 0; i < 100; i++ {
+		req.Changes = append(req.Changes, syncproto.Change{ID: pseudo(i)[:32], Entity: "event", Op: syncproto.OpUpsert,
+			Fields: map[string]json.RawMessage{"notes": json.RawMessage(`"` + pseudo(i+1000) + `"`)}})
+	}
+	body, err := fitPush(&req, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) > 2500 || len(req.Changes) == 0 || len(req.Changes) == 100 {
+		t.Errorf("body %d B with %d changes, want within 2500 B and cut", len(body), len(req.Changes))
+	}
+	one := syncproto.PushRequest{Changes: req.Changes[:1]}
+	if _, err := fitPush(&one, 1); err != nil || len(one.Changes) != 1 {
+		t.Errorf("one change over budget: %d changes, %v", len(one.Changes), err)
+	}
+}
+
+// pseudo is 300 letters that do not compress away.
+func pseudo(seed int) string {
+	var b strings.Builder
+	x := uint32(seed*2654435761 + 1)
+	for i := 0; i < 300; i++ {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b.WriteByte(byte('a' + x%26))
+	}
+	return b.String()
+}
