@@ -3,6 +3,7 @@ package record
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -156,8 +157,9 @@ func UnknownBudget(entity string, stored, change map[string]json.RawMessage) *Pr
 }
 
 // CanonicalID reports whether s is a UUID in its canonical form: 36 characters, lower-case hex
-// and dashes, not the nil UUID. Upper-case or braced forms name the same UUID, so they are
-// refused (or lower-cased first) lest one record be counted twice.
+// and dashes, an RFC 9562 variant with a defined version (1–8: the apps make v7, the server's
+// derived ids are v5), not the nil UUID. Upper-case or braced forms name the same UUID, so they
+// are refused (or lower-cased first) lest one record be counted twice.
 func CanonicalID(s string) bool {
 	if len(s) != 36 || s == "00000000-0000-0000-0000-000000000000" {
 		return false
@@ -175,7 +177,7 @@ func CanonicalID(s string) bool {
 			}
 		}
 	}
-	return true
+	return '1' <= s[14] && s[14] <= '8' && strings.IndexByte("89ab", s[19]) >= 0
 }
 
 // isKnown reports whether name is a field of spec or one count of a counts field (protocol 2).

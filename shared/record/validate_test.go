@@ -131,3 +131,24 @@ func TestLimit(t *testing.T) {
 		}
 	}
 }
+
+// Ids are UUIDs of a defined version and the RFC 9562 variant, in lower case: any other spelling
+// or a made-up string could name one record twice or none.
+func TestCanonicalID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"0193a4b2-0000-7000-8000-000000000001":   true,  // v7, as the apps make
+		"6f1d2a4e-5b0c-5c1e-9d3a-7a2b8c9d0e1f":   true,  // v5, the server's derived ids
+		"0193a4b2-0000-7000-8000-00000000000A":   false, // upper case
+		"0193a4b2-0000-0000-8000-000000000001":   false, // version 0
+		"0193a4b2-0000-9000-8000-000000000001":   false, // version 9
+		"0193a4b2-0000-7000-c000-000000000001":   false, // Microsoft's variant
+		"0193a4b2-0000-7000-7000-000000000001":   false, // NCS variant
+		"00000000-0000-0000-0000-000000000000":   false,
+		"{0193a4b2-0000-7000-8000-000000000001}": false,
+		"0193a4b200007000800000000000000001xx":   false,
+	} {
+		if got := record.CanonicalID(id); got != want {
+			t.Errorf("CanonicalID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
