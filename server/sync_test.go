@@ -286,7 +286,7 @@ func TestKill9(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := netListen()
 	if err != nil {
@@ -297,7 +297,7 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-func waitHealthy(t *testing.T, base string) {
+func waitHealthy(t testing.TB, base string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
