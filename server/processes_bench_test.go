@@ -63,11 +63,18 @@ func BenchmarkServerProcesses(b *testing.B) {
 	}
 	events := processBenchEvents()
 	const maxDevices = 16
+	// The last case gives one process as many connections as two processes have between them
+	// (pgx's default pool is 4), to tell what the second process adds beyond connections.
 	for _, cfg := range []struct {
 		backend   string
 		processes int
-	}{{"sqlite", 1}, {"postgres", 1}, {"postgres", 2}} {
-		b.Run(fmt.Sprintf("%s/processes=%d", cfg.backend, cfg.processes), func(b *testing.B) {
+		pool      int
+	}{{"sqlite", 1, 0}, {"postgres", 1, 0}, {"postgres", 2, 0}, {"postgres", 1, 8}} {
+		name := fmt.Sprintf("%s/processes=%d", cfg.backend, cfg.processes)
+		if cfg.pool > 0 {
+			name += fmt.Sprintf("/pool=%d", cfg.pool)
+		}
+		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
 			var (
 				s    store.Store
@@ -90,6 +97,9 @@ func BenchmarkServerProcesses(b *testing.B) {
 				db, err := postgres.Open(ctx, url, postgres.Options{Units: units, Logger: quiet})
 				if err != nil {
 					b.Fatal(err)
+				}
+				if cfg.pool > 0 {
+					url += fmt.Sprintf("&pool_max_conns=%d", cfg.pool)
 				}
 				s, args = db, []string{"--database-url", url}
 			}
