@@ -16,6 +16,7 @@ import (
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/syncclient"
 	"talbar/shared/record"
+	"talbar/syncproto"
 )
 
 // HomeScreen shows this month's and this year's figures of the records on the device, the sync
@@ -139,7 +140,11 @@ func (h *HomeScreen) refreshState() {
 		h.Reachable.Importance = widget.MediumImportance
 	}
 	h.Reachable.Refresh()
-	if w, err := u.cfg.Store.SkewWarning(ctx); err == nil && w != nil {
+	// The device's own measure (the offset from the last answer's X-Server-Time) warns at once,
+	// after enrollment or a pull; the server's clock_skew warning only comes with a push.
+	off := u.cfg.Store.ClockOffset()
+	wrongClock := off >= syncproto.SkewWarning || off <= -syncproto.SkewWarning
+	if w, err := u.cfg.Store.SkewWarning(ctx); wrongClock || (err == nil && w != nil) {
 		h.Skew.SetText(u.T("fieldapp.sync.clock_skew"))
 		h.Skew.Show()
 	} else {

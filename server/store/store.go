@@ -256,3 +256,10 @@ type Store interface {
 	// Close releases the store; pushes in flight finish first.
 	Close() error
 }
+
+// WriterNameSQL is the SQL, the same on every backend, for the name of the person behind a
+// writer column: the inspector of a device, or a dashboard user ("dashboard:NAME").
+func WriterNameSQL(col string) string {
+	return `coalesce((SELECT i.name FROM devices d JOIN inspectors i ON i.id = d.inspector_id WHERE d.id = ` + col + `),
+		CASE WHEN ` + col + ` LIKE 'dashboard:%' THEN substr(` + col + `, 11) ELSE '' END)`
+}

@@ -271,7 +271,7 @@ func (db *DB) Pull(ctx context.Context, p store.Principal, since int64, limit in
 		db.cursorAhead(ctx, p, since, head)
 		return nil, head, false, store.ErrCursorAhead
 	}
-	q := `SELECT c.cursor, c.id, c.record_id, c.entity, c.op, c.hlc, c.device_id, c.fields, c.base, ` + writerName("c.device_id") + `
+	q := `SELECT c.cursor, c.id, c.record_id, c.entity, c.op, c.hlc, c.device_id, c.fields, c.base, ` + store.WriterNameSQL("c.device_id") + `
 		FROM changes c WHERE c.cursor > $1 AND c.pusher_id <> $2 AND c.hlc <= $3`
 	args := []any{since, p.DeviceID, store.PullBound(db.now())}
 	switch p.Inspector.Role {

@@ -35,12 +35,6 @@ func (t *pushTx) KeepConflicts(ctx context.Context, conflicts []store.Conflict, 
 	return nil
 }
 
-// writerName is the SQL for the name of a writer column's person (a dashboard user's own name).
-func writerName(col string) string {
-	return `coalesce((SELECT i.name FROM devices d JOIN inspectors i ON i.id = d.inspector_id WHERE d.id = ` + col + `),
-		CASE WHEN ` + col + ` LIKE 'dashboard:%' THEN substr(` + col + `, 11) ELSE '' END)`
-}
-
 // Conflicts implements store.Store.
 func (db *DB) Conflicts(ctx context.Context, f store.ConflictFilter) ([]store.Conflict, error) {
 	where, args, err := db.scope(f.Unit)
@@ -51,8 +45,8 @@ func (db *DB) Conflicts(ctx context.Context, f store.ConflictFilter) ([]store.Co
 	if state == "" {
 		state = store.ConflictOpen
 	}
-	q := `SELECT id, record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device, ` + writerName("lost_device") + `,
-		kept_value, kept_hlc, kept_device, ` + writerName("kept_device") + `, detected_at, state, settled_by, settled_at
+	q := `SELECT id, record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device, ` + store.WriterNameSQL("lost_device") + `,
+		kept_value, kept_hlc, kept_device, ` + store.WriterNameSQL("kept_device") + `, detected_at, state, settled_by, settled_at
 		FROM conflicts WHERE state = ?` + where + ` ORDER BY id DESC`
 	args = append([]any{state}, args...)
 	if f.Limit > 0 {

@@ -91,3 +91,12 @@ func FuzzConflictsKept(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, seed int64) { storetest.ConflictsKept(t, openSQLite, seed) })
 }
+
+// FuzzConflictsWithDeletesAndMoves runs the conflicts property with deletes and moves for any
+// seed (storetest.Run runs seeds 1-3 on every backend).
+func FuzzConflictsWithDeletesAndMoves(f *testing.F) {
+	for seed := int64(4); seed <= 12; seed++ {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, seed int64) { storetest.ConflictsWithDeletesAndMoves(t, openSQLite, seed) })
+}

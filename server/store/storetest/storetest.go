@@ -84,6 +84,11 @@ func Run(t *testing.T, open Opener) {
 				MergeAnyDelivery(t, open, seed, seed%2 == 0)
 			}
 		}},
+		{"ConflictsWithDeletesAndMoves", func(t *testing.T, open Opener) {
+			for seed := int64(1); seed <= 3; seed++ { // 7-20 s on PostgreSQL, by load; more seeds: FuzzConflictsWithDeletesAndMoves
+				ConflictsWithDeletesAndMoves(t, open, seed)
+			}
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.f(t, open) })
 	}
