@@ -80,6 +80,9 @@ type Options struct {
 	// Latest, when set, is the last date allowed (see LatestDate): a mis-tapped year must not
 	// reach the national figures.
 	Latest time.Time
+	// Survey, when set, checks a survey that names its catalogue_version against that version's
+	// questions: a field that is no question of it, or an option it does not have, is refused.
+	Survey Questionnaire
 }
 
 type fieldKind int
@@ -139,6 +142,8 @@ var surveySpec = map[string]fieldSpec{
 	"satisfaction":     {kind: fScale, required: true, min: 1, max: 5},
 	"suggestion":       {kind: fText, max: MaxNotesLen, multiline: true},
 	FieldDeleted:       {kind: fBool},
+	// The survey catalogue version the questions were asked under (questions.go).
+	FieldCatalogueVersion: {kind: fScale, min: 1, max: 1_000_000},
 }
 
 // Limit is what a message about a field's value needs: the kind of value it takes ("count",
@@ -181,6 +186,26 @@ func Unknown(entity string, fields map[string]json.RawMessage) []string {
 			if parent, _, leaf := LeafOf(k); leaf && spec[parent].kind == fCounts {
 				continue
 			}
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// UnknownWith is Unknown for a survey checked against the catalogue version it names: its
+// questions are known fields. Other records, and surveys naming no version, are as Unknown.
+func UnknownWith(entity string, fields map[string]json.RawMessage, q Questionnaire) []string {
+	if entity != EntitySurvey || q == nil {
+		return Unknown(entity, fields)
+	}
+	spec, p, ok := catalogueSpec(fields, q)
+	if !ok || p != nil {
+		return Unknown(entity, fields)
+	}
+	var out []string
+	for k := range fields {
+		if _, ok := spec[k]; !ok {
 			out = append(out, k)
 		}
 	}
@@ -235,6 +260,16 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 	if spec == nil {
 		return []Problem{{Field: "entity", Code: ErrInvalidCode, Message: fmt.Sprintf("unknown entity %q", entity)}}, nil
 	}
+	catalogued := false
+	if entity == EntitySurvey && opt.Survey != nil {
+		cs, p, ok := catalogueSpec(fields, opt.Survey)
+		if p != nil {
+			return []Problem{*p}, nil
+		}
+		if ok {
+			spec, catalogued = cs, true
+		}
+	}
 	total := 0
 	for name, raw := range fields {
 		total += len(name) + len(raw)
@@ -250,6 +285,10 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 					problems = append(problems, *p)
 				}
 			}
+			continue
+		}
+		if !ok && catalogued {
+			problems = append(problems, Problem{name, ErrUnknownQuestion, "is not a question of the survey catalogue version this survey names"})
 			continue
 		}
 		if !ok {
@@ -361,6 +400,8 @@ func checkField(name string, s fieldSpec, raw json.RawMessage, opt Options) *Pro
 		}
 	case fCount:
 		return checkCount(name, raw, s.max)
+	case fScaleCodes:
+		return checkScaleCode(name, s, raw)
 	case fScale:
 		n, ok := integer(raw)
 		if !ok {
