@@ -253,7 +253,9 @@ func (c *Catalogue) Check() []Problem {
 // Check returns every problem of one version on its own.
 func (v Version) Check() []Problem {
 	var out []Problem
-	bad := func(q, code, arg string) { out = append(out, Problem{Version: v.Version, Question: q, Code: code, Arg: arg}) }
+	bad := func(q, code, arg string) {
+		out = append(out, Problem{Version: v.Version, Question: q, Code: code, Arg: arg})
+	}
 	if v.Year < 2019 || v.Year > 2100 {
 		bad("", ErrYear, strconv.Itoa(v.Year))
 	}
