@@ -10,6 +10,7 @@ import (
 
 	"talbar/server/store"
 	"talbar/shared/record"
+	"talbar/shared/survey"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -48,6 +49,9 @@ type Planner struct {
 	// Devices maps the other devices a batch's changes name in device_id to their inspector's
 	// unit, for those the store has enrolled (see writerOf).
 	Devices map[string]string
+	// Survey checks each survey that names its catalogue_version against that version's
+	// questions; nil checks surveys as before the catalogue.
+	Survey *survey.Catalogue
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -92,6 +96,9 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 	}
 	if c.Op == syncproto.OpUpsert {
 		opt := record.Options{Units: p.Units}
+		if p.Survey != nil {
+			opt.Survey = p.Survey
+		}
 		if !p.Now.IsZero() {
 			opt.Latest = record.LatestDate(p.Now)
 		}
@@ -134,6 +141,14 @@ func (p Planner) writerOf(pr store.Principal, c syncproto.Change) string {
 		return c.DeviceID
 	}
 	return pr.DeviceID
+}
+
+// questionnaire is p.Survey as validation takes it: a nil interface when there is none.
+func (p Planner) questionnaire() record.Questionnaire {
+	if p.Survey == nil {
+		return nil
+	}
+	return p.Survey
 }
 
 // validID accepts only canonical UUIDs (DecodePush lower-cases them), so one record has one id.
@@ -270,7 +285,7 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 		work[c.RecordID] = sr
 		plan.Records[c.RecordID] = sr
 
-		for _, f := range record.Unknown(c.Entity, c.Fields) {
+		for _, f := range record.UnknownWith(c.Entity, c.Fields, p.questionnaire()) {
 			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnUnknownField,
 				Message: "field " + f + " is not known to this server; kept as sent"})
 		}

@@ -48,6 +48,8 @@ type DB struct {
 
 	mu        sync.Mutex
 	lastEpoch string // the epoch last read, answered when the database cannot be reached
+
+	surveys store.SurveyCache // the survey catalogue between reads
 }
 
 var _ store.Store = (*DB)(nil)

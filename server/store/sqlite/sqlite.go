@@ -67,6 +67,8 @@ type DB struct {
 	highWaterFailed atomic.Bool
 	highWaterMu     sync.Mutex
 	highWaterLast   int64
+
+	surveys store.SurveyCache // the survey catalogue between reads
 }
 
 var _ store.Store = (*DB)(nil)

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"talbar/assets"
+	"talbar/shared/survey"
+)
+
+// SurveyCatalogues keeps the survey catalogue (shared/survey): the questions devices render and
+// surveys are checked against. Versions are only ever added, so every answer keeps the
+// questions it was asked.
+type SurveyCatalogues interface {
+	// SurveyCatalogue returns every version, oldest first: the embedded default
+	// (assets/survey/catalogue.json) until headquarters adds a version. fresh bypasses the
+	// store's cache, which other server processes on the same database may have made stale.
+	SurveyCatalogue(ctx context.Context, fresh bool) (*survey.Catalogue, error)
+	// AddSurveyVersion appends v as the next version, written by by. A version the catalogue
+	// refuses (survey.Catalogue.Add) returns its problems and changes nothing.
+	AddSurveyVersion(ctx context.Context, v survey.Version, by string) ([]survey.Problem, error)
+}
+
+// DefaultSurveyCatalogue is the embedded catalogue a store starts with.
+var DefaultSurveyCatalogue = sync.OnceValue(func() *survey.Catalogue {
+	return survey.MustParse(assets.SurveyCatalogue())
+})
+
+// SurveyVersionRow is one stored version as a backend keeps it: its JSON.
+type SurveyVersionRow struct {
+	Version int
+	Body    []byte
+}
+
+// CatalogueOf builds the catalogue from a backend's rows, the default when there are none.
+func CatalogueOf(rows []SurveyVersionRow) (*survey.Catalogue, error) {
+	if len(rows) == 0 {
+		return DefaultSurveyCatalogue(), nil
+	}
+	c := &survey.Catalogue{}
+	for _, r := range rows {
+		var v survey.Version
+		if err := json.Unmarshal(r.Body, &v); err != nil {
+			return nil, fmt.Errorf("survey catalogue version %d: %w", r.Version, err)
+		}
+		c.Versions = append(c.Versions, v)
+	}
+	return c, nil
+}
+
+// SurveyRowsToAdd returns what a backend inserts to add v to cur (the catalogue it holds, from
+// rows stored: stored tells whether any were): the default's versions too when none is stored
+// yet, so the store's copy starts as the default. The problems say why v is refused.
+func SurveyRowsToAdd(cur *survey.Catalogue, stored bool, v survey.Version) ([]SurveyVersionRow, []survey.Problem) {
+	if _, ps := cur.Add(v); len(ps) > 0 {
+		return nil, ps
+	}
+	var out []SurveyVersionRow
+	if !stored {
+		for _, old := range cur.Versions {
+			b, _ := json.Marshal(old)
+			out = append(out, SurveyVersionRow{old.Version, b})
+		}
+	}
+	b, _ := json.Marshal(v)
+	return append(out, SurveyVersionRow{v.Version, b}), nil
+}
+
+// SurveyCache keeps a backend's catalogue between reads for SurveyCacheAge: every push checks
+// surveys against it. A backend resets it when it adds a version.
+type SurveyCache struct {
+	mu  sync.Mutex
+	cat *survey.Catalogue
+	at  time.Time
+}
+
+// SurveyCacheAge is how long another server process's new version may go unseen by a pull.
+const SurveyCacheAge = 30 * time.Second
+
+// Get returns the cached catalogue, loading it when fresh, absent or older than SurveyCacheAge.
+func (c *SurveyCache) Get(ctx context.Context, fresh bool, load func(context.Context) (*survey.Catalogue, error)) (*survey.Catalogue, error) {
+	c.mu.Lock()
+	cat, at := c.cat, c.at
+	c.mu.Unlock()
+	if !fresh && cat != nil && time.Since(at) < SurveyCacheAge {
+		return cat, nil
+	}
+	cat, err := load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.cat, c.at = cat, time.Now()
+	c.mu.Unlock()
+	return cat, nil
+}
+
+// Reset drops the cached catalogue.
+func (c *SurveyCache) Reset() {
+	c.mu.Lock()
+	c.cat = nil
+	c.mu.Unlock()
+}
