@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-	"time"
 
 	"talbar/assets"
 	"talbar/shared/survey"
@@ -69,31 +68,36 @@ func SurveyRowsToAdd(cur *survey.Catalogue, stored bool, v survey.Version) ([]Su
 	return append(out, SurveyVersionRow{v.Version, b}), nil
 }
 
-// SurveyCache keeps a backend's catalogue between reads for SurveyCacheAge: every push checks
-// surveys against it. A backend resets it when it adds a version.
+// SurveyCache keeps a backend's catalogue between reads: every push checks surveys against it
+// and every pull announces its newest version. Versions are only added, so the greatest stored
+// version number tells whether the cached copy is current; another server process's (or the
+// admin command's) new version is seen at the next read.
 type SurveyCache struct {
-	mu  sync.Mutex
-	cat *survey.Catalogue
-	at  time.Time
+	mu     sync.Mutex
+	cat    *survey.Catalogue
+	stored int // the greatest stored version when cat was loaded; 0 for the default
 }
 
-// SurveyCacheAge is how long another server process's new version may go unseen by a pull.
-const SurveyCacheAge = 30 * time.Second
-
-// Get returns the cached catalogue, loading it when fresh, absent or older than SurveyCacheAge.
-func (c *SurveyCache) Get(ctx context.Context, fresh bool, load func(context.Context) (*survey.Catalogue, error)) (*survey.Catalogue, error) {
-	c.mu.Lock()
-	cat, at := c.cat, c.at
-	c.mu.Unlock()
-	if !fresh && cat != nil && time.Since(at) < SurveyCacheAge {
-		return cat, nil
-	}
-	cat, err := load(ctx)
+// Get returns the cached catalogue when the store's greatest version (max) is still the one it
+// was loaded at, and loads it otherwise or when fresh.
+func (c *SurveyCache) Get(ctx context.Context, fresh bool, max func(context.Context) (int, error),
+	load func(context.Context) (*survey.Catalogue, error)) (*survey.Catalogue, error) {
+	n, err := max(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	c.cat, c.at = cat, time.Now()
+	cat, stored := c.cat, c.stored
+	c.mu.Unlock()
+	if !fresh && cat != nil && stored == n {
+		return cat, nil
+	}
+	cat, err = load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.cat, c.stored = cat, n
 	c.mu.Unlock()
 	return cat, nil
 }

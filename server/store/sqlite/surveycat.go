@@ -13,7 +13,7 @@ var _ store.SurveyCatalogues = (*DB)(nil)
 
 // SurveyCatalogue implements store.SurveyCatalogues.
 func (db *DB) SurveyCatalogue(ctx context.Context, fresh bool) (*survey.Catalogue, error) {
-	return db.surveys.Get(ctx, fresh, func(ctx context.Context) (*survey.Catalogue, error) {
+	return db.surveys.Get(ctx, fresh, db.surveyMax, func(ctx context.Context) (*survey.Catalogue, error) {
 		rows, err := surveyRows(ctx, db.read)
 		if err != nil {
 			return nil, err
@@ -72,4 +72,13 @@ func surveyRows(ctx context.Context, q interface {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// surveyMax is the greatest stored catalogue version, 0 while the default is used.
+func (db *DB) surveyMax(ctx context.Context) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM survey_versions`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read survey catalogue version: %w", err)
+	}
+	return n, nil
 }
