@@ -214,4 +214,3 @@ func (h *Handler) uploadSurveyVersion(c *fiber.Ctx) error {
 	h.cfg.Logger.Info("survey catalogue version added", "version", ver.Version, "questions", len(ver.Questions), "user", user(c).Name)
 	return c.Redirect("/dashboard/surveys?added="+strconv.Itoa(ver.Version), fiber.StatusSeeOther)
 }
-
