@@ -261,6 +261,19 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 			}
 		}
 		writer := p.writerOf(pr, c)
+		// Rules between fields (a group above the total, an "other" without its description) are
+		// checked on the record as this change would leave it. State re-sent after a restore
+		// (no base, record known) is the device's own merged state and is taken as it is.
+		if c.Op == syncproto.OpUpsert && (isNew || c.Base != nil) {
+			if probs := breaksRule(sr, c, writer); len(probs) > 0 {
+				r := syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
+				for _, pb := range probs {
+					r.Problems = append(r.Problems, syncproto.Problem(pb))
+				}
+				reject(r)
+				continue
+			}
+		}
 		prevUnit, prevDivision := sr.Unit, sr.Division
 		if !isNew {
 			p.conflicts(plan, sr, c, writer)
@@ -315,6 +328,52 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 		}
 	}
 	return plan
+}
+
+// ruleFields are the fields record.Consistency reads besides the counts objects.
+var ruleFields = map[string]bool{"kind": true, "kind_other": true, "reached_total": true, "messages_sent": true}
+
+// breaksRule returns the problems of record.Consistency that merging c into sr would bring
+// about and that are about a field c sets: a problem the record already had (concurrent edits
+// can leave one) is not this change's doing, and an edit of other fields stays possible.
+func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) []record.Problem {
+	fields := merge.Leaves(c.Fields)
+	touches := false
+	for k := range fields {
+		parent := k
+		if par, _, ok := record.LeafOf(k); ok {
+			parent = par
+		}
+		if ruleFields[k] || record.IsCounts(parent) {
+			touches = true
+			break
+		}
+	}
+	if !touches || c.Entity != record.EntityEvent {
+		return nil
+	}
+	trial := merge.Record{ID: sr.Rec.ID, Entity: sr.Rec.Entity, Fields: make(map[string]merge.Field, len(sr.Rec.Fields)+len(fields))}
+	for k, f := range sr.Rec.Fields {
+		trial.Fields[k] = f
+	}
+	had := map[[2]string]bool{}
+	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		had[[2]string{pb.Field, pb.Code}] = true
+	}
+	merge.Apply(&trial, c, writer)
+	var out []record.Problem
+	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		if had[[2]string{pb.Field, pb.Code}] {
+			continue
+		}
+		for k := range fields {
+			if record.Involves(pb, k) {
+				out = append(out, pb)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // conflicts notes what c overwrites, or loses, against values its writer had not seen (a stored
