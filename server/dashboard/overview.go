@@ -43,7 +43,7 @@ type overviewData struct {
 	// used, SMS campaigns (messages by purpose and target group) and broadcasts.
 	Sex, Age, Topics, Channels []figure
 	SMS, SMSGroups, Media      []figure
-	Chart    string // JSON for the month-by-month chart
+	Chart                      string // JSON for the month-by-month chart
 	// Months is the chart's data, also shown as a table for those who cannot see the chart.
 	Months  chartData
 	Refresh string // URL of the JSON the page refreshes from
