@@ -124,7 +124,7 @@ const (
 	ConflictKept       = "kept"       // the kept value stays
 	ConflictRestored   = "restored"   // the lost value was written again
 	ConflictReplaced   = "replaced"   // a third value was written
-	ConflictSuperseded = "superseded" // the lost value's own writer edited the field again
+	ConflictSuperseded = "superseded" // a later change took the lost value into account (its own writer edited the field again, or an edit was made from it)
 )
 
 // ConflictFilter narrows a conflict listing.
