@@ -173,3 +173,20 @@ func DecodeLogged(c *syncproto.Change, fields, base []byte) error {
 	}
 	return nil
 }
+
+// CurrentOf is a field's value in a record's stored state (records.state), or the zero Version
+// when the record or the field is missing.
+func CurrentOf(state []byte, field string) (Version, error) {
+	if len(state) == 0 {
+		return Version{}, nil
+	}
+	var r merge.Record
+	if err := json.Unmarshal(state, &r); err != nil {
+		return Version{}, fmt.Errorf("decode record state: %w", err)
+	}
+	f, ok := r.Fields[field]
+	if !ok {
+		return Version{}, nil
+	}
+	return Version{Value: f.V, HLC: f.H, Device: f.D}, nil
+}

@@ -110,7 +110,8 @@ func (db *DB) Conflicts(ctx context.Context, f store.ConflictFilter) ([]store.Co
 		state = store.ConflictOpen
 	}
 	q := `SELECT id, record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device, ` + store.WriterNameSQL("lost_device") + `,
-		kept_value, kept_hlc, kept_device, ` + store.WriterNameSQL("kept_device") + `, detected_at, state, settled_by, settled_at
+		kept_value, kept_hlc, kept_device, ` + store.WriterNameSQL("kept_device") + `, detected_at, state, settled_by, settled_at,
+		(SELECT r.state FROM records r WHERE r.id = conflicts.record_id)
 		FROM conflicts WHERE state = $1`
 	args := []any{state}
 	if col != "" {
@@ -130,9 +131,15 @@ func (db *DB) Conflicts(ctx context.Context, f store.ConflictFilter) ([]store.Co
 	for rows.Next() {
 		var c store.Conflict
 		var lost, kept string
+		var state *string
 		if err := rows.Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost, &c.Lost.HLC, &c.Lost.Device, &c.Lost.Name,
-			&kept, &c.Kept.HLC, &c.Kept.Device, &c.Kept.Name, &c.Detected, &c.State, &c.By, &c.Settled); err != nil {
+			&kept, &c.Kept.HLC, &c.Kept.Device, &c.Kept.Name, &c.Detected, &c.State, &c.By, &c.Settled, &state); err != nil {
 			return nil, fmt.Errorf("scan conflict: %w", err)
+		}
+		if state != nil {
+			if c.Current, err = store.CurrentOf([]byte(*state), c.Field); err != nil {
+				return nil, err
+			}
 		}
 		c.Lost.Value, c.Kept.Value = json.RawMessage(lost), json.RawMessage(kept)
 		c.Detected = c.Detected.UTC()
@@ -164,12 +171,15 @@ func (db *DB) OpenConflicts(ctx context.Context) (map[string]int, error) {
 	return out, unavailable("count conflicts", rows.Err())
 }
 
-// OpenConflict implements store.Store.
+// OpenConflict implements store.Store, outside any push transaction: the record's current
+// value comes with it, so settling locks nothing to learn it.
 func (db *DB) OpenConflict(ctx context.Context, id int64) (store.Conflict, error) {
 	var c store.Conflict
 	var lost string
-	err := db.pool.QueryRow(ctx, `SELECT id, record_id, entity, unit, division, field, lost_value FROM conflicts WHERE id = $1 AND state = 'open'`, id).
-		Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost)
+	var state *string
+	err := db.pool.QueryRow(ctx, `SELECT id, record_id, entity, unit, division, field, lost_value,
+		(SELECT r.state FROM records r WHERE r.id = conflicts.record_id) FROM conflicts WHERE id = $1 AND state = 'open'`, id).
+		Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost, &state)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -177,7 +187,10 @@ func (db *DB) OpenConflict(ctx context.Context, id int64) (store.Conflict, error
 		return c, unavailable("read conflict", err)
 	}
 	c.Lost.Value, c.State = json.RawMessage(lost), store.ConflictOpen
-	return c, nil
+	if state != nil {
+		c.Current, err = store.CurrentOf([]byte(*state), c.Field)
+	}
+	return c, err
 }
 
 // SettleConflict implements store.Store.

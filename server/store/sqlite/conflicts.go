@@ -113,7 +113,8 @@ func (db *DB) Conflicts(ctx context.Context, f store.ConflictFilter) ([]store.Co
 		state = store.ConflictOpen
 	}
 	q := `SELECT id, record_id, entity, unit, division, field, lost_value, lost_hlc, lost_device, ` + store.WriterNameSQL("lost_device") + `,
-		kept_value, kept_hlc, kept_device, ` + store.WriterNameSQL("kept_device") + `, detected_at, state, settled_by, settled_at
+		kept_value, kept_hlc, kept_device, ` + store.WriterNameSQL("kept_device") + `, detected_at, state, settled_by, settled_at,
+		(SELECT r.state FROM records r WHERE r.id = conflicts.record_id)
 		FROM conflicts WHERE state = ?` + where + ` ORDER BY id DESC`
 	args = append([]any{state}, args...)
 	if f.Limit > 0 {
@@ -129,9 +130,13 @@ func (db *DB) Conflicts(ctx context.Context, f store.ConflictFilter) ([]store.Co
 		var c store.Conflict
 		var lost, kept, detected string
 		var settled sql.NullString
+		var state []byte
 		if err := rows.Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost, &c.Lost.HLC, &c.Lost.Device, &c.Lost.Name,
-			&kept, &c.Kept.HLC, &c.Kept.Device, &c.Kept.Name, &detected, &c.State, &c.By, &settled); err != nil {
+			&kept, &c.Kept.HLC, &c.Kept.Device, &c.Kept.Name, &detected, &c.State, &c.By, &settled, &state); err != nil {
 			return nil, fmt.Errorf("scan conflict: %w", err)
+		}
+		if c.Current, err = store.CurrentOf(state, c.Field); err != nil {
+			return nil, err
 		}
 		c.Lost.Value, c.Kept.Value = json.RawMessage(lost), json.RawMessage(kept)
 		c.Detected, _ = time.Parse(time.RFC3339Nano, detected)
@@ -163,12 +168,15 @@ func (db *DB) OpenConflicts(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-// OpenConflict implements store.Store.
+// OpenConflict implements store.Store, on the read connections: the record's current value
+// comes with it, so settling needs no write lock to learn it.
 func (db *DB) OpenConflict(ctx context.Context, id int64) (store.Conflict, error) {
 	var c store.Conflict
 	var lost string
-	err := db.read.QueryRowContext(ctx, `SELECT id, record_id, entity, unit, division, field, lost_value FROM conflicts WHERE id = ? AND state = 'open'`, id).
-		Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost)
+	var state []byte
+	err := db.read.QueryRowContext(ctx, `SELECT id, record_id, entity, unit, division, field, lost_value,
+		(SELECT r.state FROM records r WHERE r.id = conflicts.record_id) FROM conflicts WHERE id = ? AND state = 'open'`, id).
+		Scan(&c.ID, &c.RecordID, &c.Entity, &c.Unit, &c.Division, &c.Field, &lost, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -176,7 +184,8 @@ func (db *DB) OpenConflict(ctx context.Context, id int64) (store.Conflict, error
 		return c, fmt.Errorf("read conflict: %w", err)
 	}
 	c.Lost.Value, c.State = json.RawMessage(lost), store.ConflictOpen
-	return c, nil
+	c.Current, err = store.CurrentOf(state, c.Field)
+	return c, err
 }
 
 // SettleConflict implements store.Store.
