@@ -7,6 +7,8 @@
 //	server inspector cancel-codes --db PATH --id INSPECTOR_ID  (unused codes stop working)
 //	server device revoke --db PATH --id DEVICE_ID
 //	server epoch rotate --db PATH   (after restoring a backup)
+//	server survey show --db PATH    (the survey catalogue devices get, as JSON)
+//	server survey add --db PATH --file VERSION.json [--lang mn|en]  (a new catalogue version; docs/survey.md)
 //
 // Every command takes --database-url postgres://… instead of --db for the PostgreSQL store.
 //

@@ -76,6 +76,7 @@ func Run(t *testing.T, open Opener) {
 		{"TargetsAndBaselines", testTargetsAndBaselines},
 		{"AnnualPlans", testAnnualPlans},
 		{"ReportNotes", testReportNotes},
+		{"SurveyCatalogue", testSurveyCatalogue},
 		{"CancelCodes", testCancelCodes},
 		{"Epoch", testEpoch},
 		{"CursorAheadNeedsEvidence", testCursorAhead},
