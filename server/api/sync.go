@@ -136,14 +136,21 @@ func (a *API) pull(c *fiber.Ctx) error {
 	}
 	resp := syncproto.PullResponse{Changes: changes, Cursor: strconv.FormatInt(cursor, 10), More: more,
 		ServerEpoch: a.cfg.Store.Epoch(), ServerHLC: a.cfg.Store.ServerHLC(), SurveyVersion: cat.Latest().Version}
+	// The catalogue (about 9 KB) goes only to a device that says it holds an older one
+	// (survey=N): a new question reaches it on this pull, not a day later; clients that do not
+	// read the catalogue (protocol 2 ones send no survey=) are not sent it.
+	held, err := strconv.Atoi(c.Query("survey"))
+	stale := err == nil && held < cat.Latest().Version
 	if since == 0 || c.Query("ref") == "1" {
 		targets, err := a.cfg.Store.Targets(c.UserContext())
 		if err != nil {
 			return a.storeError(c, err)
 		}
-		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: targets, Survey: cat}
-	} else if held, err := strconv.Atoi(c.Query("survey")); err == nil && held < cat.Latest().Version {
-		// The device holds an older catalogue: a new question reaches it on this pull, not a day later.
+		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: targets}
+		if stale {
+			resp.Reference.Survey = cat
+		}
+	} else if stale {
 		resp.Reference = &syncproto.Reference{Survey: cat}
 	}
 	return c.JSON(resp)
