@@ -133,9 +133,13 @@ func fixMessage(u *UI, by map[string]string, ps []record.Problem, has func(strin
 }
 
 // validateOptions are the checks of a form: for a new record every required field, and no date
-// after tomorrow by the device's clock.
+// after tomorrow by the device's clock; a survey's answers against the catalogue version it names.
 func (u *UI) validateOptions(create bool) record.Options {
-	return record.Options{Create: create, Latest: record.LatestDate(u.cfg.Now())}
+	opt := record.Options{Create: create, Latest: record.LatestDate(u.cfg.Now())}
+	if cat, err := u.cfg.Store.SurveyCatalogue(u.ctx()); err == nil {
+		opt.Survey = cat
+	}
+	return opt
 }
 
 // num writes a whole number in the interface language's style ("1 072", "1,072").

@@ -187,14 +187,15 @@ func (s *SurveyForm) render(v survey.Version) {
 	for _, q := range v.Questions {
 		a := &Answer{Question: q, Heading: heading(q.Text.In(lang)), Err: newFieldError()}
 		codes, labels := make([]string, len(q.Options)), make([]string, len(q.Options))
-		short := len(q.Options) <= 3
+		short, runes := len(q.Options) <= 3, 0
 		for i, o := range q.Options {
 			codes[i], labels[i] = o.Code, o.Label(lang)
 			if q.Kind == record.QuestionScale {
 				// "4 — Satisfied": the number is what paper questionnaires carry.
 				labels[i] = o.Code + " — " + labels[i]
 			}
-			short = short && utf8.RuneCountInString(labels[i]) <= 14
+			runes += utf8.RuneCountInString(labels[i])
+			short = short && runes <= 18 // side by side only while a phone's width holds them
 		}
 		var input fyne.CanvasObject
 		switch q.Kind {

@@ -119,6 +119,7 @@ func TestSurveyNewQuestionReachesDevice(t *testing.T) {
 	}
 	fillSurvey(s, "herders")
 	s.Answers[newQuestion.ID].Radio.setCode("yes")
+	s.InfoSources.setCodes([]string{"radio", "sms", "mobile_app"}) // the programme's own channels, new in version 2
 	test.Tap(s.SaveButton)
 	if e.ui.Current() != ScreenRecords {
 		t.Fatalf("after save: screen %s, banner %q", e.ui.Current(), s.Status.Text)
