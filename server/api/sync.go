@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"talbar/server/store"
+	"talbar/shared/indicator"
 	"talbar/syncproto"
 )
 
@@ -141,7 +142,12 @@ func (a *API) pull(c *fiber.Ctx) error {
 		if err != nil {
 			return a.storeError(c, err)
 		}
-		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: targets, Survey: cat}
+		baselines, err := a.cfg.Store.Baselines(c.UserContext())
+		if err != nil {
+			return a.storeError(c, err)
+		}
+		// Devices get the targets as the server judges with them: coverage targets derived.
+		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: indicator.Resolve(targets, baselines), Survey: cat}
 	} else if held, err := strconv.Atoi(c.Query("survey")); err == nil && held < cat.Latest().Version {
 		// The device holds an older catalogue: a new question reaches it on this pull, not a day later.
 		resp.Reference = &syncproto.Reference{Survey: cat}
