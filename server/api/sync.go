@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"talbar/server/store"
+	"talbar/shared/indicator"
 	"talbar/syncproto"
 )
 
@@ -146,7 +147,12 @@ func (a *API) pull(c *fiber.Ctx) error {
 		if err != nil {
 			return a.storeError(c, err)
 		}
-		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: targets}
+		baselines, err := a.cfg.Store.Baselines(c.UserContext())
+		if err != nil {
+			return a.storeError(c, err)
+		}
+		// Devices get the targets as the server judges with them: coverage targets derived.
+		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: indicator.Resolve(targets, baselines)}
 		if stale {
 			resp.Reference.Survey = cat
 		}

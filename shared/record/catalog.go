@@ -40,7 +40,7 @@ var EventKinds = []Label{
 	{KindOpenDay, "Нээлттэй өдөрлөг", "Open day"},
 	{KindMobileService, "Явуулын үйлчилгээ", "Mobile service"},
 	{KindMarketDay, "Зах, худалдааны төвийн өдөрлөг", "Market-day event"},
-	{KindHerderMeeting, "Малчдын уулзалт", "Herder meeting"},
+	{KindHerderMeeting, "Малчдад мэдээлэл хүргэх, шимтгэл хураах", "Informing herders, collecting contributions"},
 	{KindLecture, "Олон нийтийн лекц, семинар, нээлттэй хэлэлцүүлэг", "Public lecture, seminar or open discussion"},
 	{KindWorkplaceTalk, "Ажлын байран дээрх яриа, сургалт", "Workplace talk or training"},
 	{KindOfficeCounselling, "Байгууллагад ирсэн иргэнд өгсөн зөвлөгөө", "Counselling in the office"},
@@ -183,7 +183,7 @@ var InsuranceStatuses = []Label{
 	{"mandatory", "Албан журмын даатгуулагч", "Mandatorily insured"},
 	{"voluntary", "Сайн дурын даатгуулагч", "Voluntarily insured"},
 	{"pensioner", "Тэтгэвэр авагч", "Pensioner"},
-	{"none", "Даатгалгүй", "Not insured"},
+	{"none", "Даатгалд хамрагдаагүй", "Not insured"},
 }
 
 // InfoAccess answers to "can you get enough information on social insurance?".
@@ -195,11 +195,11 @@ var InfoAccess = []Label{
 
 // Satisfaction is the 1-5 scale; 4 and 5 count as satisfied.
 var Satisfaction = []Label{
-	{"1", "Маш муу", "Very poor"},
-	{"2", "Муу", "Poor"},
-	{"3", "Дунд зэрэг", "Fair"},
-	{"4", "Сайн", "Good"},
-	{"5", "Маш сайн", "Very good"},
+	{"1", "Маш их сэтгэл дундуур", "Very dissatisfied"},
+	{"2", "Сэтгэл дундуур", "Dissatisfied"},
+	{"3", "Дунд зэрэг", "Neither satisfied nor dissatisfied"},
+	{"4", "Сэтгэл хангалуун", "Satisfied"},
+	{"5", "Маш их сэтгэл хангалуун", "Very satisfied"},
 }
 
 // Lists names every closed list by the name the translation catalogue uses as key prefix, so that
