@@ -574,8 +574,11 @@ func TestDashboardReportPrintBrowser(t *testing.T) {
 	base := "http://" + m.Addr()
 	ctx := newBrowser(t, 1280, 900)
 	browserSignIn(t, ctx, base, "hq")
-	for _, lang := range []string{"mn", "en"} {
-		open(t, ctx, base+"/dashboard/report?half=1&lang="+lang)
+	// Both half-year reports' languages, and the annual performance report for the Director's
+	// Council (half=0).
+	for _, tc := range []struct{ lang, half string }{{"mn", "1"}, {"en", "1"}, {"mn", "0"}} {
+		lang := tc.lang
+		open(t, ctx, base+"/dashboard/report?half="+tc.half+"&lang="+lang)
 		per, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("tr[data-per-event]")).map(function (r) { return r.dataset.perEvent; })`))
 		if err != nil || len(per) < 2 {
 			t.Fatalf("%s places: %v %v", lang, per, err)
@@ -608,7 +611,7 @@ func TestDashboardReportPrintBrowser(t *testing.T) {
 		}
 		path := filepath.Join(t.TempDir(), "report.pdf")
 		if d := os.Getenv("TALBAR_KEEP_PDF"); d != "" {
-			path = filepath.Join(d, "report-"+lang+".pdf")
+			path = filepath.Join(d, "report-"+lang+"-h"+tc.half+".pdf")
 		}
 		if err := os.WriteFile(path, pdf, 0o644); err != nil {
 			t.Fatal(err)
@@ -626,6 +629,9 @@ func TestDashboardReportPrintBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		write, q2, sign := cat.T(lang, "dash.report.write_here"), "2. "+cat.T(lang, "dash.report.q2"), cat.T(lang, "dash.report.sign.approved")
+		if all := strings.Join(pages, "\n"); !strings.Contains(all, cat.T(lang, "dash.report.sign.prepared")) || !strings.Contains(all, cat.T(lang, "dash.report.sign.reviewed")) {
+			t.Errorf("%s half=%s: the signature block lacks prepared or reviewed", lang, tc.half)
+		}
 		var q2Page, signPage = -1, -1
 		for i, p := range pages {
 			// pdftotext drops the spaces around the slash.

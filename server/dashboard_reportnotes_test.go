@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"talbar/server/store"
+	"talbar/syncproto"
 )
 
 // noteBox is the text of a report section's written box.
@@ -40,10 +41,32 @@ func TestDashboardReportNotes(t *testing.T) {
 		t.Fatalf("save plan: %d", st)
 	}
 	_, body := w.get("/dashboard/report?unit=MN-073&half=1&lang=mn&year=" + y)
-	dev := body[strings.Index(body, `id="report-s2"`):strings.Index(body, `<section class="rsec keep"><h2>3.`)]
+	dev := body[strings.Index(body, `id="report-s2"`):strings.Index(body, `id="report-s3"`)]
 	if !strings.Contains(dev, "Төлөвлөснөөс өөр өөрчлөлт гарсан байдал, шалтгаан") || !strings.Contains(dev, `data-activity="1.5"`) ||
 		!strings.Contains(dev, `data-activity="2.9"`) || strings.Contains(dev, `data-activity="1.1"`) || strings.Contains(dev, "Өмнөх хагас жил") {
 		t.Errorf("section 2 is not the deviations from the plan (1.5 and 2.9 short, 1.1 done as planned): %s", dev)
+	}
+	// Section 3: each objective's expected result (Annex 1) and how many of its planned
+	// activities were done in full: 1.1 (2 answers of 2) but not 1.5 (4 of 8); 2.9 not; none
+	// planned under objective 3.
+	for _, tc := range []struct{ id, planned, full, text string }{
+		{"1", "2", "1", "1 / 2 үйл ажиллагаа"}, {"2", "1", "0", "0 / 1 үйл ажиллагаа"}, {"3", "0", "0", "Төлөвлөөгүй"},
+	} {
+		re := regexp.MustCompile(`(?s)<tr data-objective="` + tc.id + `"><td>[^<]+</td><td>([^<]+)</td><td data-planned="(\d+)" data-full="(\d+)">([^<]+)</td>`)
+		mm := re.FindStringSubmatch(body)
+		if mm == nil || mm[2] != tc.planned || mm[3] != tc.full || mm[4] != tc.text || !strings.HasSuffix(mm[1], "байна.") {
+			t.Errorf("section 3, objective %s: %q", tc.id, mm)
+		}
+	}
+	// Section 5, the methods used: channels and topics of the events, from the field app.
+	c := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
+	c.push(c.change(newID(), "event", syncproto.OpUpsert, fmt.Sprintf(`{"kind":"lecture","date":"%d-04-20","unit":"MN6501","reached_total":25,"channels":["sms","in_person"],"topics":["pensions"]}`, planYear)))
+	_, body = w.get("/dashboard/report?unit=MN-073&half=1&lang=mn&year=" + y)
+	s5 := body[strings.Index(body, "Мэдээлэл хүргэсэн суваг (арга хэмжээний тоо)"):]
+	for _, want := range []string{`<th>Мессеж</th><td class="num">1</td>`, `<th>Биечлэн, амаар</th><td class="num">1</td>`, "Тайлбарласан сэдэв (арга хэмжээний тоо)"} {
+		if !strings.Contains(s5, want) {
+			t.Errorf("section 5 lacks %q", want)
+		}
 	}
 	if _, b := w.get("/dashboard/report?unit=MN-073&half=1&year=2021"); !strings.Contains(b, `id="no-plan"`) {
 		t.Error("a half-year without a plan does not say so")
@@ -107,7 +130,8 @@ func TestDashboardReportNotes(t *testing.T) {
 		flat = append(flat, strings.Join(r, "|"))
 	}
 	all := strings.Join(flat, "\n")
-	for _, want := range []string{"2. Төлөвлөснөөс өөр өөрчлөлт гарсан байдал, шалтгаан", "1.5|Нээлттэй өдөрлөг, явуулын үйлчилгээ, захын өдөрлөг зохион байгуулах|8|4|50,0%",
+	for _, want := range []string{"2. Төлөвлөснөөс өөр өөрчлөлт гарсан байдал, шалтгаан", "Зорилт|Хүрэх үр дүн (Хавсралт 1)|Төлөвлөсөн үйл ажиллагаанаас бүрэн хэрэгжсэн",
+		"Хүрэх түвшний үндэслэл", "Мессеж|1|0|+1", "1.5|Нээлттэй өдөрлөг, явуулын үйлчилгээ, захын өдөрлөг зохион байгуулах|8|4|50,0%",
 		"Архангай|" + notes.Get("note.deviations"), "Архангай|" + notes.Get("note.recommendations"), "6. Дүгнэлт, зөвлөмж, авсан арга хэмжээ"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("report XLSX lacks %q:\n%s", want, all)
@@ -116,6 +140,9 @@ func TestDashboardReportNotes(t *testing.T) {
 	// The annual performance report (l.399): the whole year against its plan, its own texts,
 	// followed up by next year's.
 	_, body = w.get("/dashboard/report?unit=MN-073&half=0&year=" + y)
+	if !strings.Contains(body, `<th class="num">Энэ жил</th><th class="num">Өмнөх жил</th>`) || strings.Contains(body, "Энэ хагас жил") {
+		t.Error("the annual report compares the year with the year before, not half-years")
+	}
 	if !strings.Contains(body, "Бүтэн жил (жилийн гүйцэтгэлийн тайлан)") || planCell(t, body, "1.5", "planned") != "8" || planCell(t, body, "1.5", "done") != "4" {
 		t.Errorf("annual report: 1.5 planned %q done %q", planCell(t, body, "1.5", "planned"), planCell(t, body, "1.5", "done"))
 	}

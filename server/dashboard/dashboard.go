@@ -306,14 +306,20 @@ func (v *view) PlanFilters(code string, units []string, year int, period string)
 }
 
 // Cmp wraps comparison rows for the "cmp" partial.
-func (v *view) Cmp(rows []compareRow) struct {
-	V    *view
-	Rows []compareRow
-} {
-	return struct {
-		V    *view
-		Rows []compareRow
-	}{v, rows}
+func (v *view) Cmp(rows []compareRow) cmpTable {
+	t := cmpTable{V: v, Rows: rows, Now: v.T("dash.report.this_half"), Prev: v.T("dash.report.prev_half")}
+	if d, ok := v.Data.(reportData); ok && d.Half == 0 {
+		// The annual report compares the year with the year before, not half-years.
+		t.Now, t.Prev = v.T("report.this_year"), v.T("report.prev_year")
+	}
+	return t
+}
+
+// cmpTable is the "cmp" partial's data: the rows and the two periods' column headings.
+type cmpTable struct {
+	V         *view
+	Rows      []compareRow
+	Now, Prev string
 }
 
 // FV formats a plain float figure (a baseline) as a count or a percentage.

@@ -39,6 +39,14 @@ type reportKPI struct {
 	BaselineYear int
 }
 
+// objectiveRow is one objective of Annex 1 in section 3: its expected result ("Хүрэх үр дүн",
+// l.418, 426, 444) and the activities planned under it for the period, done in full or not.
+type objectiveRow struct {
+	ID, Title, Result string
+	Planned, Full     int
+	Share             string
+}
+
 type placeRow struct {
 	Name     string
 	Events   string
@@ -60,7 +68,14 @@ type reportData struct {
 	Knowledge []compareRow
 	Coverage  []compareRow
 	Kinds     []compareRow
-	Places    []placeRow
+	// Channels and Topics are how the events reached people and what they explained (l.411
+	// "хэрэгжүүлсэн арга зам").
+	Channels []compareRow
+	Topics   []compareRow
+	// Objectives are the three objectives with Annex 1's expected result and how many of the
+	// activities planned under each for the period were carried out in full (section 3).
+	Objectives []objectiveRow
+	Places     []placeRow
 	// Deviations are the activities planned for the half whose done differs from the plan.
 	Deviations []planRow
 	// Notes are what the division (or, for a larger unit, each division below it) wrote into
@@ -170,6 +185,14 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	}
 	d.Groups = cmp(groups...)
 	d.Kinds = cmp(kinds...)
+	var channels, topics []string
+	for _, ch := range record.Channels {
+		channels = append(channels, "channels."+ch.Code)
+	}
+	for _, tp := range record.Topics {
+		topics = append(topics, "topics."+tp.Code)
+	}
+	d.Channels, d.Topics = cmp(channels...), cmp(topics...)
 	d.Coverage = cmp("contracts_signed", "contributions_mnt")
 	// Knowledge and attitude: the shares of answers, this half-year against the one before.
 	for _, k := range []string{"info_yes", "info_partly", "info_no", "satisfied"} {
@@ -249,6 +272,7 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 			d.Deviations = append(d.Deviations, r)
 		}
 	}
+	d.Objectives = objectives(v, d.Plan.Rows)
 	if err := h.reportNotes(c, v, &d, code, year, half, prevYear, prevP, typed); err != nil {
 		return h.serverError(c, err)
 	}
@@ -263,6 +287,29 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 		return h.sendReportXLSX(c, v, d)
 	}
 	return h.render(c, "report", v)
+}
+
+// objectives sums the plan per objective for section 3: of the activities planned for the
+// period (a planned quantity above 0), how many the field app shows done in full.
+func objectives(v *view, rows []planRow) []objectiveRow {
+	var out []objectiveRow
+	for _, o := range []string{"1", "2", "3"} {
+		r := objectiveRow{ID: o, Title: v.T("dash.objective." + o), Result: v.T("report.objective_result." + o)}
+		for _, p := range rows {
+			if p.Objective != o || p.Planned == nil || *p.Planned <= 0 {
+				continue
+			}
+			r.Planned++
+			if p.Done != nil && *p.Done >= *p.Planned {
+				r.Full++
+			}
+		}
+		if r.Planned > 0 {
+			r.Share = v.T("report.objective_full", r.Full, r.Planned)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // reportNotes fills in what the divisions wrote for this half-year and the previous half's
@@ -417,16 +464,20 @@ func (h *Handler) sendReportXLSX(c *fiber.Ctx, v *view, d reportData) error {
 	texts("deviations")
 	n++
 	put(bold, "3. "+v.T("dash.report.q3"))
-	put(bold, v.T("term.indicator"), v.T("term.baseline"), v.T("term.target"), v.T("term.actual"), v.T("dash.status"))
+	put(bold, v.T("report.objective"), v.T("report.expected_result"), v.T("report.objective_done"))
+	for _, o := range d.Objectives {
+		put(wrap, o.Title, o.Result, o.Share)
+	}
+	put(bold, v.T("term.indicator"), v.T("term.baseline"), v.T("term.target"), v.T("term.actual"), v.T("dash.status"), v.T("report.target_basis"), v.T("report.interval"))
 	for _, k := range d.KPIs {
-		put(wrap, k.Name, v.FV(k.Baseline, k.Percent)+" ("+strconv.Itoa(k.BaselineYear)+")", v.F(k.Target, k.Percent), v.F(k.Actual, k.Percent), v.T("status."+k.Status))
+		put(wrap, k.Name, v.FV(k.Baseline, k.Percent)+" ("+strconv.Itoa(k.BaselineYear)+")", v.F(k.Target, k.Percent), v.F(k.Actual, k.Percent), v.T("status."+k.Status), k.Basis, k.CI)
 	}
 	n++
 	put(bold, "4. "+v.T("dash.report.q4"))
 	texts("feedback")
 	n++
 	put(bold, "5. "+v.T("dash.report.q5"))
-	for _, rows := range [][]compareRow{d.Groups, d.Knowledge, d.Coverage, d.Kinds} {
+	for _, rows := range [][]compareRow{d.Groups, d.Knowledge, d.Coverage, d.Kinds, d.Channels, d.Topics} {
 		for _, r := range rows {
 			put(wrap, r.Label, r.Now, r.Prev, r.Change)
 		}
