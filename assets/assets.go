@@ -17,6 +17,9 @@ var data embed.FS
 //go:embed i18n/*.json
 var i18n embed.FS
 
+//go:embed survey/catalogue.json
+var surveyCatalogue []byte
+
 // UnitsCSV is the administrative tree: code,parent,level,name_mn,name_en,lat,lon.
 func UnitsCSV() []byte { return must(data.ReadFile("data/mn_units.csv")) }
 
@@ -25,6 +28,10 @@ func AimagsGeoJSON() []byte { return must(data.ReadFile("data/mn_aimags.geojson"
 
 // SoumsGeoJSON is the boundaries of the soums and districts.
 func SoumsGeoJSON() []byte { return must(data.ReadFile("data/mn_soums.geojson")) }
+
+// SurveyCatalogue is the survey catalogue a new store starts with (shared/survey parses it):
+// afterwards headquarters adds versions to the store's copy, which devices pull.
+func SurveyCatalogue() []byte { return surveyCatalogue }
 
 // Translations returns the catalogue files, named "<area>.<lang>.json" (common, fieldapp,
 // dashboard…), grouped by language code ("mn", "en"). Each area keeps its own file so that the

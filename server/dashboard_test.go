@@ -653,8 +653,8 @@ func TestDashboardTargetNotFinite(t *testing.T) {
 		{"target", "+infinity", "en", "Infinity and NaN are not figures"},
 		{"actual", "NaN", "mn", "Зөвхөн тоо оруулна уу"},
 		{"actual", "1e400", "en", "Infinity and NaN are not figures"},
-		{"target", "-250", "mn", "Утга сөрөг байж болохгүй"},
-		{"actual", "-1", "en", "The figure cannot be negative"},
+		{"target", "-250", "mn", "0 буюу түүнээс их тоо оруулна уу"},
+		{"actual", "-1", "en", "Enter 0 or more"},
 		{"target", "abc", "en", "Enter a number"},
 	} {
 		_, _ = w.get("/dashboard/indicators?lang=" + tc.lang)
@@ -981,8 +981,8 @@ func TestDashboardBaseline(t *testing.T) {
 			id, value, lang, want string
 		}{
 			{"mandatory_insured", "Inf", "en", "Infinity and NaN are not figures"},
-			{"voluntary_insured", "-5", "mn", "Утга сөрөг байж болохгүй"},
-			{"satisfaction_pct", "120", "en", "A percentage is between 0 and 100"},
+			{"voluntary_insured", "-5", "mn", "0 буюу түүнээс их тоо оруулна уу"},
+			{"satisfaction_pct", "120", "en", "Enter a percentage from 0 to 100"},
 			{"cannot_get_info_pct", "", "en", "Enter a number"},
 		} {
 			_, _ = w.get("/dashboard/indicators?lang=" + tc.lang)

@@ -43,6 +43,8 @@ var commands = map[string]command{
 	"device revoke":          adminCommand("device revoke", deviceRevoke),
 	"device list":            adminCommand("device list", deviceList),
 	"epoch rotate":           adminCommand("epoch rotate", epochRotate),
+	"survey add":             adminCommand("survey add", surveyAdd),
+	"survey show":            adminCommand("survey show", surveyShow),
 	"user add":               adminCommand("user add", userAdd),
 	"user list":              adminCommand("user list", userList),
 }

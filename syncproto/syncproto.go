@@ -6,6 +6,7 @@ package syncproto
 
 import (
 	"encoding/json"
+	"talbar/shared/survey"
 	"time"
 
 	"talbar/shared/indicator"
@@ -125,6 +126,9 @@ type PullResponse struct {
 	ServerEpoch string     `json:"server_epoch"`
 	ServerHLC   string     `json:"server_hlc"`
 	Reference   *Reference `json:"reference,omitempty"`
+	// SurveyVersion is the newest version of the server's survey catalogue, on every page: a
+	// device holding an older one asks for the catalogue with survey=N on its next pull.
+	SurveyVersion int `json:"survey_version,omitempty"`
 }
 
 // Reference is the data a device needs to fill its forms: sent on the first page of a pull
@@ -132,6 +136,10 @@ type PullResponse struct {
 type Reference struct {
 	Units   []unit.Unit `json:"units"`
 	Targets []Target    `json:"targets"`
+	// Survey is the survey catalogue, every version (shared/survey): with units and targets,
+	// and alone (no units nor targets) on a pull with survey=N when the server has a version
+	// above N. Clients that predate it ignore it.
+	Survey *survey.Catalogue `json:"survey,omitempty"`
 }
 
 // Target is one indicator's official figures for one year, as headquarters entered them.

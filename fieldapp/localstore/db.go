@@ -26,6 +26,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"talbar/shared/dbfile"
+	"talbar/shared/survey"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
 )
@@ -59,8 +60,9 @@ type DB struct {
 	// first contact does not matter.
 	offset atomic.Int64
 
-	mu       sync.Mutex // guards unitsChk
-	unitsChk unitChecker
+	mu        sync.Mutex // guards unitsChk and surveyCat
+	unitsChk  unitChecker
+	surveyCat *survey.Catalogue
 
 	// Checkpoints run in the background, not inside the save that crosses SQLite's threshold:
 	// copying the WAL back into the database is what made one save in a hundred slow.

@@ -309,8 +309,11 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 			if err := db.storeReference(ctx, tx, page.Reference); err != nil {
 				return err
 			}
-			if err := setMeta(ctx, tx, keyRefAt, db.now().UTC().Format(time.RFC3339Nano)); err != nil {
-				return err
+			if len(page.Reference.Units) > 0 {
+				// A catalogue sent alone (survey=N) is no refresh of the units and targets.
+				if err := setMeta(ctx, tx, keyRefAt, db.now().UTC().Format(time.RFC3339Nano)); err != nil {
+					return err
+				}
 			}
 		}
 		if err := setMeta(ctx, tx, keyCursor, page.Cursor); err != nil {
@@ -326,6 +329,7 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 	}
 	if page.Reference != nil {
 		db.invalidateUnits()
+		db.invalidateSurvey()
 	}
 	return applied, nil
 }

@@ -130,8 +130,12 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 		return "", nil, ErrInvalidID
 	}
 	units := db.units(ctx)
+	cat, err := db.SurveyCatalogue(ctx)
+	if err != nil {
+		return "", nil, err
+	}
 	var problems []record.Problem
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		cur, _, found, err := loadRecord(ctx, tx, id)
 		if err != nil {
 			return err
@@ -207,7 +211,14 @@ func (db *DB) save(ctx context.Context, entity, id string, fields, base map[stri
 		if len(changed) == 0 {
 			return nil
 		}
-		problems, _ = record.Validate(entity, changed, record.Options{Create: create, Units: units})
+		if _, named := changed[record.FieldCatalogueVersion]; entity == record.EntitySurvey && !named && answersIn(changed) {
+			if v, ok := values[record.FieldCatalogueVersion]; ok {
+				// Every edit names the version its answers were asked under, so the server checks
+				// them against it: an edit of one answer would otherwise carry only that answer.
+				changed[record.FieldCatalogueVersion] = v
+			}
+		}
+		problems, _ = record.Validate(entity, changed, record.Options{Create: create, Units: units, Survey: cat})
 		if len(problems) > 0 {
 			return nil
 		}
@@ -553,4 +564,14 @@ func (db *DB) Discard(ctx context.Context, changeID string) error {
 		return fmt.Errorf("discard change: %w", err)
 	}
 	return nil
+}
+
+// answersIn reports whether a survey's changed fields hold an answer to a catalogue question.
+func answersIn(changed map[string]json.RawMessage) bool {
+	for k := range changed {
+		if record.IsQuestionField(k) {
+			return true
+		}
+	}
+	return false
 }

@@ -76,6 +76,11 @@ func (db *DB) storeReference(ctx context.Context, tx *sql.Tx, ref *syncproto.Ref
 			}
 		}
 	}
+	if ref.Survey != nil {
+		if err := db.storeSurveyCatalogue(ctx, tx, ref.Survey); err != nil {
+			return err
+		}
+	}
 	if ref.Targets != nil {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM targets`); err != nil {
 			return fmt.Errorf("replace targets: %w", err)

@@ -58,6 +58,9 @@ type Outbox interface {
 	AdoptEpoch(ctx context.Context, epoch string) error
 	// ReferenceDue reports whether the next pull should ask for units and targets (ref=1).
 	ReferenceDue(ctx context.Context, now time.Time) (bool, error)
+	// SurveyVersion is the newest survey catalogue version held: sent on pull as survey=N, so a
+	// server with a newer catalogue sends it at once.
+	SurveyVersion(ctx context.Context) (int, error)
 	// Probe returns a change the server acknowledged earlier (nil if none); Acknowledge keeps the
 	// newest acknowledged change as the next probe.
 	Probe(ctx context.Context) (*syncproto.Change, error)
@@ -616,6 +619,9 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 		q := url.Values{"limit": {strconv.Itoa(limit)}}
 		if cursor != "" {
 			q.Set("since", cursor)
+		}
+		if sv, err := c.Store.SurveyVersion(ctx); err == nil && sv > 0 {
+			q.Set("survey", strconv.Itoa(sv))
 		}
 		if first && refDue && cursor != "" && cursor != "0" {
 			// Units and targets come with a pull from 0 anyway; otherwise ask only when none are

@@ -25,7 +25,7 @@ func TestDatesBoundedAndCalendarInMongolian(t *testing.T) {
 	e.ui.Show(ScreenEvent)
 	f := e.ui.Event
 	for date, want := range map[string]string{
-		"2026-12-25": "ирээдүйн огноо байж болохгүй",
+		"2026-12-25": "ирээдүйн огноо оруулах боломжгүй; өнөөдрийн буюу өмнөх огноо оруулна уу",
 		"2018-12-31": catalog.T(i18n.MN, "err.too_early"),
 		"2026-12-02": "",
 	} {

@@ -65,7 +65,7 @@ func TestSaveBannerAndFirstProblem(t *testing.T) {
 		t.Fatalf("the message moved the next field from %v to %v", before, after)
 	}
 	test.Type(f.Reached["herders"].entry, "1000001")
-	if got, want := f.Reached["herders"].err.Text, "хамгийн ихдээ 1\u00a0000\u00a0000"; got != want {
+	if got, want := f.Reached["herders"].err.Text, "хамгийн ихдээ 1\u00a0000\u00a0000 байх ёстой; тоогоо шалгана уу"; got != want {
 		t.Fatalf("message %q, want %q", got, want)
 	}
 	test.Type(f.Reached["employers"].entry, "24")

@@ -2,18 +2,25 @@ package ui
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"talbar/assets"
 	"talbar/fieldapp/localstore"
 	"talbar/shared/record"
+	"talbar/shared/survey"
 )
 
 // SurveyForm takes one respondent after another at an event: every question on one screen, and
-// "save and next" keeps the event, date and soum and counts the responses of the event.
+// "save and next" keeps the event, date and soum and counts the responses of the event. Who
+// answered (target group, age band, sex, insurance) is fixed; the questions come from the survey
+// catalogue the server sent (shared/survey), rendered from its newest version, or from the
+// version an edited response was asked under, so a new question needs no new app.
 type SurveyForm struct {
 	u       *UI
 	content fyne.CanvasObject
@@ -27,18 +34,25 @@ type SurveyForm struct {
 	rows   map[string]fyne.CanvasObject // each field's block, for scrolling to the first problem
 	banner *banner
 
-	Title           *widget.Label
-	Event           *codeSelect // "" for none
-	Date            *dateField
-	Unit            *codeSelect
-	UnitErr         fieldError
-	TargetGroup     *codeSelect
-	TargetGroupErr  fieldError
-	AgeBand         *codeRadio
-	AgeBandErr      fieldError
-	Sex             *codeRadio
-	Insurance       *codeRadio
-	InsuranceErr    fieldError
+	// Version is the catalogue version whose questions the form shows; Questions holds them.
+	Version   survey.Version
+	Questions *fyne.Container
+	Answers   map[string]*Answer // by question id
+
+	Title          *widget.Label
+	Event          *codeSelect // "" for none
+	Date           *dateField
+	Unit           *codeSelect
+	UnitErr        fieldError
+	TargetGroup    *codeSelect
+	TargetGroupErr fieldError
+	AgeBand        *codeRadio
+	AgeBandErr     fieldError
+	Sex            *codeRadio
+	Insurance      *codeRadio
+	InsuranceErr   fieldError
+	// The widgets of the questions the programme's indicators and reports read, nil when the
+	// version shown lacks one (info_access and satisfaction are in every version).
 	InfoAccess      *codeRadio
 	InfoAccessErr   fieldError
 	InfoSources     *codeChecks
@@ -50,6 +64,50 @@ type SurveyForm struct {
 	Status          *widget.Label
 	SaveNextButton  *widget.Button
 	SaveButton      *widget.Button
+}
+
+// Answer is the input of one catalogue question: one of Radio, Checks and Entry is set, by kind.
+type Answer struct {
+	Question survey.Question
+	Heading  *widget.Label
+	Radio    *codeRadio
+	Checks   *codeChecks
+	Entry    *widget.Entry
+	Err      fieldError
+}
+
+// value is the answer as the form saves it, null when not answered.
+func (a *Answer) value() json.RawMessage {
+	switch {
+	case a.Radio != nil && a.Question.Kind == record.QuestionScale:
+		return numberJSON(a.Radio.code(), false)
+	case a.Radio != nil:
+		return textJSON(a.Radio.code())
+	case a.Checks != nil:
+		return listJSON(a.Checks.selectedCodes())
+	default:
+		return textJSON(a.Entry.Text)
+	}
+}
+
+// set shows a stored answer (nil clears it).
+func (a *Answer) set(raw json.RawMessage) {
+	switch {
+	case a.Radio != nil && a.Question.Kind == record.QuestionScale:
+		a.Radio.setCode(string(raw))
+		if raw == nil {
+			a.Radio.SetSelected("")
+		}
+	case a.Radio != nil:
+		a.Radio.setCode(jsonStr(raw))
+		if raw == nil {
+			a.Radio.SetSelected("")
+		}
+	case a.Checks != nil:
+		a.Checks.setCodes(jsonStrs(raw))
+	default:
+		a.Entry.SetText(jsonStr(raw))
+	}
 }
 
 func newSurveyForm(u *UI) *SurveyForm {
@@ -71,20 +129,7 @@ func newSurveyForm(u *UI) *SurveyForm {
 	s.Sex = newCodeRadio(u, "sex", record.Sexes, true)
 	s.Insurance = newCodeRadio(u, "insurance_status", record.InsuranceStatuses, false)
 	s.InsuranceErr = newFieldError()
-	s.InfoAccess = newCodeRadio(u, "info_access", record.InfoAccess, true)
-	s.InfoAccessErr = newFieldError()
-	s.InfoSources = newCodeChecks(u, "info_source", record.InfoSources)
-	s.Satisfaction = newCodeRadio(u, "satisfaction", record.Satisfaction, false)
-	for i := range s.Satisfaction.labels {
-		// "4 — Good": the number is what paper questionnaires carry.
-		s.Satisfaction.labels[i] = s.Satisfaction.codes[i] + " — " + s.Satisfaction.labels[i]
-	}
-	s.Satisfaction.Options = s.Satisfaction.labels
-	s.SatisfactionErr = newFieldError()
-	s.Suggestion = widget.NewMultiLineEntry()
-	s.Suggestion.Wrapping = fyne.TextWrapWord
-	s.Suggestion.SetMinRowsVisible(2)
-	s.SuggestionErr = newFieldError()
+	s.Questions = container.NewVBox()
 	s.Count = heading("")
 	s.Status = wrapLabel("")
 	s.banner = newBanner(s.Status)
@@ -107,11 +152,9 @@ func newSurveyForm(u *UI) *SurveyForm {
 		row("age_band", field(u.T("field.age_band"), s.AgeBand, s.AgeBandErr)),
 		container.NewVBox(heading(u.T("field.sex")), s.Sex),
 		row("insurance_status", field(u.T("field.insurance_status"), s.Insurance, s.InsuranceErr)),
-		row("info_access", field(u.T("field.info_access"), s.InfoAccess, s.InfoAccessErr)),
-		container.NewVBox(heading(u.T("field.info_sources")), s.InfoSources.Box),
-		row("satisfaction", field(u.T("field.satisfaction"), s.Satisfaction, s.SatisfactionErr)),
-		row("suggestion", field(u.T("field.suggestion"), s.Suggestion, s.SuggestionErr)),
+		s.Questions,
 	)
+	s.render(s.latest())
 	s.scroll = container.NewVScroll(container.NewPadded(form))
 	s.content = formFrame(s.banner, s.scroll, s.SaveNextButton, s.SaveButton)
 	s.refreshEvents()
@@ -119,9 +162,100 @@ func newSurveyForm(u *UI) *SurveyForm {
 	return s
 }
 
+// catalogue is the device's survey catalogue (the server's, or the app's own before a pull).
+func (s *SurveyForm) catalogue() *survey.Catalogue {
+	cat, err := s.u.cfg.Store.SurveyCatalogue(s.u.ctx())
+	if err != nil {
+		s.u.log.Error("read survey catalogue; using the app's own", "err", err)
+		return survey.MustParse(assets.SurveyCatalogue())
+	}
+	return cat
+}
+
+// latest is the version new responses are asked under.
+func (s *SurveyForm) latest() survey.Version { return s.catalogue().Latest() }
+
+// render shows the questions of version v in the catalogue's order, each in the interface's
+// language; answers already typed into a question of the same id are kept.
+func (s *SurveyForm) render(v survey.Version) {
+	old := s.Answers
+	s.Version, s.Answers = v, map[string]*Answer{}
+	s.InfoAccess, s.InfoSources, s.Satisfaction, s.Suggestion = nil, nil, nil, nil
+	s.InfoAccessErr, s.SatisfactionErr, s.SuggestionErr = newFieldError(), newFieldError(), newFieldError()
+	lang := s.u.lang
+	var objs []fyne.CanvasObject
+	for _, q := range v.Questions {
+		a := &Answer{Question: q, Heading: heading(q.Text.In(lang)), Err: newFieldError()}
+		codes, labels := make([]string, len(q.Options)), make([]string, len(q.Options))
+		short := len(q.Options) <= 3
+		for i, o := range q.Options {
+			codes[i], labels[i] = o.Code, o.Label(lang)
+			if q.Kind == record.QuestionScale {
+				// "4 — Satisfied": the number is what paper questionnaires carry.
+				labels[i] = o.Code + " — " + labels[i]
+			}
+			short = short && utf8.RuneCountInString(labels[i]) <= 14
+		}
+		var input fyne.CanvasObject
+		switch q.Kind {
+		case record.QuestionSingle, record.QuestionScale:
+			a.Radio = &codeRadio{codes: codes, labels: labels}
+			a.Radio.Options = labels
+			a.Radio.Horizontal = short && q.Kind == record.QuestionSingle
+			a.Radio.ExtendBaseWidget(a.Radio)
+			input = a.Radio
+		case record.QuestionMulti:
+			a.Checks = &codeChecks{Box: container.NewVBox()}
+			for i := range codes {
+				chk := widget.NewCheck("", nil)
+				a.Checks.codes, a.Checks.labels = append(a.Checks.codes, codes[i]), append(a.Checks.labels, labels[i])
+				a.Checks.checks = append(a.Checks.checks, chk)
+				a.Checks.Box.Add(container.NewBorder(nil, nil, chk, nil, newTapLabel(labels[i], func() { chk.SetChecked(!chk.Checked) })))
+			}
+			input = a.Checks.Box
+		default:
+			a.Entry = widget.NewMultiLineEntry()
+			a.Entry.Wrapping = fyne.TextWrapWord
+			a.Entry.SetMinRowsVisible(2)
+			input = a.Entry
+		}
+		if p, ok := old[q.ID]; ok && p.Question.Kind == q.Kind {
+			a.set(p.value())
+		}
+		block := container.NewVBox(a.Heading)
+		if q.AskText != nil {
+			hint := wrapLabel(q.AskText.In(lang))
+			hint.TextStyle = fyne.TextStyle{Italic: true}
+			block.Add(hint)
+		}
+		block.Add(input)
+		block.Add(a.Err.box)
+		s.rows[q.ID] = block
+		s.Answers[q.ID] = a
+		objs = append(objs, block)
+		switch q.ID {
+		case "info_access":
+			s.InfoAccess, s.InfoAccessErr = a.Radio, a.Err
+		case "info_sources":
+			s.InfoSources = a.Checks
+		case "satisfaction":
+			s.Satisfaction, s.SatisfactionErr = a.Radio, a.Err
+		case "suggestion":
+			s.Suggestion, s.SuggestionErr = a.Entry, a.Err
+		}
+	}
+	s.Questions.Objects = objs
+	s.Questions.Refresh()
+}
+
 // refreshEvents offers the events of the last weeks as the survey's event, newest first, and the
 // event chosen now even when it is older: a response of an older event keeps its event.
 func (s *SurveyForm) refreshEvents() {
+	if v := s.latest(); v.Version != s.Version.Version && s.id == "" && !s.Dirty() {
+		// A pull brought a new catalogue version: the next respondent is asked its questions.
+		s.render(v)
+		s.markClean()
+	}
 	fillUnits(s.u, s.Unit)
 	s.offerEvents(s.Event.code())
 }
@@ -217,27 +351,41 @@ func (s *SurveyForm) responsesFor(eventID string) int {
 	return n
 }
 
-// Fields is what the form would save: every field, nil for the empty ones.
+// Fields is what the form would save: every field, nil for the empty ones, and the catalogue
+// version the questions shown belong to.
 func (s *SurveyForm) Fields() map[string]json.RawMessage {
-	return map[string]json.RawMessage{
-		"event_id":         textJSON(s.Event.code()),
-		"date":             textJSON(s.Date.text()),
-		"unit":             textJSON(s.Unit.code()),
-		"target_group":     textJSON(s.TargetGroup.code()),
-		"age_band":         textJSON(s.AgeBand.code()),
-		"sex":              textJSON(s.Sex.code()),
-		"insurance_status": textJSON(s.Insurance.code()),
-		"info_access":      textJSON(s.InfoAccess.code()),
-		"info_sources":     listJSON(s.InfoSources.selectedCodes()),
-		"satisfaction":     numberJSON(s.Satisfaction.code(), false),
-		"suggestion":       textJSON(s.Suggestion.Text),
+	out := map[string]json.RawMessage{
+		"event_id":                   textJSON(s.Event.code()),
+		"date":                       textJSON(s.Date.text()),
+		"unit":                       textJSON(s.Unit.code()),
+		"target_group":               textJSON(s.TargetGroup.code()),
+		"age_band":                   textJSON(s.AgeBand.code()),
+		"sex":                        textJSON(s.Sex.code()),
+		"insurance_status":           textJSON(s.Insurance.code()),
+		record.FieldCatalogueVersion: json.RawMessage(strconv.Itoa(s.Version.Version)),
 	}
+	for id, a := range s.Answers {
+		out[id] = a.value()
+	}
+	return out
 }
 
 func (s *SurveyForm) errs() map[string]fieldError {
-	return map[string]fieldError{"date": s.Date.err, "unit": s.UnitErr, "target_group": s.TargetGroupErr,
-		"age_band": s.AgeBandErr, "insurance_status": s.InsuranceErr, "info_access": s.InfoAccessErr,
-		"satisfaction": s.SatisfactionErr, "suggestion": s.SuggestionErr}
+	out := map[string]fieldError{"date": s.Date.err, "unit": s.UnitErr, "target_group": s.TargetGroupErr,
+		"age_band": s.AgeBandErr, "insurance_status": s.InsuranceErr}
+	for id, a := range s.Answers {
+		out[id] = a.Err
+	}
+	return out
+}
+
+// order is the form's fields from top to bottom, for scrolling to the first problem.
+func (s *SurveyForm) order() []string {
+	out := []string{"date", "unit", "target_group", "age_band", "insurance_status"}
+	for _, q := range s.Version.Questions {
+		out = append(out, q.ID)
+	}
+	return out
 }
 
 // clearAnswers empties the respondent's answers and keeps event, date and soum.
@@ -249,10 +397,9 @@ func (s *SurveyForm) clearAnswers() {
 	s.AgeBand.SetSelected("")
 	s.Sex.SetSelected("")
 	s.Insurance.SetSelected("")
-	s.InfoAccess.SetSelected("")
-	s.InfoSources.SetSelected(nil)
-	s.Satisfaction.SetSelected("")
-	s.Suggestion.SetText("")
+	for _, a := range s.Answers {
+		a.set(nil)
+	}
 	for _, e := range s.errs() {
 		e.set("")
 	}
@@ -278,7 +425,7 @@ func (s *SurveyForm) save() bool {
 		}
 		has := func(name string) bool { _, ok := errs[name]; return ok }
 		s.banner.set(fixMessage(s.u, by, problems, has), widget.DangerImportance)
-		for _, name := range []string{"date", "unit", "target_group", "age_band", "insurance_status", "info_access", "satisfaction", "suggestion"} {
+		for _, name := range s.order() {
 			if _, bad := by[name]; bad {
 				scrollToShow(s.scroll, s.rows[name])
 				break
@@ -331,6 +478,9 @@ func (s *SurveyForm) SaveAndClose() {
 // today's event offered again. The nav button opens it so after an edit left unsaved.
 func (s *SurveyForm) startNew() {
 	s.clearAnswers()
+	if v := s.latest(); v.Version != s.Version.Version {
+		s.render(v)
+	}
 	s.picked = false
 	s.Date.setTime(s.u.cfg.Now())
 	s.Unit.ClearSelected()
@@ -347,7 +497,7 @@ func (s *SurveyForm) markClean() { s.clean = copyFields(s.Fields()) }
 // Dirty reports whether the form holds answers typed and not saved. The event, date and soum
 // alone, which the form fills itself, are no unsaved work.
 func (s *SurveyForm) Dirty() bool {
-	return dirtyFields(s.Fields(), s.clean, s.id == "", "event_id", "date", "unit")
+	return dirtyFields(s.Fields(), s.clean, s.id == "", "event_id", "date", "unit", record.FieldCatalogueVersion)
 }
 
 // Editing reports whether the form edits a stored response.
@@ -356,8 +506,17 @@ func (s *SurveyForm) Editing() bool { return s.id != "" }
 // Load fills the form with a stored response for editing. Its event stays offered even when it is
 // older than the events of the last weeks.
 func (s *SurveyForm) Load(r localstore.Record) {
-	s.clearAnswers()
 	v := r.Values
+	if want := survey.VersionOf(v); want != s.Version.Version {
+		// Old answers keep their version: the form shows the questions the respondent was asked.
+		if ver, ok := s.catalogue().Version(want); ok {
+			s.render(ver)
+		} else {
+			s.u.log.Warn("survey's catalogue version not on this device; showing the newest", "version", want)
+			s.render(s.latest())
+		}
+	}
+	s.clearAnswers()
 	fillUnits(s.u, s.Unit)
 	s.picked = true
 	s.offerEvents(jsonStr(v["event_id"]))
@@ -369,10 +528,9 @@ func (s *SurveyForm) Load(r localstore.Record) {
 	s.AgeBand.setCode(jsonStr(v["age_band"]))
 	s.Sex.setCode(jsonStr(v["sex"]))
 	s.Insurance.setCode(jsonStr(v["insurance_status"]))
-	s.InfoAccess.setCode(jsonStr(v["info_access"]))
-	s.InfoSources.setCodes(jsonStrs(v["info_sources"]))
-	s.Satisfaction.setCode(string(v["satisfaction"]))
-	s.Suggestion.SetText(jsonStr(v["suggestion"]))
+	for id, a := range s.Answers {
+		a.set(v[id])
+	}
 	s.banner.set("", widget.MediumImportance)
 	s.updateCount()
 	s.base = loaded(s.Fields())

@@ -188,7 +188,7 @@ func TestRejectedReasonTranslated(t *testing.T) {
 	c := localstore.Change{Code: "invalid", Message: english,
 		Problems: []record.Problem{{Field: "reached.herders", Code: record.ErrNegative, Message: "-5 is negative"}}}
 	got := e.ui.Rejected.Reason(c)
-	for _, want := range []string{catalog.T(i18n.MN, "reject.invalid"), "Малчин", "сөрөг тоо байж болохгүй"} {
+	for _, want := range []string{catalog.T(i18n.MN, "reject.invalid"), "Малчин", "0 буюу түүнээс их тоо оруулна уу"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("reason %q lacks %q", got, want)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"talbar/server/store"
+	"talbar/shared/indicator"
 	"talbar/syncproto"
 )
 
@@ -130,14 +131,26 @@ func (a *API) pull(c *fiber.Ctx) error {
 		return a.storeError(c, err)
 	}
 	a.cfg.Metrics.Pulled.Add(int64(len(changes)))
+	cat, err := a.cfg.Store.SurveyCatalogue(c.UserContext(), false)
+	if err != nil {
+		return a.storeError(c, err)
+	}
 	resp := syncproto.PullResponse{Changes: changes, Cursor: strconv.FormatInt(cursor, 10), More: more,
-		ServerEpoch: a.cfg.Store.Epoch(), ServerHLC: a.cfg.Store.ServerHLC()}
+		ServerEpoch: a.cfg.Store.Epoch(), ServerHLC: a.cfg.Store.ServerHLC(), SurveyVersion: cat.Latest().Version}
 	if since == 0 || c.Query("ref") == "1" {
 		targets, err := a.cfg.Store.Targets(c.UserContext())
 		if err != nil {
 			return a.storeError(c, err)
 		}
-		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: targets}
+		baselines, err := a.cfg.Store.Baselines(c.UserContext())
+		if err != nil {
+			return a.storeError(c, err)
+		}
+		// Devices get the targets as the server judges with them: coverage targets derived.
+		resp.Reference = &syncproto.Reference{Units: a.cfg.Units.All(), Targets: indicator.Resolve(targets, baselines), Survey: cat}
+	} else if held, err := strconv.Atoi(c.Query("survey")); err == nil && held < cat.Latest().Version {
+		// The device holds an older catalogue: a new question reaches it on this pull, not a day later.
+		resp.Reference = &syncproto.Reference{Survey: cat}
 	}
 	return c.JSON(resp)
 }

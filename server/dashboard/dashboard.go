@@ -175,6 +175,9 @@ func (h *Handler) Mount(app *fiber.App) {
 	g.Get("/export/:entity.:ext", h.exportRecords)
 	g.Get("/alerts", h.alerts)
 	g.Get("/report", h.report)
+	g.Get("/surveys", h.surveys)
+	g.Get("/surveys/catalogue.json", h.surveyCatalogueJSON)
+	g.Post("/surveys/catalogue", h.require(store.WebAdmin), h.csrf, h.uploadSurveyVersion)
 	g.Post("/report/notes", h.csrf, h.saveReportNotes)
 	// Last: any other path under the dashboard is a page that does not exist, answered as a
 	// page rather than the sync API's JSON.

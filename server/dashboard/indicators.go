@@ -14,7 +14,6 @@ import (
 
 	"talbar/server/store"
 	"talbar/shared/indicator"
-	"talbar/shared/tally"
 	"talbar/shared/unit"
 )
 
@@ -24,37 +23,38 @@ type indicatorYear struct {
 	Actual *float64
 	N      int64
 	Status string
-	// Split is the "no" and "partly" shares behind "cannot get enough information"; Margin the
-	// survey share's 95 % margin of error, in percentage points.
-	Split  string
-	Margin string
+	// Split is the "no" and "partly" shares behind "cannot get enough information"; CI the
+	// survey share's 95 % Wilson interval; Basis how the year's target was set.
+	Split string
+	CI    string
+	Basis string
 }
 
-// shownStatus is how the dashboard judges an indicator's year: as indicator.Judge does, except that
-// an actual without a target is "no target" (there is data), and a survey share from fewer
-// than indicator.MinAnswers answers is "too few answers" rather than met or not met.
-func shownStatus(in indicator.Indicator, k indicator.KPI) string {
-	switch {
-	case k.Actual != nil && k.Target == nil:
-		return "no_target"
-	case in.Percent && k.Actual != nil && k.N < indicator.MinAnswers:
-		return "too_few"
-	}
-	return k.Status
-}
-
-// surveyDetail is the split and the margin of error a survey share is shown with.
-func surveyDetail(v *view, in indicator.Indicator, k indicator.KPI, t tally.Vector) (split, margin string) {
+// surveyDetail is the split and the 95 % interval a survey share is shown with.
+func surveyDetail(v *view, in indicator.Indicator, k indicator.KPI) (split, ci string) {
 	if !in.Percent || k.Actual == nil || k.N == 0 {
 		return "", ""
 	}
-	if in.ID == indicator.CannotGetInfoPct {
-		no, partly := indicator.InfoSplit(t)
-		split = v.T("indicator.info_split", v.Pct(no), v.Pct(partly))
+	if k.InfoNo != nil {
+		split = v.T("indicator.info_split", v.Pct(k.InfoNo), v.Pct(k.InfoPartly))
 	}
-	m := indicator.MarginPct(*k.Actual, k.N)
-	margin = "±" + strings.TrimSuffix(v.Pct(&m), "%") + " " + v.T("dash.report.pp")
-	return split, margin
+	if k.CILow != nil && k.CIHigh != nil {
+		ci = v.T("indicator.ci", strings.TrimSuffix(v.Pct(k.CILow), "%"), v.Pct(k.CIHigh))
+	}
+	return split, ci
+}
+
+// basisText says how a year's target was set: typed by headquarters, Annex 2's figure, or the
+// programme's growth on the baseline, the previous year's actual or its target.
+func basisText(v *view, id string, k indicator.KPI) string {
+	g, _ := indicator.Growth(id)
+	switch k.Basis {
+	case indicator.BasisBaseline, indicator.BasisActual, indicator.BasisTarget:
+		return v.T("indicator.basis."+k.Basis, k.BasisYear, g)
+	case indicator.BasisEntered, indicator.BasisProgramme:
+		return v.T("indicator.basis." + k.Basis)
+	}
+	return ""
 }
 
 type indicatorRow struct {
@@ -75,6 +75,7 @@ type indicatorsData struct {
 	Years      []int
 	Indicators []indicator.Indicator
 	FormYear   int
+	MinAnswers int
 	Saved      bool
 	Error      string
 	// Form is what was typed into a refused form, with a message beside each wrong field.
@@ -135,15 +136,16 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 		return indicatorsData{}, fmt.Errorf("baselines: %w", err)
 	}
 	years := h.indicatorYears(targets)
-	d := indicatorsData{Unit: code, Units: h.unitChoices(v), Years: years, Indicators: indicator.All, FormYear: h.cfg.Now().Year()}
+	d := indicatorsData{Unit: code, Units: h.unitChoices(v), Years: years, Indicators: indicator.All, FormYear: h.cfg.Now().Year(),
+		MinAnswers: indicator.MinAnswers}
 	byYear := map[int]indicator.KPIs{}
-	totals := map[int]tally.Vector{}
+	targets = indicator.Resolve(targets, baselines)
 	for _, y := range years {
 		t, err := h.cfg.Store.Totals(c.UserContext(), code, y, 0)
 		if err != nil {
 			return d, fmt.Errorf("totals %s %d: %w", code, y, err)
 		}
-		byYear[y], totals[y] = indicator.Judge(code, y, t, targets, baselines), t
+		byYear[y] = indicator.Judge(code, y, t, targets, baselines)
 	}
 	for i, in := range indicator.All {
 		// The stored baseline, as indicator.Judge puts it into every year's KPI (the programme's
@@ -155,9 +157,9 @@ func (h *Handler) indicatorsFor(c *fiber.Ctx, v *view, code string) (indicatorsD
 		actual, target := chartSeriesF{Label: v.T("term.actual")}, chartSeriesF{Label: v.T("term.target")}
 		for _, y := range years {
 			k := byYear[y].Indicators[i]
-			split, margin := surveyDetail(v, in, k, totals[y])
-			r.Years = append(r.Years, indicatorYear{Year: y, Target: k.Target, Actual: k.Actual, N: k.N, Status: shownStatus(in, k),
-				Split: split, Margin: margin})
+			split, ci := surveyDetail(v, in, k)
+			r.Years = append(r.Years, indicatorYear{Year: y, Target: k.Target, Actual: k.Actual, N: k.N, Status: k.Status,
+				Split: split, CI: ci, Basis: basisText(v, in.ID, k)})
 			cd.Labels = append(cd.Labels, strconv.Itoa(y))
 			actual.Data = append(actual.Data, k.Actual)
 			target.Data = append(target.Data, k.Target)

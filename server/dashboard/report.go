@@ -199,9 +199,11 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	}
 	k := indicator.Judge(code, year, now, targets, baselines)
 	for i, x := range k.Indicators {
+		split, ci := surveyDetail(v, indicator.All[i], x)
 		d.KPIs = append(d.KPIs, reportKPI{
-			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: shownStatus(indicator.All[i], x)},
-			ID:            x.ID, Name: v.T("indicator." + x.ID), Percent: indicator.All[i].Percent,
+			indicatorYear: indicatorYear{Year: year, Target: x.Target, Actual: x.Actual, N: x.N, Status: x.Status, Basis: basisText(v, x.ID, x),
+				Split: split, CI: ci},
+			ID: x.ID, Name: v.T("indicator." + x.ID), Percent: indicator.All[i].Percent,
 			Baseline: x.Baseline, BaselineYear: x.BaselineYear})
 	}
 	// Which places worked: the units below that reached the most people per event (a unit with

@@ -10,6 +10,7 @@ import (
 
 	"talbar/server/store"
 	"talbar/shared/record"
+	"talbar/shared/survey"
 	"talbar/shared/tally"
 	"talbar/shared/unit"
 	"talbar/syncproto"
@@ -48,6 +49,9 @@ type Planner struct {
 	// Devices maps the other devices a batch's changes name in device_id to their inspector's
 	// unit, for those the store has enrolled (see writerOf).
 	Devices map[string]string
+	// Survey checks each survey that names its catalogue_version against that version's
+	// questions; nil checks surveys as before the catalogue.
+	Survey *survey.Catalogue
 	// History is the logged changes of the batch's records that exist, by record id: the
 	// conflicts are decided from all of a record's changes, not from its stored winners.
 	History map[string][]store.LogEntry
@@ -95,6 +99,9 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 	}
 	if c.Op == syncproto.OpUpsert {
 		opt := record.Options{Units: p.Units}
+		if p.Survey != nil {
+			opt.Survey = p.Survey
+		}
 		if !p.Now.IsZero() {
 			opt.Latest = record.LatestDate(p.Now)
 		}
@@ -137,6 +144,14 @@ func (p Planner) writerOf(pr store.Principal, c syncproto.Change) string {
 		return c.DeviceID
 	}
 	return pr.DeviceID
+}
+
+// questionnaire is p.Survey as validation takes it: a nil interface when there is none.
+func (p Planner) questionnaire() record.Questionnaire {
+	if p.Survey == nil {
+		return nil
+	}
+	return p.Survey
 }
 
 // validID accepts only canonical UUIDs (DecodePush lower-cases them), so one record has one id.
@@ -264,13 +279,26 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 			}
 		}
 		writer := p.writerOf(pr, c)
+		// Rules between fields (a group above the total, an "other" without its description) are
+		// checked on the record as this change would leave it. State re-sent after a restore
+		// (no base, record known) is the device's own merged state and is taken as it is.
+		if c.Op == syncproto.OpUpsert && (isNew || c.Base != nil) {
+			if probs := breaksRule(sr, c, writer); len(probs) > 0 {
+				r := syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
+				for _, pb := range probs {
+					r.Problems = append(r.Problems, syncproto.Problem(pb))
+				}
+				reject(r)
+				continue
+			}
+		}
 		prevUnit, prevDivision := sr.Unit, sr.Division
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
 		work[c.RecordID] = sr
 		plan.Records[c.RecordID] = sr
 
-		for _, f := range record.Unknown(c.Entity, c.Fields) {
+		for _, f := range record.UnknownWith(c.Entity, c.Fields, p.questionnaire()) {
 			resp.Warnings = append(resp.Warnings, syncproto.Warning{ID: c.ID, Code: syncproto.WarnUnknownField,
 				Message: "field " + f + " is not known to this server; kept as sent"})
 		}
@@ -316,6 +344,52 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 		}
 	}
 	return plan
+}
+
+// ruleFields are the fields record.Consistency reads besides the counts objects.
+var ruleFields = map[string]bool{"kind": true, "kind_other": true, "reached_total": true, "messages_sent": true}
+
+// breaksRule returns the problems of record.Consistency that merging c into sr would bring
+// about and that are about a field c sets: a problem the record already had (concurrent edits
+// can leave one) is not this change's doing, and an edit of other fields stays possible.
+func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) []record.Problem {
+	fields := merge.Leaves(c.Fields)
+	touches := false
+	for k := range fields {
+		parent := k
+		if par, _, ok := record.LeafOf(k); ok {
+			parent = par
+		}
+		if ruleFields[k] || record.IsCounts(parent) {
+			touches = true
+			break
+		}
+	}
+	if !touches || c.Entity != record.EntityEvent {
+		return nil
+	}
+	trial := merge.Record{ID: sr.Rec.ID, Entity: sr.Rec.Entity, Fields: make(map[string]merge.Field, len(sr.Rec.Fields)+len(fields))}
+	for k, f := range sr.Rec.Fields {
+		trial.Fields[k] = f
+	}
+	had := map[[2]string]bool{}
+	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		had[[2]string{pb.Field, pb.Code}] = true
+	}
+	merge.Apply(&trial, c, writer)
+	var out []record.Problem
+	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		if had[[2]string{pb.Field, pb.Code}] {
+			continue
+		}
+		for k := range fields {
+			if record.Involves(pb, k) {
+				out = append(out, pb)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // review recomputes the conflict set of every record the batch changed that existed (its rows

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"talbar/server/store"
+	"talbar/shared/record"
+	"talbar/shared/survey"
 	"talbar/shared/unit"
 	"talbar/syncproto"
 )
@@ -33,10 +35,14 @@ func (e *Engine) Push(ctx context.Context, p store.Principal, req syncproto.Push
 	}
 	at := now().UTC()
 	planner := Planner{Units: e.Units, Now: at}
+	cat, err := e.surveyCatalogue(ctx, req)
+	if err != nil {
+		return syncproto.PushResponse{}, err
+	}
+	planner.Survey = cat
 	pre := planner.Precheck(req) // pure work, before the transaction
 	// A push that raced another one over the same change or record (possible only with several
 	// writers, as on PostgreSQL) wrote nothing; merging it again on top of the other is right.
-	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		var resp syncproto.PushResponse
 		resp, err = e.try(ctx, planner, pre, p, req, at)
@@ -45,6 +51,26 @@ func (e *Engine) Push(ctx context.Context, p store.Principal, req syncproto.Push
 		}
 	}
 	return syncproto.PushResponse{}, fmt.Errorf("%w: push kept conflicting with concurrent pushes: %v", store.ErrUnavailable, err)
+}
+
+// surveyCatalogue is the catalogue the push's surveys are checked against. A survey naming a
+// version the cached catalogue lacks makes it read the store again: another server process on
+// the same database may have added it, and refusing the answer for a stale cache would be wrong.
+func (e *Engine) surveyCatalogue(ctx context.Context, req syncproto.PushRequest) (*survey.Catalogue, error) {
+	cat, err := e.Store.SurveyCatalogue(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("survey catalogue: %w", err)
+	}
+	latest := cat.Latest().Version
+	for _, c := range req.Changes {
+		if c.Entity == record.EntitySurvey && record.Int(c.Fields, record.FieldCatalogueVersion) > int64(latest) {
+			if cat, err = e.Store.SurveyCatalogue(ctx, true); err != nil {
+				return nil, fmt.Errorf("survey catalogue: %w", err)
+			}
+			break
+		}
+	}
+	return cat, nil
 }
 
 // maxAttempts bounds the retries of a push that conflicts with concurrent ones.

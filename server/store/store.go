@@ -257,6 +257,8 @@ type Store interface {
 	AnnualPlans
 	// ReportNotes keeps the half-year reports' texts.
 	ReportNotes
+	// SurveyCatalogues keeps the survey catalogue's versions.
+	SurveyCatalogues
 
 	// Ping checks the store is reachable.
 	Ping(ctx context.Context) error

@@ -62,13 +62,13 @@ func TestEveryWireCodeTranslated(t *testing.T) {
 func TestProblemInBothLanguages(t *testing.T) {
 	c := catalog(t)
 	p := record.Problem{Field: "reached.herders", Code: record.ErrNegative}
-	if got, want := c.T("mn", "kind.herder_meeting"), "Малчдын уулзалт"; got != want {
+	if got, want := c.T("mn", "kind.herder_meeting"), "Малчдад мэдээлэл хүргэх, шимтгэл хураах"; got != want {
 		t.Fatalf("label=%q, want %q", got, want)
 	}
-	if got, want := c.Problem("en", p), "People reached (by target group) / Herders: cannot be negative"; got != want {
+	if got, want := c.Problem("en", p), "People reached (by target group) / Herders: cannot be negative: enter 0 or more"; got != want {
 		t.Fatalf("en=%q, want %q", got, want)
 	}
-	if got, want := c.Problem("mn", p), "Хамрагдсан иргэд (зорилтот бүлгээр) / Малчин: сөрөг тоо байж болохгүй"; got != want {
+	if got, want := c.Problem("mn", p), "Хамрагдсан иргэд (зорилтот бүлгээр) / Малчин: 0 буюу түүнээс их тоо оруулна уу"; got != want {
 		t.Fatalf("mn=%q, want %q", got, want)
 	}
 }
@@ -84,13 +84,13 @@ func TestProblemTextHelpful(t *testing.T) {
 	}{
 		{"mn", record.Problem{Field: "reached.herders", Code: record.ErrInvalidType}, "бүхэл тоо оруулна уу"},
 		{"en", record.Problem{Field: "consultations", Code: record.ErrInvalidType}, "enter a whole number"},
-		{"mn", record.Problem{Field: "reached.herders", Code: record.ErrOutOfRange}, "хамгийн ихдээ 1\u00a0000\u00a0000"},
-		{"en", record.Problem{Field: "contributions_mnt", Code: record.ErrOutOfRange}, "at most 100,000,000,000"},
-		{"mn", record.Problem{Field: "lat", Code: record.ErrOutOfRange}, "Монгол Улсын нутагт өргөрөг 41,5–52,2 хооронд байна"},
-		{"en", record.Problem{Field: "lon", Code: record.ErrOutOfRange}, "longitude is between 87.7 and 120 in Mongolia"},
+		{"mn", record.Problem{Field: "reached.herders", Code: record.ErrOutOfRange}, "хамгийн ихдээ 1\u00a0000\u00a0000 байх ёстой; тоогоо шалгана уу"},
+		{"en", record.Problem{Field: "contributions_mnt", Code: record.ErrOutOfRange}, "at most 100,000,000,000: check the figure"},
+		{"mn", record.Problem{Field: "lat", Code: record.ErrOutOfRange}, "Монгол Улсын нутагт өргөрөг 41,5–52,2 хооронд байна; координатаа шалгана уу"},
+		{"en", record.Problem{Field: "lon", Code: record.ErrOutOfRange}, "longitude is between 87.7 and 120 in Mongolia: check the coordinates"},
 		{"mn", record.Problem{Field: "lat", Code: record.ErrInvalidType}, "тоо оруулна уу, жишээ нь 47,92"},
-		{"en", record.Problem{Field: "satisfaction", Code: record.ErrOutOfRange}, "must be between 1 and 5"},
-		{"en", record.Problem{Field: "date", Code: record.ErrTooLate}, "cannot be in the future"},
+		{"en", record.Problem{Field: "satisfaction", Code: record.ErrOutOfRange}, "must be between 1 and 5: pick one"},
+		{"en", record.Problem{Field: "date", Code: record.ErrTooLate}, "cannot be in the future: enter today or an earlier date"},
 		{"en", record.Problem{Field: "kind", Code: record.ErrRequired}, "is required"},
 	} {
 		if got := c.ProblemText(tc.lang, tc.p); got != tc.want {

@@ -26,14 +26,20 @@ const (
 	ErrOutOfRange  = "out_of_range"
 	ErrUnknownUnit = "unknown_unit"
 	ErrDuplicate   = "duplicate"
+	// ErrOverTotal: a count of a breakdown (one target group, one sex, one age band, the messages
+	// to one group) is more than the total it breaks down, or the breakdown's parts add up to more.
+	ErrOverTotal = "over_total"
 )
 
 // Limits from PROTOCOL.md's record tables, plus guards against typos that would wreck a total.
 const (
 	MaxPlaceLen      = 200
+	MaxBaghLen       = 100 // a bagh or khoroo, typed: no reference list of them exists
 	MaxNotesLen      = 2000
 	MaxCount         = 1_000_000       // people or materials at one event
 	MaxContributions = 100_000_000_000 // ₮ at one event
+	MaxMessages      = 10_000_000      // SMS of one campaign: a whole aimag's insured, several times
+	MaxBroadcasts    = 1000            // broadcasts recorded as one (a series)
 	FieldDeleted     = "_deleted"      // the tombstone field of PROTOCOL.md
 	dateLayout       = "2006-01-02"
 )
@@ -80,6 +86,9 @@ type Options struct {
 	// Latest, when set, is the last date allowed (see LatestDate): a mis-tapped year must not
 	// reach the national figures.
 	Latest time.Time
+	// Survey, when set, checks a survey that names its catalogue_version against that version's
+	// questions: a field that is no question of it, or an option it does not have, is refused.
+	Survey Questionnaire
 }
 
 type fieldKind int
@@ -110,16 +119,29 @@ type fieldSpec struct {
 
 var eventSpec = map[string]fieldSpec{
 	"kind":              {kind: fEnum, required: true, list: EventKinds},
+	"kind_other":        {kind: fText, max: MaxPlaceLen}, // required when kind is "other" (Consistency)
 	"date":              {kind: fDate, required: true},
 	"unit":              {kind: fUnit, required: true},
+	"bagh":              {kind: fText, max: MaxBaghLen},
 	"place":             {kind: fText, max: MaxPlaceLen},
 	"occasion":          {kind: fEnum, list: Occasions},
 	"partners":          {kind: fEnumList, list: Partners},
+	"topics":            {kind: fEnumList, list: Topics},
+	"channels":          {kind: fEnumList, list: Channels},
+	"reached_total":     {kind: fCount, max: MaxCount},
 	"reached":           {kind: fCounts, list: TargetGroups, max: MaxCount},
+	"reached_sex":       {kind: fCounts, list: Sexes, max: MaxCount},
+	"reached_age":       {kind: fCounts, list: ParticipantAges, max: MaxCount},
 	"materials":         {kind: fCounts, list: Materials, max: MaxCount},
 	"consultations":     {kind: fCount, max: MaxCount},
 	"contracts_signed":  {kind: fCount, max: MaxCount},
 	"contributions_mnt": {kind: fCount, max: MaxContributions},
+	"messages_sent":     {kind: fCount, max: MaxMessages},
+	"messages":          {kind: fCounts, list: TargetGroups, max: MaxMessages},
+	"sms_purpose":       {kind: fEnum, list: SMSPurposes},
+	"broadcasts":        {kind: fCount, max: MaxBroadcasts},
+	"broadcast_minutes": {kind: fCount, max: MaxBroadcasts * 600},
+	"entries":           {kind: fCount, max: MaxCount},
 	"lat":               {kind: fCoord, min: MinLat, max: MaxLat},
 	"lon":               {kind: fCoord, min: MinLon, max: MaxLon},
 	"notes":             {kind: fText, max: MaxNotesLen, multiline: true},
@@ -139,6 +161,8 @@ var surveySpec = map[string]fieldSpec{
 	"satisfaction":     {kind: fScale, required: true, min: 1, max: 5},
 	"suggestion":       {kind: fText, max: MaxNotesLen, multiline: true},
 	FieldDeleted:       {kind: fBool},
+	// The survey catalogue version the questions were asked under (questions.go).
+	FieldCatalogueVersion: {kind: fScale, min: 1, max: 1_000_000},
 }
 
 // Limit is what a message about a field's value needs: the kind of value it takes ("count",
@@ -181,6 +205,26 @@ func Unknown(entity string, fields map[string]json.RawMessage) []string {
 			if parent, _, leaf := LeafOf(k); leaf && spec[parent].kind == fCounts {
 				continue
 			}
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// UnknownWith is Unknown for a survey checked against the catalogue version it names: its
+// questions are known fields. Other records, and surveys naming no version, are as Unknown.
+func UnknownWith(entity string, fields map[string]json.RawMessage, q Questionnaire) []string {
+	if entity != EntitySurvey || q == nil {
+		return Unknown(entity, fields)
+	}
+	spec, p, ok := catalogueSpec(fields, q)
+	if !ok || p != nil {
+		return Unknown(entity, fields)
+	}
+	var out []string
+	for k := range fields {
+		if _, ok := spec[k]; !ok {
 			out = append(out, k)
 		}
 	}
@@ -235,6 +279,16 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 	if spec == nil {
 		return []Problem{{Field: "entity", Code: ErrInvalidCode, Message: fmt.Sprintf("unknown entity %q", entity)}}, nil
 	}
+	catalogued := false
+	if entity == EntitySurvey && opt.Survey != nil {
+		cs, p, ok := catalogueSpec(fields, opt.Survey)
+		if p != nil {
+			return []Problem{*p}, nil
+		}
+		if ok {
+			spec, catalogued = cs, true
+		}
+	}
 	total := 0
 	for name, raw := range fields {
 		total += len(name) + len(raw)
@@ -250,6 +304,10 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 					problems = append(problems, *p)
 				}
 			}
+			continue
+		}
+		if !ok && catalogued {
+			problems = append(problems, Problem{name, ErrUnknownQuestion, "is not a question of the survey catalogue version this survey names"})
 			continue
 		}
 		if !ok {
@@ -288,14 +346,19 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 			}
 		}
 	}
+	sortProblems(problems)
+	sort.Strings(unknown)
+	return problems, unknown
+}
+
+// sortProblems orders problems by field, then code, so messages read the same each time.
+func sortProblems(problems []Problem) {
 	sort.Slice(problems, func(i, j int) bool {
 		if problems[i].Field != problems[j].Field {
 			return problems[i].Field < problems[j].Field
 		}
 		return problems[i].Code < problems[j].Code
 	})
-	sort.Strings(unknown)
-	return problems, unknown
 }
 
 func isNull(raw json.RawMessage) bool {
@@ -361,6 +424,8 @@ func checkField(name string, s fieldSpec, raw json.RawMessage, opt Options) *Pro
 		}
 	case fCount:
 		return checkCount(name, raw, s.max)
+	case fScaleCodes:
+		return checkScaleCode(name, s, raw)
 	case fScale:
 		n, ok := integer(raw)
 		if !ok {
@@ -450,6 +515,15 @@ func Int(fields map[string]json.RawMessage, name string) int64 {
 func Str(fields map[string]json.RawMessage, name string) string {
 	s, _ := text(fields[name])
 	return s
+}
+
+// Strs reads a list of codes, nil when absent or not a list of strings.
+func Strs(fields map[string]json.RawMessage, name string) []string {
+	var out []string
+	if json.Unmarshal(fields[name], &out) != nil {
+		return nil
+	}
+	return out
 }
 
 // text decodes a JSON string, taking a fast path for the escape-free strings of codes and dates:

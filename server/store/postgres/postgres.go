@@ -48,6 +48,8 @@ type DB struct {
 
 	mu        sync.Mutex
 	lastEpoch string // the epoch last read, answered when the database cannot be reached
+
+	surveys store.SurveyCache // the survey catalogue between reads
 }
 
 var _ store.Store = (*DB)(nil)
@@ -143,7 +145,7 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) erro
 	})
 }
 
-// seed creates the head row (with a new epoch) and the programme's default targets the first time.
+// seed creates the head row (with a new epoch) and the programme's default survey targets the first time.
 func (db *DB) seed(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		epoch := store.RandomHex(16)
@@ -154,7 +156,12 @@ func (db *DB) seed(ctx context.Context) error {
 		if tag.RowsAffected() == 0 {
 			return nil
 		}
+		// Only the survey targets: coverage targets are derived from the baseline and the
+		// official actuals (indicator.Resolve), so that a new actual recomputes them.
 		for _, in := range indicator.All {
+			if !in.Percent {
+				continue
+			}
 			for _, y := range indicator.ProgrammeYears {
 				t, _ := indicator.DefaultTarget(in.ID, y)
 				if _, err := tx.Exec(ctx, `INSERT INTO targets (indicator, year, target) VALUES ($1, $2, $3)`, in.ID, y, t); err != nil {

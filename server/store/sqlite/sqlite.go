@@ -67,6 +67,8 @@ type DB struct {
 	highWaterFailed atomic.Bool
 	highWaterMu     sync.Mutex
 	highWaterLast   int64
+
+	surveys store.SurveyCache // the survey catalogue between reads
 }
 
 var _ store.Store = (*DB)(nil)
@@ -209,7 +211,7 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	return tx.Commit()
 }
 
-// seed creates the epoch and the programme's default targets the first time the store opens.
+// seed creates the epoch and the programme's default survey targets the first time the store opens.
 func (db *DB) seed(ctx context.Context) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -222,7 +224,12 @@ func (db *DB) seed(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('epoch', ?)`, db.epoch); err != nil {
 			return fmt.Errorf("seed epoch: %w", err)
 		}
+		// Only the survey targets: coverage targets are derived from the baseline and the
+		// official actuals (indicator.Resolve), so that a new actual recomputes them.
 		for _, in := range indicator.All {
+			if !in.Percent {
+				continue
+			}
 			for _, y := range indicator.ProgrammeYears {
 				t, _ := indicator.DefaultTarget(in.ID, y)
 				if _, err := tx.ExecContext(ctx, `INSERT INTO targets (indicator, year, target) VALUES (?, ?, ?)`, in.ID, y, t); err != nil {
