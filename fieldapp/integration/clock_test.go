@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,5 +197,29 @@ func TestClocksTenYearsOff(t *testing.T) {
 	}
 	if flagged != 2 {
 		t.Errorf("device list:\n%s", list)
+	}
+}
+
+// A tablet clock that falls 600 ms behind is followed at the next sync over real HTTP: the
+// answers' round trips on the loopback are far shorter than the change, so they prove it (a fixed
+// 1 s dead band used to ignore it), and the corrected clock reads the server's time again.
+func TestClockOffsetUnderASecond(t *testing.T) {
+	srv := startServer(t)
+	var skew atomic.Int64
+	d := newDevice(t, "slow", srv.URL, srv.Code("slow", soumA, "inspector"), func() time.Time {
+		return time.Now().Add(time.Duration(skew.Load()))
+	})
+	d.sync()
+	if off := d.DB.ClockOffset(); off < -100*time.Millisecond || off > 100*time.Millisecond {
+		t.Fatalf("offset %s with a right clock", off)
+	}
+	skew.Store(int64(-600 * time.Millisecond))
+	d.sync()
+	off := d.DB.ClockOffset()
+	if off < 450*time.Millisecond || off > 750*time.Millisecond {
+		t.Fatalf("offset %s after the tablet clock fell 600 ms behind, want about 600ms", off)
+	}
+	if diff := time.Until(d.DB.Now()); diff < -150*time.Millisecond || diff > 150*time.Millisecond {
+		t.Fatalf("the corrected clock is %s off the real time", diff)
 	}
 }

@@ -22,16 +22,30 @@ func (db *DB) ClockOffset() time.Duration {
 	return time.Duration(db.offset.Load()) * time.Millisecond
 }
 
-// NoteServerTime records the server's clock (an answer's X-Server-Time) against this device's
-// clock at the same moment. The hlc then stamps with the corrected time; a high-water mark beyond
-// the server's bound (a clock that ran ahead before, or a jump while offline) is brought back, and
-// every unsent change stamped beyond it is stamped again, so the server takes it instead of
-// refusing it as clock_ahead. Nothing is lost or sent twice: the changes keep their ids.
-func (db *DB) NoteServerTime(ctx context.Context, server, local time.Time) error {
-	off := server.Sub(local).Milliseconds()
+// NoteServerTime records the server's clock (an answer's X-Server-Time, read by the server at
+// some moment while the request was in flight) against this device's clock when the request was
+// sent and when the answer arrived. The hlc then stamps with the corrected time; a high-water mark
+// beyond the server's bound (a clock that ran ahead before, or a jump while offline) is brought
+// back, and every unsent change stamped beyond it is stamped again, so the server takes it instead
+// of refusing it as clock_ahead. Nothing is lost or sent twice: the changes keep their ids.
+//
+// The answer proves that the offset lies between server−received and server+1ms−sent (the header
+// has milliseconds). The estimate is kept while it lies in that interval — the answer cannot tell
+// it wrong, however small or large the difference to the round trip's middle — and otherwise
+// becomes the middle. So a clock change of any size is followed as soon as an answer's round
+// trip is shorter than the change (a 300 ms step on a 50 ms link), while a slow answer (a push
+// of a minute over 2G, whose middle may be tens of seconds off) moves nothing. A fixed dead band
+// did neither: it ignored real changes under 1 s and followed the jitter of slow links above it.
+// The store is written only when the estimate changes.
+func (db *DB) NoteServerTime(ctx context.Context, server, sent, received time.Time) error {
+	if received.Before(sent) {
+		sent, received = received, sent // the device clock stepped back during the round trip
+	}
+	lo, hi := server.Sub(received).Milliseconds(), server.Add(time.Millisecond).Sub(sent).Milliseconds()
 	old := db.offset.Load()
-	if d := off - old; d > -1000 && d < 1000 {
-		off = old // round-trip jitter: keep the estimate, and write nothing
+	off := old
+	if old < lo || old > hi {
+		off = server.Sub(sent.Add(received.Sub(sent) / 2)).Milliseconds()
 	}
 	db.offset.Store(off)
 	limit := hlc.New(db.Now().Add(syncproto.MaxAhead).UnixMilli(), 0)

@@ -901,11 +901,11 @@ func (c *Client) serverForgot(ctx context.Context) {
 // ClockCorrector is implemented by a store that stamps its changes with the device clock
 // corrected by the server's (fieldapp/localstore does): every answer's X-Server-Time is noted.
 type ClockCorrector interface {
-	NoteServerTime(ctx context.Context, server, local time.Time) error
+	NoteServerTime(ctx context.Context, server, sent, received time.Time) error
 }
 
-// noteServerTime gives the store the server's clock against the device's at the middle of the
-// round trip.
+// noteServerTime gives the store the server's clock against the device's when the request left
+// and when its answer's headers arrived: the server read its clock in between.
 func (c *Client) noteServerTime(ctx context.Context, header string, sent time.Time) {
 	cc, ok := c.Store.(ClockCorrector)
 	if !ok || header == "" {
@@ -917,7 +917,7 @@ func (c *Client) noteServerTime(ctx context.Context, header string, sent time.Ti
 		return
 	}
 	recv := c.now()
-	if err := cc.NoteServerTime(ctx, st, sent.Add(recv.Sub(sent)/2)); err != nil {
+	if err := cc.NoteServerTime(ctx, st, sent, recv); err != nil {
 		c.logger().Warn("note server time", "err", err)
 	}
 }

@@ -140,9 +140,6 @@ type ConflictFilter struct {
 	Limit int
 }
 
-// ConflictKey names one lost value.
-type ConflictKey struct{ RecordID, Field, HLC, Device string }
-
 // Target is one indicator's official figures for one year.
 type Target = syncproto.Target
 
