@@ -86,13 +86,25 @@ func (db *DB) OutboxHealth(ctx context.Context) (syncproto.OutboxHealth, error) 
 // are not among them: pushing them again would only be rejected again. A change written under
 // another device id (re-sent state, or a change saved before a re-enrollment) names its writer.
 func (db *DB) PendingChanges(ctx context.Context, limit int) ([]syncproto.Change, error) {
+	out, _, err := db.PendingChangesAfter(ctx, 0, limit)
+	return out, err
+}
+
+// PendingChangesAfter is PendingChanges from outbox position after on (0: from the oldest); it
+// also returns the position of the last change returned (after when none), so a sync client can
+// read the outbox in large pages ahead of the answers to what it already sent.
+func (db *DB) PendingChangesAfter(ctx context.Context, after int64, limit int) ([]syncproto.Change, int64, error) {
 	dev, err := db.deviceID(ctx, db.read)
 	if err != nil {
-		return nil, fmt.Errorf("pending changes: %w", err)
+		return nil, after, fmt.Errorf("pending changes: %w", err)
 	}
-	rows, err := queryOutbox(ctx, db.read, `WHERE state = 'pending' ORDER BY seq LIMIT ?`, limit)
+	rows, err := queryOutbox(ctx, db.read, `WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, after, err
+	}
+	last := after
+	if len(rows) > 0 {
+		last = rows[len(rows)-1].seq
 	}
 	out := make([]syncproto.Change, len(rows))
 	for i, o := range rows {
@@ -107,7 +119,7 @@ func (db *DB) PendingChanges(ctx context.Context, limit int) ([]syncproto.Change
 			out[i].Base = baseOf(o)
 		}
 	}
-	return out, nil
+	return out, last, nil
 }
 
 // baseOf is what a change was edited from: for each field it sets, the hlc of the value it

@@ -38,8 +38,9 @@ type Outbox interface {
 	Counts(ctx context.Context) (pending, rejected int, err error)
 	// OutboxHealth is what the device tells the server of its queue.
 	OutboxHealth(ctx context.Context) (syncproto.OutboxHealth, error)
-	// PendingChanges returns up to limit changes to push, oldest first, without rejected ones.
-	PendingChanges(ctx context.Context, limit int) ([]syncproto.Change, error)
+	// PendingChangesAfter returns up to limit changes to push from outbox position after on
+	// (0: the oldest), oldest first, without rejected ones, and the position of the last one.
+	PendingChangesAfter(ctx context.Context, after int64, limit int) ([]syncproto.Change, int64, error)
 	// Acknowledge drops accepted and duplicate changes, keeps rejected ones with their reason,
 	// keeps the clock-skew warning and observes server_hlc, and says how many it dropped and rejected.
 	Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dropped, rejected int, err error)
@@ -382,151 +383,16 @@ type session struct {
 	linkFails int
 	// restamps counts pushes whose changes the server refused as clock_ahead.
 	restamps int
-}
-
-// push sends the outbox in batches until nothing pending is left.
-func (s *session) push(ctx context.Context) error {
-	c := s.c
-	if s.batch == 0 {
-		s.batch = c.batchSize()
-	}
-	pending, _, err := c.Store.Counts(ctx)
-	if err != nil {
-		return fmt.Errorf("count outbox: %w", err)
-	}
-	s.toPush = s.pushed + pending
-	c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
-	var probe *syncproto.Change
-	if !s.probed && !s.queued {
-		// Once a sync, a change the server acknowledged before goes out again: a server that
-		// answers it as accepted, not duplicate, lost it (restored from an older copy) even if
-		// neither its epoch nor its log length shows it.
-		s.probed = true
-		if probe, err = c.Store.Probe(ctx); err != nil {
-			return fmt.Errorf("read probe: %w", err)
-		}
-	}
-	for {
-		budget := c.link.budget(c.requestTime())
-		n := changesFor(budget, c.link.pushPerChange(), s.batch)
-		if probe != nil && n > 1 {
-			n--
-		}
-		changes, err := c.Store.PendingChanges(ctx, n)
-		if err != nil {
-			return fmt.Errorf("read outbox: %w", err)
-		}
-		if probe != nil {
-			changes = append([]syncproto.Change{*probe}, changes...)
-		}
-		if len(changes) == 0 {
-			return nil
-		}
-		health, err := c.Store.OutboxHealth(ctx)
-		if err != nil {
-			return fmt.Errorf("outbox health: %w", err)
-		}
-		req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: s.device,
-			DeviceTime: c.now().UTC().Format(time.RFC3339), Outbox: health, Changes: changes}
-		payload, err := fitPush(&req, budget)
-		if err != nil {
-			return err
-		}
-		changes = req.Changes
-		c.link.notePush(len(payload), len(changes))
-		var resp syncproto.PushResponse
-		moved, took, err := c.callPayload(ctx, http.MethodPost, s.base+"/push", s.token, payload, &resp)
-		if isLinkErr(err) {
-			if err := s.linkFailed(ctx, err, len(payload), moved, took); err != nil {
-				return err
-			}
-			continue // tried again, smaller
-		}
-		s.linkFails = 0
-		var se *Error
-		if errors.As(err, &se) && se.Code == CodeTooLarge {
-			if probe != nil && len(changes) <= 2 {
-				// The probe is never what blocks the outbox: it stays out of this sync.
-				probe = nil
-				continue
-			}
-			if s.batch > 1 && len(changes) > 1 {
-				s.batch = max(1, min(s.batch, len(changes))/2)
-				c.logger().Info("push too large: batch halved", "batch", s.batch)
-				continue
-			}
-			// One change alone is over the server's limit: it can never go, so it is kept as
-			// rejected for the inspector instead of blocking everything behind it. The answer
-			// has no server_hlc, so Acknowledge keeps the clock and any clock-skew warning; the
-			// screens translate its code as "reject.too_large" (assets/i18n/fieldapp.*.json).
-			resp = syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: changes[0].ID, Code: CodeTooLarge,
-				Message: "the change is larger than the server accepts"}}}
-			err = nil
-		}
-		if err != nil {
-			return err
-		}
-		if c.CrashPoint != nil {
-			c.CrashPoint("push-answered")
-		}
-		s.queued = false
-		lost, sent := false, len(changes)
-		if probe != nil {
-			sent--
-			lost, err = s.checkProbe(ctx, probe, resp)
-			if err != nil {
-				return err
-			}
-			probe = nil
-		}
-		dropped, rejected, err := c.Store.Acknowledge(ctx, resp)
-		if err != nil {
-			return fmt.Errorf("update outbox: %w", err)
-		}
-		restamped := 0
-		for _, r := range resp.Rejected {
-			if r.Code == syncproto.RejectClockAhead {
-				restamped++
-			}
-		}
-		if restamped > 0 {
-			// Stamped again with the corrected clock by Acknowledge, and still pending: they go
-			// in the next batch. A server that keeps refusing them ends the sync, not a loop.
-			if s.restamps++; s.restamps > maxRestamps {
-				return &Error{Code: CodeBadAnswer, Message: "the server keeps refusing this device's clock"}
-			}
-			c.logger().Warn("changes refused as stamped ahead of the server's clock: stamped again", "changes", restamped)
-		}
-		if dropped+rejected+restamped == 0 && sent > 0 {
-			return &Error{Code: CodeBadAnswer, Message: "the push answer named none of the changes sent"}
-		}
-		s.pushed += dropped + rejected
-		s.res.Pushed += dropped
-		s.res.Rejected += rejected
-		s.res.Duplicates += len(resp.Duplicates)
-		s.res.Warnings = append(s.res.Warnings, resp.Warnings...)
-		s.res.ServerTime = resp.ServerHLC
-		c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
-		if lost {
-			_, epoch, err := c.Store.SyncState(ctx)
-			if err != nil {
-				return fmt.Errorf("read epoch: %w", err)
-			}
-			if err := s.resend(ctx, epoch, "the server no longer holds a change it acknowledged"); err != nil {
-				return err
-			}
-			continue
-		}
-		if resp.ServerEpoch != "" {
-			if _, epoch, err := c.Store.SyncState(ctx); err != nil {
-				return fmt.Errorf("read epoch: %w", err)
-			} else if epoch != resp.ServerEpoch {
-				if err := s.resend(ctx, resp.ServerEpoch, "epoch changed"); err != nil {
-					return err
-				}
-			}
-		}
-	}
+	// The outbox as read ahead of the answers (push.go): queue holds pending changes not yet
+	// sent, read up to position after; readAll is set when the last read found no more.
+	queue   []syncproto.Change
+	after   int64
+	readAll bool
+	// fast is true while answers come quickly and the link never failed in this sync: then the
+	// next push may go before the answer to the one before it.
+	fast bool
+	// shaky is set by the first request of this sync that failed on the link.
+	shaky bool
 }
 
 // checkProbe reads the answer to the probe. A server that answers it as accepted, not duplicate,
