@@ -67,6 +67,9 @@ type DB struct {
 	highWaterFailed atomic.Bool
 	highWaterMu     sync.Mutex
 	highWaterLast   int64
+	// pushStmts are a push's fixed statements, prepared once on the writer connection: every
+	// push reuses them (Tx.StmtContext) rather than parsing them again.
+	pushStmts map[string]*sql.Stmt
 }
 
 var _ store.Store = (*DB)(nil)
@@ -108,6 +111,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := db.preparePush(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -283,6 +290,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
+	}
+	for _, st := range db.pushStmts {
+		errs = append(errs, st.Close())
 	}
 	errs = append(errs, db.write.Close())
 	return errors.Join(errs...)
