@@ -115,8 +115,9 @@ type Client struct {
 	// syncproto.MaxChanges. Within it a push is sized by bytes to the link (RequestTime). A 413
 	// halves it for the rest of the sync.
 	BatchSize int
-	// PullLimit is the most changes asked of one pull page; syncproto.DefaultPullLimit by
-	// default. Within it a page is sized by bytes to the link, as a push is.
+	// PullLimit is the most changes asked of one pull page; syncproto.MaxPullLimit by default.
+	// Within it a page is sized by bytes to the link, as a push is, so a fast link takes large
+	// pages and a slow one small ones.
 	PullLimit int
 	// StallTimeout abandons a request that moved no byte for this long (30 s by default); it is
 	// then tried again smaller. There is no total timeout: a slow link that moves never sticks.
@@ -465,7 +466,7 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 	c := s.c
 	most := c.PullLimit
 	if most <= 0 || most > syncproto.MaxPullLimit {
-		most = syncproto.DefaultPullLimit
+		most = syncproto.MaxPullLimit
 	}
 	s.pulledAll = false
 	first := true
@@ -473,23 +474,41 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 	if err != nil {
 		return false, fmt.Errorf("reference due: %w", err)
 	}
+	var pre *pullAhead
+	defer func() {
+		if pre != nil {
+			<-pre.done
+		}
+	}()
 	for {
 		cursor, epoch, err := c.Store.SyncState(ctx)
 		if err != nil {
 			return false, fmt.Errorf("read cursor: %w", err)
 		}
-		limit := changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most)
-		q := url.Values{"limit": {strconv.Itoa(limit)}}
-		if cursor != "" {
-			q.Set("since", cursor)
-		}
-		if first && refDue && cursor != "" && cursor != "0" {
-			// Units and targets come with a pull from 0 anyway; otherwise ask only when none are
-			// stored or they are a day old (about 10 KB a time).
-			q.Set("ref", "1")
-		}
 		var page syncproto.PullResponse
-		moved, took, err := c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
+		var limit int
+		var moved int64
+		var took time.Duration
+		if pre != nil && pre.since == cursor {
+			r := <-pre.done
+			page, limit, moved, took, err = r.page, pre.limit, r.moved, r.took, r.err
+		} else {
+			if pre != nil {
+				<-pre.done // asked from another cursor: dropped
+			}
+			limit = changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most)
+			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			if cursor != "" {
+				q.Set("since", cursor)
+			}
+			if first && refDue && cursor != "" && cursor != "0" {
+				// Units and targets come with a pull from 0 anyway; otherwise ask only when none are
+				// stored or they are a day old (about 10 KB a time).
+				q.Set("ref", "1")
+			}
+			moved, took, err = c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
+		}
+		pre = nil
 		if isLinkErr(err) {
 			if err := s.linkFailed(ctx, err, int(float64(limit)*max(c.link.pullPerChange(), firstBytesPerChange)), moved, took); err != nil {
 				return false, err
@@ -532,6 +551,10 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			// The same, from a server that answers with its own shorter cursor instead of a 409.
 			return true, s.resend(ctx, epoch, "server cursor behind the device's")
 		}
+		if page.More && !onePage && page.Cursor != cursor && len(page.Changes) > 0 {
+			// The next page is on its way while this one is merged into the store.
+			pre = s.prefetch(ctx, page.Cursor, changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most))
+		}
 		n, err := c.Store.ApplyPull(ctx, cursor, page)
 		if err != nil {
 			return false, fmt.Errorf("apply pull: %w", err)
@@ -546,6 +569,32 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			return false, nil
 		}
 	}
+}
+
+// pullAhead is a pull page asked for before the one before it was merged.
+type pullAhead struct {
+	since string
+	limit int
+	done  chan pullResult
+}
+
+type pullResult struct {
+	page  syncproto.PullResponse
+	moved int64
+	took  time.Duration
+	err   error
+}
+
+// prefetch asks for the page after since from its own goroutine.
+func (s *session) prefetch(ctx context.Context, since string, limit int) *pullAhead {
+	p := &pullAhead{since: since, limit: limit, done: make(chan pullResult, 1)}
+	q := url.Values{"limit": {strconv.Itoa(limit)}, "since": {since}}
+	go func() {
+		var r pullResult
+		r.moved, r.took, r.err = s.c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &r.page)
+		p.done <- r
+	}()
+	return p
 }
 
 // behind reports whether the server's cursor is before the one the device stored. Cursors are
