@@ -94,6 +94,9 @@ if [ "$app" = 1 ]; then
 	args=(--server "http://$addr" --data "$appdata")
 	[ -z "$code" ] || args+=(--code "$code")
 	status=0
+	# Under C.UTF-8 (minimal installs) Fyne reads "C" as a language and logs an error at start,
+	# before any of the app's code runs; LANGUAGE is what it reads first, and libc ignores it there.
+	case "${LC_ALL:-${LC_MESSAGES:-${LANG:-}}}" in C.* | POSIX.*) export LANGUAGE="${LANGUAGE:-en}" ;; esac
 	./bin/talbar "${args[@]}" >>"$applog" 2>&1 || status=$?
 	if [ "$status" != 0 ]; then
 		echo "the field app stopped with status $status (log: $applog); the server keeps running. Ctrl-C to stop."

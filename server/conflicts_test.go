@@ -57,12 +57,24 @@ func pulledHerders(t *testing.T, c *client, recordID string) (value, writer stri
 
 var conflictRow = regexp.MustCompile(`data-conflict="(\d+)"`)
 
+var currentField = regexp.MustCompile(`name="current" value="([0-9a-f]*)"`)
+
+// currentOf is the version of the current value a conflict row's forms were shown with.
+func currentOf(t *testing.T, tr string) string {
+	t.Helper()
+	m := currentField.FindStringSubmatch(tr)
+	if m == nil || m[1] == "" {
+		t.Fatalf("the row's forms carry no current version: %s", tr)
+	}
+	return m[1]
+}
+
 // The review list over HTTP: the division's officer and headquarters see the conflict, a viewer
 // and another division's officer do not; restoring the other value is a change devices pull,
 // which moves the totals, and the conflict leaves the list.
 func TestDashboardConflicts(t *testing.T) {
 	m := MustRunMain(t, tempDB(t))
-	insp, _, id := conflictSetup(t, m)
+	insp, off, id := conflictSetup(t, m)
 	if n, _ := m.Store.OpenConflicts(context.Background()); n["MN6501"] != 1 {
 		t.Fatalf("open conflicts %v, want one in MN6501", n)
 	}
@@ -91,10 +103,41 @@ func TestDashboardConflicts(t *testing.T) {
 	if !strings.Contains(body, `id="nav-conflicts"`) {
 		t.Error("no navigation link to the conflicts")
 	}
-	if st, _ := w.post("/dashboard/conflicts/resolve", url.Values{"id": {row[1]}, "choice": {"replaced"}, "value": {"-3"}}); st != 400 {
+	cur := currentOf(t, tr)
+	if st, _ := w.post("/dashboard/conflicts/resolve", url.Values{"id": {row[1]}, "choice": {"replaced"}, "value": {"-3"}, "current": {cur}}); st != 400 {
 		t.Fatalf("a negative third value: %d", st)
 	}
-	if st, _ := w.post("/dashboard/conflicts/resolve", url.Values{"id": {row[1]}, "choice": {"restored"}}); st != 303 {
+
+	// The officer corrects the count again, from the 30 they saw: the row's value becomes 35 (the
+	// inspector's 25 is still overwritten, now by 35), and a choice made on the page that showed
+	// 30 is refused with a clear message, writing nothing.
+	again := off.change(id, "event", syncproto.OpUpsert, `{"reached.herders":35}`)
+	again.Base = map[string]string{"reached.herders": cur, syncproto.BaseRecord: cur}
+	if r := off.push(again); len(r.Accepted) != 1 {
+		t.Fatalf("officer's second edit: %+v", r)
+	}
+	st, body := w.post("/dashboard/conflicts/resolve?lang=en", url.Values{"id": {row[1]}, "choice": {"restored"}, "current": {cur}})
+	if st != 400 || !strings.Contains(body, "changed after the page was shown") {
+		t.Fatalf("restore from a stale page: %d %.3000s", st, body)
+	}
+	if v, _ := pulledHerders(t, insp, id); v != "35" {
+		t.Fatalf("after a refused stale choice the inspector pulls herders=%s, want 35", v)
+	}
+	i = strings.Index(body, `data-conflict="`+row[1])
+	if i < 0 {
+		t.Fatalf("the conflict left the list after a stale choice: %.3000s", body)
+	}
+	tr = body[i : i+strings.Index(body[i:], "</tr>")]
+	if !strings.Contains(tr, `data-col="kept"><strong>35</strong>`) || !strings.Contains(tr, `data-col="lost"><strong>25</strong>`) {
+		t.Fatalf("the row does not show the current 35 against the lost 25: %s", tr)
+	}
+	if cs, _ := m.Store.Conflicts(context.Background(), store.ConflictFilter{}); len(cs) != 1 || string(cs[0].Kept.Value) != "35" || cs[0].Kept.HLC != again.HLC {
+		t.Fatalf("kept conflicts %+v, want one kept against the current 35", cs)
+	}
+	if st, _ := w.post("/dashboard/conflicts/resolve", url.Values{"id": {row[1]}, "choice": {"restored"}}); st != 400 {
+		t.Fatalf("restore from a form without the value it was shown: %d", st)
+	}
+	if st, _ := w.post("/dashboard/conflicts/resolve", url.Values{"id": {row[1]}, "choice": {"restored"}, "current": {currentOf(t, tr)}}); st != 303 {
 		t.Fatalf("restore: %d", st)
 	}
 	if v, who := pulledHerders(t, insp, id); v != "25" || who != "sara" {

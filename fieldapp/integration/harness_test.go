@@ -232,6 +232,18 @@ func vectorOf(t tally.Totals) tally.Vector {
 	set("info_partly", t.Surveys.InfoPartly)
 	set("info_no", t.Surveys.InfoNo)
 	set("satisfied", t.Surveys.Satisfied)
+	for prefix, m := range map[string]map[string]int64{"reached_sex": t.ReachedSex, "reached_age": t.ReachedAge,
+		"messages": t.Messages, "messages_purpose": t.MessagesPurpose, "topics": t.Topics, "channels": t.Channels} {
+		for code, x := range m {
+			if code != "total" {
+				set(prefix+"."+code, x)
+			}
+		}
+	}
+	set("messages_sent", t.Messages["total"])
+	set("broadcasts", t.Broadcasts)
+	set("broadcast_minutes", t.BroadcastMinutes)
+	set("entries", t.Entries)
 	return v
 }
 

@@ -40,7 +40,7 @@ var runs = []run{
 }
 
 // screens are the pictures each run takes, named fieldapp-<screen>-<lang>-<device>.png.
-var screens = []string{"enroll", "home", "event", "calendar", "survey", "records", "detail", "settings"}
+var screens = []string{"enroll", "home", "event", "calendar", "sms", "survey", "records", "detail", "settings"}
 
 // shotDir is where the last TestRealWindow put its pictures (for TestScreenshotComparison).
 var (
@@ -118,10 +118,13 @@ type saved struct {
 	contracts  int64
 	contribMNT int64
 	surveys    int64
+	// The breakdowns of issue 14: by sex, messages ("total" and by group), topics, channels.
+	sex, messages, topics, channels map[string]int64
 }
 
 func newSaved() *saved {
-	return &saved{events: map[string]int64{}, reached: map[string]int64{}, materials: map[string]int64{}}
+	return &saved{events: map[string]int64{}, reached: map[string]int64{}, materials: map[string]int64{},
+		sex: map[string]int64{}, messages: map[string]int64{}, topics: map[string]int64{}, channels: map[string]int64{}}
 }
 
 // diff compares got-before with want, field by field; "" when they agree.
@@ -141,6 +144,10 @@ func diff(before, got tally.Totals, want *saved) string {
 		{"events", got.Events, before.Events, want.events, nil},
 		{"reached", got.Reached, before.Reached, want.reached, nil},
 		{"materials", got.Materials, before.Materials, want.materials, nil},
+		{"reached_sex", got.ReachedSex, before.ReachedSex, want.sex, nil},
+		{"messages", got.Messages, before.Messages, want.messages, nil},
+		{"topics", got.Topics, before.Topics, want.topics, nil},
+		{"channels", got.Channels, before.Channels, want.channels, nil},
 	}
 	for _, m := range maps {
 		keys := map[string]bool{}
@@ -390,18 +397,42 @@ func (u *ui) home() {
 	u.shoot("home")
 }
 
-// eventForm saves one event of each kind: the first with every field filled and every control
-// used, the others with the required ones and a few numbers.
+// kindsFor are the kinds a run saves: every kind on a laptop; on a phone the first three, the
+// SMS campaign and "other" (the phone runs check layout; the laptop runs every kind's block).
+func kindsFor(r run) []record.Label {
+	if r.device == "laptop" {
+		return record.EventKinds
+	}
+	var out []record.Label
+	for _, k := range record.EventKinds {
+		switch k.Code {
+		case record.KindOpenDay, record.KindMarketDay, record.KindHerderMeeting, record.KindSMSCampaign, record.KindOther:
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// eventForm saves one event of each kind (kindsFor): the first with every field filled and every
+// control used, the SMS campaign with its purpose, messages, topics and channels (pictured), the
+// others with the required ones and a few numbers.
 func (u *ui) eventForm(want *saved) {
-	for i, kind := range record.EventKinds {
+	prev := ""
+	for i, kind := range kindsFor(u.r) {
 		u.nav("event")
 		if i == 0 {
 			u.shoot("event")
 		}
 		s := u.snap()
-		if n := count(s, "*ui.codeSelect"); n != 3 {
-			u.t.Fatalf("the event form shows %d drop-downs, want 3 (kind, soum, occasion)", n)
+		// The form keeps the kind last saved; an SMS campaign's block has its purpose drop-down.
+		wantSelects := 3
+		if prev == record.KindSMSCampaign {
+			wantSelects = 4
 		}
+		if n := count(s, "*ui.codeSelect"); n != wantSelects {
+			u.t.Fatalf("the event form shows %d drop-downs, want %d (kind, soum, occasion, and an SMS campaign's purpose)", n, wantSelects)
+		}
+		prev = kind.Code
 		u.choose(selectAfter(u.T("field.kind")), u.cat.T(u.r.lang, "kind."+kind.Code))
 		u.choose(selectAfter(u.T("field.unit")), "")
 		date := "2026-06-15"
@@ -432,7 +463,11 @@ func (u *ui) eventForm(want *saved) {
 			date = "2026-06-10"
 		}
 		_ = date
-		u.typeInto(entryAfter(u.T("field.place")), "Цэцэрлэг "+fmt.Sprint(i+1))
+		place := "Цэцэрлэг 1" // the record the records screen looks for
+		if i > 0 {
+			place = "Баг " + fmt.Sprint(i+1)
+		}
+		u.typeInto(entryAfter(u.T("field.place")), place)
 		u.choose(selectAfter(u.T("field.occasion")), "")
 		want.events[kind.Code]++
 		want.events["total"]++
@@ -442,13 +477,26 @@ func (u *ui) eventForm(want *saved) {
 				chk := byType("*widget.Check", fmt.Sprintf("partner check %d", c+1), c, false, nil)
 				u.click(chk, checked(chk, true))
 			}
+			for _, c := range []string{"topic", "channel"} {
+				list := map[string][]record.Label{"topic": record.Topics, "channel": record.Channels}[c]
+				into := map[string]map[string]int64{"topic": want.topics, "channel": want.channels}[c]
+				for _, l := range list {
+					into[l.Code]++
+				}
+			}
+			// People reached in all, and groups that overlap: the total counts, not their sum.
+			u.typeInto(entryAfter(u.T("field.reached_total")), "100")
+			want.reached["total"] += 100
 			v := int64(1)
 			for _, g := range record.TargetGroups {
 				u.typeInto(entryAfter(u.cat.T(u.r.lang, "target_group."+g.Code)), fmt.Sprint(v))
 				want.reached[g.Code] += v
-				want.reached["total"] += v
 				v++
 			}
+			u.typeInto(entryAfter(u.T("sex.female")), "55")
+			u.typeInto(entryAfter(u.T("sex.male")), "45")
+			want.sex["female"] += 55
+			want.sex["male"] += 45
 			for _, m := range record.Materials {
 				l := u.cat.T(u.r.lang, "material."+m.Code)
 				nth := 0
@@ -468,7 +516,42 @@ func (u *ui) eventForm(want *saved) {
 			u.typeInto(entryAfter(u.T("field.lat")), "47.5")
 			u.typeInto(entryAfter(u.T("field.lon")), "101.4")
 			u.typeInto(entryAfter(u.T("field.notes")), "Test note")
+		} else if kind.Code == record.KindSMSCampaign {
+			// A reminder SMS campaign: its purpose, the messages sent in all and to one group,
+			// the topics it explained, its channel.
+			u.choose(selectAfter(u.T("field.sms_purpose")), u.T("sms_purpose.pre_retirement"))
+			u.typeInto(entryAfter(u.T("field.messages_sent")), "320")
+			u.typeInto(byType("*widget.Entry", "messages to near-pension", 0, false, func(o labelled) bool {
+				return o.label == u.T("target_group.near_pension")
+			}), "300")
+			want.messages["total"] += 320
+			want.messages["near_pension"] += 300
+			for _, c := range []struct{ list, code string }{{"topic", "pensions"}, {"topic", "contributions_check"}, {"channel", "sms"}} {
+				l := u.T(c.list + "." + c.code)
+				// The check box is the one beside the label (on its left, in the same row).
+				chk := finder{desc: "check " + l, find: func(s automation.Snapshot) (automation.Object, bool) {
+					for _, lo := range s.Objects {
+						if lo.Type != "*ui.tapLabel" || lo.Text != l || lo.Overlay != 0 {
+							continue
+						}
+						for _, o := range s.Objects {
+							if o.Type == "*widget.Check" && o.Overlay == 0 && o.X < lo.X && o.Y < lo.Y+lo.H && lo.Y < o.Y+o.H {
+								return o, true
+							}
+						}
+					}
+					return automation.Object{}, false
+				}}
+				u.click(chk, checked(chk, true))
+			}
+			want.topics["pensions"]++
+			want.topics["contributions_check"]++
+			want.channels["sms"]++
+			u.shoot("sms")
 		} else {
+			if kind.Code == record.KindOther {
+				u.typeInto(entryAfter(u.T("field.kind_other")), "Эмнэлгийн ажилтнуудтай уулзалт")
+			}
 			g := record.TargetGroups[i%len(record.TargetGroups)].Code
 			u.typeInto(entryAfter(u.cat.T(u.r.lang, "target_group."+g)), "7")
 			want.reached[g] += 7
@@ -514,8 +597,9 @@ func (u *ui) surveyForm(want *saved) {
 
 func (u *ui) records() {
 	u.nav("records")
+	n := len(kindsFor(u.r)) + 1 // the events and the survey response
 	u.waitFor("the records list", 10*time.Second, func(s automation.Snapshot) bool {
-		return hasText(s, u.cat.N(u.r.lang, "ui.records.count", 4, "4"))
+		return hasText(s, u.cat.N(u.r.lang, "ui.records.count", n, fmt.Sprint(n)))
 	})
 	u.shoot("records")
 	// Filters: every drop-down and check box, then back to the whole list.

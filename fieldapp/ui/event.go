@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -11,8 +12,10 @@ import (
 	"talbar/shared/record"
 )
 
-// EventForm records an open day, a market-day event or a herder meeting, or edits one: every
-// event field of PROTOCOL.md, numbers checked as they are typed.
+// EventForm records an outreach activity of any kind the programme names, or edits one: every
+// event field of PROTOCOL.md, numbers checked as they are typed. The fields of one kind only (an
+// "other" kind's description, an SMS campaign's messages, a broadcast's length, a contest's
+// entries) show for that kind, or while they hold a value, so nothing typed is hidden.
 type EventForm struct {
 	u       *UI
 	content fyne.CanvasObject
@@ -28,15 +31,32 @@ type EventForm struct {
 	Title         *widget.Label
 	Kind          *codeSelect
 	KindErr       fieldError
+	KindOther     *widget.Entry // what an "other" activity was: required for it
+	KindOtherErr  fieldError
 	Date          *dateField
 	Unit          *codeSelect
 	UnitErr       fieldError
+	Bagh          *widget.Entry // bagh or khoroo, typed: there is no reference list of them
+	BaghErr       fieldError
 	Place         *widget.Entry
 	PlaceErr      fieldError
 	Occasion      *codeSelect
 	Partners      *codeChecks
-	Reached       map[string]*numField // by target group
+	Topics        *codeChecks
+	Channels      *codeChecks
+	Total         *numField            // people reached in all: "people reached" on every page
+	Reached       map[string]*numField // by target group; groups may overlap
 	ReachedTotal  *widget.Label
+	Sex           map[string]*numField // by sex, where known
+	SexErr        fieldError
+	Age           map[string]*numField // by age band, where known
+	AgeErr        fieldError
+	SMSPurpose    *codeSelect
+	MessagesSent  *numField
+	Messages      map[string]*numField // messages sent, by target group
+	Broadcasts    *numField
+	Minutes       *numField
+	Entries       *numField
 	Materials     map[string]*numField // by material
 	Consultations *numField
 	Contracts     *numField
@@ -51,21 +71,40 @@ type EventForm struct {
 	NewButton     *widget.Button
 	nums          []*numField
 	ready         bool // set once every widget exists: entries call back while being filled
+
+	// The blocks of one kind: shown for their kinds or while they hold a value.
+	otherBox, smsBox, broadcastBox, entriesBox *fyne.Container
+	form                                       *fyne.Container
+}
+
+// kindBlocks are the kinds whose own block of fields the form shows.
+var kindBlocks = map[string][]string{
+	"other":     {record.KindOther},
+	"sms":       {record.KindSMSCampaign},
+	"broadcast": {record.KindBroadcast},
+	"entries":   {record.KindEssayContest, record.KindStudentConference},
 }
 
 func newEventForm(u *UI) *EventForm {
-	f := &EventForm{u: u, Reached: map[string]*numField{}, Materials: map[string]*numField{}, rows: map[string]fyne.CanvasObject{}}
+	f := &EventForm{u: u, Reached: map[string]*numField{}, Materials: map[string]*numField{}, rows: map[string]fyne.CanvasObject{},
+		Sex: map[string]*numField{}, Age: map[string]*numField{}, Messages: map[string]*numField{}}
 	f.Title = heading(u.T("ui.event.new"))
 	var kl, kc []string
 	for _, k := range record.EventKinds {
 		kl, kc = append(kl, u.label("kind", k.Code)), append(kc, k.Code)
 	}
-	f.Kind = newCodeSelect(kl, kc, u.T("ui.choose"), func() { f.checkField("kind") })
+	f.Kind = newCodeSelect(kl, kc, u.T("ui.choose"), func() { f.checkField("kind"); f.showBlocks() })
 	f.KindErr = newFieldError()
+	f.KindOther = widget.NewEntry()
+	f.KindOther.OnChanged = func(string) { f.checkField("kind_other") }
+	f.KindOtherErr = newFieldError()
 	f.Date = newDateField(u, func() { f.checkField("date") })
 	f.Unit = newCodeSelect(nil, nil, u.T("ui.choose"), func() { f.checkField("unit") })
 	f.UnitErr = newFieldError()
 	f.ensureUnits()
+	f.Bagh = widget.NewEntry()
+	f.Bagh.OnChanged = func(string) { f.checkField("bagh") }
+	f.BaghErr = newFieldError()
 	f.Place = widget.NewEntry()
 	f.Place.OnChanged = func(string) { f.checkField("place") }
 	f.PlaceErr = newFieldError()
@@ -75,32 +114,50 @@ func newEventForm(u *UI) *EventForm {
 	}
 	f.Occasion = newCodeSelect(ol, oc, u.T("ui.choose"), nil)
 	f.Partners = newCodeChecks(u, "partner", record.Partners)
+	f.Topics = newCodeChecks(u, "topic", record.Topics)
+	f.Channels = newCodeChecks(u, "channel", record.Channels)
 
 	check := func(n *numField) { f.checkNum(n) }
-	reached := container.NewVBox()
-	for _, g := range record.TargetGroups {
-		n := newNumField("reached."+g.Code, u.label("target_group", g.Code), check)
-		f.Reached[g.Code] = n
+	single := func(path string) *numField {
+		n := newNumField(path, u.T("field."+path), check)
 		f.rows[n.path] = n.row
 		f.nums = append(f.nums, n)
-		reached.Add(n.row)
+		return n
 	}
+	counts := func(parent, list string, items []record.Label, into map[string]*numField) *fyne.Container {
+		box := container.NewVBox()
+		for _, g := range items {
+			n := newNumField(parent+"."+g.Code, u.label(list, g.Code), check)
+			into[g.Code] = n
+			f.rows[n.path] = n.row
+			f.nums = append(f.nums, n)
+			box.Add(n.row)
+		}
+		return box
+	}
+	f.Total = single("reached_total")
+	reached := counts("reached", "target_group", record.TargetGroups, f.Reached)
 	f.ReachedTotal = widget.NewLabel("")
-	materials := container.NewVBox()
-	for _, m := range record.Materials {
-		n := newNumField("materials."+m.Code, u.label("material", m.Code), check)
-		f.Materials[m.Code] = n
-		f.rows[n.path] = n.row
-		f.nums = append(f.nums, n)
-		materials.Add(n.row)
+	sex := counts("reached_sex", "sex", record.Sexes, f.Sex)
+	f.SexErr = newFieldError()
+	age := counts("reached_age", "participant_age", record.ParticipantAges, f.Age)
+	f.AgeErr = newFieldError()
+	f.rows["reached_sex"], f.rows["reached_age"] = sex, age
+	materials := counts("materials", "material", record.Materials, f.Materials)
+	f.Consultations = single("consultations")
+	f.Contracts = single("contracts_signed")
+	f.Contributions = single("contributions_mnt")
+
+	var pl, pc []string
+	for _, p := range record.SMSPurposes {
+		pl, pc = append(pl, u.label("sms_purpose", p.Code)), append(pc, p.Code)
 	}
-	f.Consultations = newNumField("consultations", u.T("field.consultations"), check)
-	f.Contracts = newNumField("contracts_signed", u.T("field.contracts_signed"), check)
-	f.Contributions = newNumField("contributions_mnt", u.T("field.contributions_mnt"), check)
-	f.nums = append(f.nums, f.Consultations, f.Contracts, f.Contributions)
-	for _, n := range []*numField{f.Consultations, f.Contracts, f.Contributions} {
-		f.rows[n.path] = n.row
-	}
+	f.SMSPurpose = newCodeSelect(pl, pc, u.T("ui.choose"), func() { f.showBlocks() })
+	f.MessagesSent = single("messages_sent")
+	messages := counts("messages", "target_group", record.TargetGroups, f.Messages)
+	f.Broadcasts = single("broadcasts")
+	f.Minutes = single("broadcast_minutes")
+	f.Entries = single("entries")
 
 	f.Lat, f.Lon = widget.NewEntry(), widget.NewEntry()
 	// A hint, not a bare number an inspector could take for a position filled in by itself.
@@ -126,16 +183,32 @@ func newEventForm(u *UI) *EventForm {
 	}
 	latBox := container.NewVBox(widget.NewLabel(u.T("field.lat")), f.Lat, f.LatErr.box)
 	lonBox := container.NewVBox(widget.NewLabel(u.T("field.lon")), f.Lon, f.LonErr.box)
-	form := container.NewVBox(
+	f.otherBox = container.NewVBox(row("kind_other", field(u.T("field.kind_other"), f.KindOther, f.KindOtherErr)))
+	f.smsBox = container.NewVBox(widget.NewSeparator(), heading(u.T("ui.event.sms")),
+		container.NewVBox(heading(u.T("field.sms_purpose")), f.SMSPurpose), f.MessagesSent.row,
+		heading(u.T("field.messages")), messages)
+	f.broadcastBox = container.NewVBox(widget.NewSeparator(), f.Broadcasts.row, f.Minutes.row)
+	f.entriesBox = container.NewVBox(f.Entries.row)
+	f.form = container.NewVBox(
 		f.Title,
 		row("kind", field(u.T("field.kind"), f.Kind, f.KindErr)),
+		f.otherBox,
 		row("date", field(u.T("field.date"), f.Date.box, f.Date.err)),
 		row("unit", field(u.T("field.unit"), f.Unit, f.UnitErr)),
+		row("bagh", field(u.T("field.bagh"), f.Bagh, f.BaghErr)),
 		row("place", field(u.T("field.place"), f.Place, f.PlaceErr)),
 		container.NewVBox(heading(u.T("field.occasion")), f.Occasion),
 		container.NewVBox(heading(u.T("field.partners")), f.Partners.Box),
+		container.NewVBox(heading(u.T("field.topics")), f.Topics.Box),
+		container.NewVBox(heading(u.T("field.channels")), f.Channels.Box),
+		f.smsBox,
+		f.broadcastBox,
 		widget.NewSeparator(),
-		heading(u.T("field.reached")), reached, f.ReachedTotal,
+		heading(u.T("ui.event.participants")), f.Total.row,
+		heading(u.T("field.reached")), wrapLabel(u.T("ui.event.groups_hint")), reached, f.ReachedTotal,
+		heading(u.T("field.reached_sex")), sex, f.SexErr.box,
+		heading(u.T("field.reached_age")), age, f.AgeErr.box,
+		f.entriesBox,
 		widget.NewSeparator(),
 		heading(u.T("field.materials")), materials,
 		widget.NewSeparator(),
@@ -146,17 +219,66 @@ func newEventForm(u *UI) *EventForm {
 		container.NewGridWithColumns(2, row("lat", latBox), row("lon", lonBox)),
 		row("notes", field(u.T("field.notes"), f.Notes, f.NotesErr)),
 	)
-	f.order = []string{"kind", "date", "unit", "place"}
-	for _, n := range f.nums {
-		f.order = append(f.order, n.path)
+	form := f.form
+	// The order of the form, for scrolling to the first problem.
+	f.order = []string{"kind", "kind_other", "date", "unit", "bagh", "place", "messages_sent"}
+	for _, g := range record.TargetGroups {
+		f.order = append(f.order, "messages."+g.Code)
 	}
-	f.order = append(f.order, "lat", "lon", "notes")
+	f.order = append(f.order, "broadcasts", "broadcast_minutes", "reached_total")
+	for _, g := range record.TargetGroups {
+		f.order = append(f.order, "reached."+g.Code)
+	}
+	f.order = append(f.order, "reached_sex")
+	for _, g := range record.Sexes {
+		f.order = append(f.order, "reached_sex."+g.Code)
+	}
+	f.order = append(f.order, "reached_age")
+	for _, g := range record.ParticipantAges {
+		f.order = append(f.order, "reached_age."+g.Code)
+	}
+	f.order = append(f.order, "entries")
+	for _, g := range record.Materials {
+		f.order = append(f.order, "materials."+g.Code)
+	}
+	f.order = append(f.order, "consultations", "contracts_signed", "contributions_mnt", "lat", "lon", "notes")
 	f.scroll = container.NewVScroll(container.NewPadded(form))
 	f.content = formFrame(f.banner, f.scroll, f.SaveButton, f.NewButton)
 	f.ready = true
 	f.updateTotal()
+	f.showBlocks()
 	f.markClean()
 	return f
+}
+
+// showBlocks shows the blocks of fields of the chosen kind, and any block that holds a value
+// (a record whose kind was changed keeps what it had, visibly).
+func (f *EventForm) showBlocks() {
+	if !f.ready {
+		return
+	}
+	kind := f.Kind.code()
+	for name, box := range map[string]*fyne.Container{"other": f.otherBox, "sms": f.smsBox, "broadcast": f.broadcastBox, "entries": f.entriesBox} {
+		on := slices.Contains(kindBlocks[name], kind)
+		switch name {
+		case "other":
+			on = on || f.KindOther.Text != ""
+		case "sms":
+			on = on || f.SMSPurpose.code() != "" || f.MessagesSent.value() != nil || counts(f.Messages) != nil
+		case "broadcast":
+			on = on || f.Broadcasts.value() != nil || f.Minutes.value() != nil
+		case "entries":
+			on = on || f.Entries.value() != nil
+		}
+		if on != box.Visible() {
+			if on {
+				box.Show()
+			} else {
+				box.Hide()
+			}
+		}
+	}
+	f.form.Refresh()
 }
 
 // ensureUnits fills the soum or district choice from the inspector's own units, choosing the only
@@ -195,8 +317,13 @@ func (f *EventForm) Reset() {
 	f.base = nil
 	f.Title.SetText(f.u.T("ui.event.new"))
 	f.Place.SetText("")
+	f.KindOther.SetText("")
+	f.Bagh.SetText("")
 	f.Occasion.ClearSelected()
+	f.SMSPurpose.ClearSelected()
 	f.Partners.SetSelected(nil)
+	f.Topics.SetSelected(nil)
+	f.Channels.SetSelected(nil)
 	for _, n := range f.nums {
 		n.entry.SetText("")
 		n.err.set("")
@@ -204,10 +331,11 @@ func (f *EventForm) Reset() {
 	f.Lat.SetText("")
 	f.Lon.SetText("")
 	f.Notes.SetText("")
-	for _, e := range []fieldError{f.KindErr, f.Date.err, f.UnitErr, f.PlaceErr, f.LatErr, f.LonErr, f.NotesErr} {
+	for _, e := range []fieldError{f.KindErr, f.KindOtherErr, f.Date.err, f.UnitErr, f.BaghErr, f.PlaceErr, f.SexErr, f.AgeErr, f.LatErr, f.LonErr, f.NotesErr} {
 		e.set("")
 	}
 	f.banner.set("", widget.MediumImportance)
+	f.showBlocks()
 	f.scroll.ScrollToTop()
 	f.markClean()
 }
@@ -232,18 +360,25 @@ func (f *EventForm) Load(r localstore.Record) {
 	f.ensureUnits()
 	f.Unit.setCodeOffering(r.Unit, f.u.unitName(r.Unit))
 	f.Place.SetText(jsonStr(v["place"]))
+	f.KindOther.SetText(jsonStr(v["kind_other"]))
+	f.Bagh.SetText(jsonStr(v["bagh"]))
 	f.Occasion.setCode(jsonStr(v["occasion"]))
+	f.SMSPurpose.setCode(jsonStr(v["sms_purpose"]))
 	f.Partners.setCodes(jsonStrs(v["partners"]))
-	for code, n := range jsonCounts(v["reached"]) {
-		if nf := f.Reached[code]; nf != nil {
-			nf.setValue(n)
+	f.Topics.setCodes(jsonStrs(v["topics"]))
+	f.Channels.setCodes(jsonStrs(v["channels"]))
+	for name, nums := range map[string]map[string]*numField{"reached": f.Reached, "materials": f.Materials,
+		"reached_sex": f.Sex, "reached_age": f.Age, "messages": f.Messages} {
+		for code, n := range jsonCounts(v[name]) {
+			if nf := nums[code]; nf != nil {
+				nf.setValue(n)
+			}
 		}
 	}
-	for code, n := range jsonCounts(v["materials"]) {
-		if nf := f.Materials[code]; nf != nil {
-			nf.setValue(n)
-		}
+	for _, n := range []*numField{f.Total, f.MessagesSent, f.Broadcasts, f.Minutes, f.Entries} {
+		n.setValue(v[n.path])
 	}
+	f.showBlocks()
 	f.Consultations.setValue(v["consultations"])
 	f.Contracts.setValue(v["contracts_signed"])
 	f.Contributions.setValue(v["contributions_mnt"])
@@ -299,12 +434,25 @@ func counts(nums map[string]*numField) json.RawMessage {
 func (f *EventForm) Fields() map[string]json.RawMessage {
 	return map[string]json.RawMessage{
 		"kind":              textJSON(f.Kind.code()),
+		"kind_other":        textJSON(f.KindOther.Text),
 		"date":              textJSON(f.Date.text()),
 		"unit":              textJSON(f.Unit.code()),
+		"bagh":              textJSON(f.Bagh.Text),
 		"place":             textJSON(f.Place.Text),
 		"occasion":          textJSON(f.Occasion.code()),
 		"partners":          listJSON(f.Partners.selectedCodes()),
+		"topics":            listJSON(f.Topics.selectedCodes()),
+		"channels":          listJSON(f.Channels.selectedCodes()),
+		"reached_total":     f.Total.value(),
 		"reached":           counts(f.Reached),
+		"reached_sex":       counts(f.Sex),
+		"reached_age":       counts(f.Age),
+		"sms_purpose":       textJSON(f.SMSPurpose.code()),
+		"messages_sent":     f.MessagesSent.value(),
+		"messages":          counts(f.Messages),
+		"broadcasts":        f.Broadcasts.value(),
+		"broadcast_minutes": f.Minutes.value(),
+		"entries":           f.Entries.value(),
 		"materials":         counts(f.Materials),
 		"consultations":     f.Consultations.value(),
 		"contracts_signed":  f.Contracts.value(),
@@ -329,12 +477,25 @@ func (f *EventForm) checkField(name string) {
 	if e, ok := f.errFor(name); ok {
 		e.set(msg)
 	}
+	if name == "kind" && f.Kind.code() != record.KindOther {
+		f.KindOtherErr.set("") // "what was it" is asked of an "other" activity only (at Save)
+	}
 }
 
 func (f *EventForm) checkNum(n *numField) {
 	if !f.ready {
 		return
 	}
+	f.numProblem(n)
+	if _, _, isMap := cutPath(n.path); isMap || n == f.Total || n == f.MessagesSent {
+		// A total bounds its breakdowns and a count its total: both sides are checked again.
+		f.checkRules()
+	}
+	f.updateTotal()
+}
+
+// numProblem shows the problem of one number on its own (not a whole number, negative, too big).
+func (f *EventForm) numProblem(n *numField) string {
 	var msg string
 	if v := n.value(); v != nil {
 		name, code, isMap := cutPath(n.path)
@@ -346,7 +507,30 @@ func (f *EventForm) checkNum(n *numField) {
 		msg = problemsByField(f.u.cfg.Catalog, f.u.lang, ps)[n.path]
 	}
 	n.err.set(msg)
-	f.updateTotal()
+	return msg
+}
+
+// checkRules shows, as the numbers are typed, every count of a breakdown that is above its
+// total and every breakdown by sex or age band that adds up to more (record.Consistency), under
+// the count itself; a number with a problem of its own keeps that message.
+func (f *EventForm) checkRules() {
+	by := map[string]string{}
+	for _, p := range record.Consistency(record.EntityEvent, f.Fields()) {
+		if p.Code == record.ErrOverTotal {
+			by[p.Field] = f.u.cfg.Catalog.ProblemText(f.u.lang, p)
+		}
+	}
+	for _, n := range f.nums {
+		parent, _, isMap := cutPath(n.path)
+		if !isMap || parent == "materials" {
+			continue
+		}
+		if f.numProblem(n) == "" && by[n.path] != "" {
+			n.err.set(by[n.path])
+		}
+	}
+	f.SexErr.set(by["reached_sex"])
+	f.AgeErr.set(by["reached_age"])
 }
 
 func cutPath(p string) (name, code string, isMap bool) {
@@ -360,6 +544,8 @@ func cutPath(p string) (name, code string, isMap bool) {
 
 // updateTotal shows the people reached in all, the figure headquarters looks at first.
 // Only valid entries count: a mistyped 100000001 must not show up in the total as if it were kept.
+// With a total typed, that is the figure (the groups may overlap); without one, the groups' sum,
+// as the totals count a record without a total.
 func (f *EventForm) updateTotal() {
 	var total int64
 	for _, n := range f.Reached {
@@ -368,6 +554,11 @@ func (f *EventForm) updateTotal() {
 			total += v
 		}
 	}
+	var typed int64
+	if json.Unmarshal(f.Total.value(), &typed) == nil && typed >= 0 && typed <= record.MaxCount {
+		f.ReachedTotal.SetText(f.u.T("ui.event.reached_total", f.u.num(typed)))
+		return
+	}
 	f.ReachedTotal.SetText(f.u.T("ui.event.reached_total", f.u.num(total)))
 }
 
@@ -375,6 +566,14 @@ func (f *EventForm) errFor(name string) (fieldError, bool) {
 	switch name {
 	case "kind":
 		return f.KindErr, true
+	case "kind_other":
+		return f.KindOtherErr, true
+	case "bagh":
+		return f.BaghErr, true
+	case "reached_sex":
+		return f.SexErr, true
+	case "reached_age":
+		return f.AgeErr, true
 	case "date":
 		return f.Date.err, true
 	case "unit":
@@ -406,7 +605,14 @@ func (f *EventForm) showProblems(ps []record.Problem) {
 		}
 	}
 	has := func(name string) bool { _, ok := f.errFor(name); return ok }
-	f.banner.set(fixMessage(f.u, by, ps, has), widget.DangerImportance)
+	msg := fixMessage(f.u, by, ps, has)
+	// A count above its total is named in the banner too: the total may be far above it.
+	for _, p := range ps {
+		if p.Code == record.ErrOverTotal {
+			msg += "\n" + f.u.cfg.Catalog.Problem(f.u.lang, p)
+		}
+	}
+	f.banner.set(msg, widget.DangerImportance)
 	for _, name := range f.order {
 		if _, bad := by[name]; bad {
 			scrollToShow(f.scroll, f.rows[name])
@@ -455,7 +661,10 @@ func saveDraft(u *UI, entity, id string, fields, base map[string]json.RawMessage
 		check[k] = nullable(v)
 	}
 	opt := u.validateOptions(id == "")
-	if ps, _ := record.Validate(entity, check, opt); len(ps) > 0 {
+	ps, _ := record.Validate(entity, check, opt)
+	// Rules between fields, on the whole form: what the server would refuse (record.Consistency).
+	ps = append(ps, record.Consistency(entity, fields)...)
+	if len(ps) > 0 {
 		return "", ps, nil
 	}
 	newID, ps, err := u.cfg.Store.Save(u.ctx(), d)

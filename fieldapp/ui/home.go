@@ -237,9 +237,13 @@ func (c *figureCard) set(s localstore.Summary) {
 	c.Contracts.SetText(u.num(t.ContractsSigned))
 	c.Contributions.SetText(u.num(t.ContributionsMNT) + " ₮")
 	c.Surveys.SetText(u.num(t.Surveys.Responses))
+	// The three kinds every soum holds always; the others once there is one, so a phone's home
+	// screen does not list twelve zeros.
 	var lines []string
-	for _, k := range record.EventKinds {
-		lines = append(lines, u.label("kind", k.Code)+": "+u.num(t.Events[k.Code]))
+	for i, k := range record.EventKinds {
+		if n := t.Events[k.Code]; n > 0 || i < 4 && k.Code != record.KindMobileService {
+			lines = append(lines, u.label("kind", k.Code)+": "+u.num(n))
+		}
 	}
 	c.Kinds.SetText(strings.Join(lines, "\n"))
 }

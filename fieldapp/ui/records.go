@@ -139,7 +139,7 @@ func (s *RecordsScreen) subtitle(r localstore.Record) string {
 		parts = append(parts, p)
 	}
 	if r.Entity == record.EntityEvent {
-		if n := reachedTotal(r.Values["reached"]); n > 0 {
+		if n := peopleReached(r.Values); n > 0 {
 			parts = append(parts, s.u.T("ui.records.people", s.u.num(n)))
 		}
 	} else if g := jsonStr(r.Values["target_group"]); g != "" {
@@ -150,6 +150,16 @@ func (s *RecordsScreen) subtitle(r localstore.Record) string {
 		parts = append(parts, s.u.T("ui.state.outside"))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// peopleReached is an event's people reached as the totals count it (shared/tally): its total
+// where it has one, else the sum of its groups.
+func peopleReached(v map[string]json.RawMessage) int64 {
+	var n int64
+	if json.Unmarshal(v["reached_total"], &n) == nil {
+		return max(n, 0)
+	}
+	return reachedTotal(v["reached"])
 }
 
 func reachedTotal(raw json.RawMessage) int64 {
@@ -327,8 +337,9 @@ func (d *DetailScreen) Set(r localstore.Record) {
 
 // fieldOrder puts fields in the order of the forms.
 func fieldOrder(name string) int {
-	order := []string{"kind", "event_id", "date", "unit", "place", "occasion", "partners", "reached", "materials",
-		"consultations", "contracts_signed", "contributions_mnt", "target_group", "age_band", "sex",
+	order := []string{"kind", "kind_other", "event_id", "date", "unit", "bagh", "place", "occasion", "partners", "topics", "channels",
+		"sms_purpose", "messages_sent", "messages", "broadcasts", "broadcast_minutes", "reached_total", "reached", "reached_sex", "reached_age",
+		"entries", "materials", "consultations", "contracts_signed", "contributions_mnt", "target_group", "age_band", "sex",
 		"insurance_status", "info_access", "info_sources", "satisfaction", "suggestion", "lat", "lon", "notes"}
 	for i, n := range order {
 		if n == name {
@@ -342,7 +353,7 @@ func fieldOrder(name string) int {
 func (d *DetailScreen) format(name string, raw json.RawMessage) string {
 	u := d.u
 	list := map[string]string{"kind": "kind", "occasion": "occasion", "target_group": "target_group",
-		"age_band": "age_band", "sex": "sex", "insurance_status": "insurance_status", "info_access": "info_access"}
+		"age_band": "age_band", "sex": "sex", "insurance_status": "insurance_status", "info_access": "info_access", "sms_purpose": "sms_purpose"}
 	switch name {
 	case "unit":
 		return u.unitName(jsonStr(raw))
@@ -350,18 +361,21 @@ func (d *DetailScreen) format(name string, raw json.RawMessage) string {
 		return joinLabels(u, "partner", jsonStrs(raw))
 	case "info_sources":
 		return joinLabels(u, "info_source", jsonStrs(raw))
-	case "reached", "materials":
-		l := map[string]string{"reached": "target_group", "materials": "material"}[name]
-		ls := map[string][]record.Label{"reached": record.TargetGroups, "materials": record.Materials}[name]
+	case "topics":
+		return joinLabels(u, "topic", jsonStrs(raw))
+	case "channels":
+		return joinLabels(u, "channel", jsonStrs(raw))
+	case "reached", "materials", "reached_sex", "reached_age", "messages":
+		l := record.CountsList(name)
 		m := jsonCounts(raw)
 		var lines []string
-		for _, c := range ls {
-			if v, ok := m[c.Code]; ok {
-				lines = append(lines, u.label(l, c.Code)+": "+d.number(v))
+		for _, code := range record.CountsCodes(name) {
+			if v, ok := m[code]; ok {
+				lines = append(lines, u.label(l, code)+": "+d.number(v))
 			}
 		}
 		return strings.Join(lines, "\n")
-	case "consultations", "contracts_signed":
+	case "consultations", "contracts_signed", "reached_total", "messages_sent", "broadcasts", "broadcast_minutes", "entries":
 		return d.number(raw)
 	case "contributions_mnt":
 		return d.number(raw) + " ₮"

@@ -25,7 +25,7 @@ type ReplacedItem struct {
 // replacedField names a field or a count in the interface language ("People reached: Herders").
 func (u *UI) replacedField(name string) string {
 	if parent, code, ok := record.LeafOf(name); ok {
-		list := map[string]string{"reached": "target_group", "materials": "material"}[parent]
+		list := record.CountsList(parent)
 		return u.T("field."+parent) + ": " + u.label(list, code)
 	}
 	return u.T("field." + name)

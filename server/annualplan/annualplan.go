@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"talbar/shared/tally"
 	"talbar/shared/unit"
 )
 
@@ -81,8 +82,8 @@ var Activities = []Activity{
 	{"2.1", []Level{Central, Capital, Local}, all4, Reached, true},
 	{"2.2", []Level{Central}, all4, Reports, false},
 	{"2.3", []Level{Central}, all4, Publications, false},
-	{"2.4", []Level{Central, Capital, Local}, all4, Events, false},
-	{"2.5", []Level{Central, Capital, Local}, all4, Broadcasts, false},
+	{"2.4", []Level{Central, Capital, Local}, all4, Events, true},
+	{"2.5", []Level{Central, Capital, Local}, all4, Broadcasts, true},
 	{"2.6", []Level{Central}, []int{2019, 2020}, Works, false},
 	{"2.7", []Level{Central}, []int{2019, 2020}, Events, false},
 	{"2.8", []Level{Central, Capital, Local}, all4, Works, false},
@@ -250,9 +251,34 @@ func Check(l Level, year int, items []Item) []Problem {
 	return out
 }
 
+// DoneMetrics are, for each activity the field app records but 2.9 (counted from the records,
+// see CooperationPartners), the tally metrics whose sum is its done figure in its own measure
+// (docs/plans.md, "Done"): 1.5 counts open days, mobile services and market-day open days, 2.4
+// the lectures, seminars and open discussions, 2.5 the broadcasts (a series recorded as one
+// event says how many), 2.1 the people reached by every kind of event.
+var DoneMetrics = map[string][]string{
+	"1.1": {"surveys"},
+	"1.2": {"materials.handbook", "materials.brochure", "materials.poster", "materials.comic", "materials.other"},
+	"1.3": {"contracts_signed"},
+	"1.4": {"surveys"},
+	"1.5": {"events.open_day", "events.mobile_service", "events.market_day"},
+	"2.1": {"reached"},
+	"2.4": {"events.lecture"},
+	"2.5": {"broadcasts"},
+}
+
+// Done is an activity's done figure from a period's totals; false when DoneMetrics has none.
+func Done(id string, t tally.Vector) (int64, bool) {
+	ms, ok := DoneMetrics[id]
+	var n int64
+	for _, m := range ms {
+		n += t.Get(m)
+	}
+	return n, ok
+}
+
 // CooperationPartners are the event partners that make an event count for 2.9 (cooperation
-// with labour, welfare and youth bodies): the partner codes of shared/record, "youth" once
-// the field app offers it.
+// with labour, welfare and youth bodies): the partner codes of shared/record.
 var CooperationPartners = []string{"labour_welfare", "youth"}
 
 // ParseWhole reads a whole number typed by a person or read from a spreadsheet cell: spaces,

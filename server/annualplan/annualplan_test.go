@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"talbar/assets"
+	"talbar/shared/tally"
 	"talbar/shared/unit"
 )
 
@@ -27,7 +28,7 @@ func TestAnnex1(t *testing.T) {
 		{"2.6", Central, 2021, "year", false}, {"2.7", Central, 2020, "", false}, {"2.10", Central, 2022, "year", false},
 		{"3.2", Local, 2021, "year", false}, {"3.2", Local, 2022, "", false}, {"3.6", Capital, 2020, "", false},
 		{"3.5", Local, 2020, "level", false}, {"3.5", Capital, 2020, "", false},
-		{"2.9", Local, 2026, "", true}, {"2.6", Central, 2026, "year", false}, {"1.5", Local, 2018, "year", true},
+		{"2.9", Local, 2026, "", true}, {"2.4", Local, 2021, "", true}, {"2.5", Local, 2021, "", true}, {"2.6", Central, 2026, "year", false}, {"1.5", Local, 2018, "year", true},
 	} {
 		a, ok := Find(c.id)
 		if !ok {
@@ -87,5 +88,30 @@ func TestParseWhole(t *testing.T) {
 		if n, key := ParseWhole(in); n != nil || key != want {
 			t.Errorf("ParseWhole(%q) = %v %q, want %q", in, n, key, want)
 		}
+	}
+}
+
+// TestDoneOfNewKinds: the kinds of issue 14 count where docs/plans.md says: 2.4 the lectures,
+// 2.5 the broadcasts (a series says how many), 1.5 open days, mobile services and market days;
+// every metric named exists (Get panics on an unknown one) and every recorded activity but 2.9
+// has a done figure.
+func TestDoneOfNewKinds(t *testing.T) {
+	v := tally.New()
+	for k, n := range map[string]int64{"events.lecture": 3, "events.workplace_talk": 2, "broadcasts": 5, "events.broadcast": 2,
+		"events.open_day": 1, "events.mobile_service": 4, "events.market_day": 2, "reached": 70, "surveys": 9} {
+		v[tally.Index[k]] = n
+	}
+	for id, want := range map[string]int64{"2.4": 3, "2.5": 5, "1.5": 7, "2.1": 70, "1.1": 9} {
+		if got, ok := Done(id, v); !ok || got != want {
+			t.Errorf("done of %s = %d (%v), want %d", id, got, ok, want)
+		}
+	}
+	for _, a := range Activities {
+		if _, ok := DoneMetrics[a.ID]; a.Recorded != ok && a.ID != "2.9" {
+			t.Errorf("%s: recorded %v but done metrics %v", a.ID, a.Recorded, ok)
+		}
+	}
+	if _, ok := Done("3.5", v); ok {
+		t.Error("3.5 has a done figure")
 	}
 }

@@ -23,7 +23,8 @@ type conflictRow struct {
 	Entity   string
 	UnitPath string
 	Field    string
-	Kept     versionRow
+	Kept     versionRow // the record's current value, which the choices are made against
+	Current  string     // its hlc, sent back with a choice so a stale page is refused
 	Lost     versionRow
 	Numeric  bool // the field takes a count: the third value is a number box
 	Detected time.Time
@@ -83,9 +84,15 @@ func (h *Handler) renderConflicts(c *fiber.Ctx, msgKey, errKey string) error {
 	d := &conflictsData{}
 	for _, k := range list {
 		kind, _, _ := record.Limit(k.Field)
+		// Shown is the record's value now, not the one that won when the conflict was found
+		// (the push engine keeps the row's kept value current; this holds for older rows too).
+		cur, who := k.Kept, k.Kept.Name
+		if k.Current.HLC != "" && (k.Current.HLC != k.Kept.HLC || k.Current.Device != k.Kept.Device) {
+			cur, who = k.Current, ""
+		}
 		d.Rows = append(d.Rows, conflictRow{ID: k.ID, RecordID: k.RecordID, Entity: k.Entity, UnitPath: v.UnitPath(k.Unit),
-			Field: v.FieldName(k.Field), Numeric: kind == "count", Detected: k.Detected,
-			Kept: versionRow{Value: v.Value(k.Field, k.Kept.Value), Who: k.Kept.Name, When: hlcTime(k.Kept.HLC)},
+			Field: v.FieldName(k.Field), Numeric: kind == "count", Detected: k.Detected, Current: cur.HLC,
+			Kept: versionRow{Value: v.Value(k.Field, cur.Value), Who: who, When: hlcTime(cur.HLC)},
 			Lost: versionRow{Value: v.Value(k.Field, k.Lost.Value), Who: k.Lost.Name, When: hlcTime(k.Lost.HLC)}})
 	}
 	for code, n := range counts {
@@ -145,8 +152,13 @@ func (h *Handler) resolveConflict(c *fiber.Ctx) error {
 			value, _ = json.Marshal(s)
 		}
 	}
-	err = h.engine.Resolve(c.UserContext(), id, choice, value, "dashboard:"+u.Name)
+	err = h.engine.Resolve(c.UserContext(), id, choice, value, "dashboard:"+u.Name, c.FormValue("current"))
 	switch {
+	case errors.Is(err, store.ErrStale):
+		// The page showed a value that has changed since: nothing is written, the list shows
+		// the record's value now, and the reviewer chooses again.
+		h.cfg.Logger.Info("conflict decision refused: the value changed since the page was shown", "conflict", id, "by", u.Name)
+		return h.renderConflicts(c, "", "dash.conflict_stale")
 	case errors.Is(err, store.ErrNotFound):
 		return h.renderConflicts(c, "", "error.not_found")
 	case errors.Is(err, store.ErrInvalid):

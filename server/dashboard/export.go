@@ -318,6 +318,16 @@ func (h *Handler) exportTotals(c *fiber.Ctx) error {
 			label = v.T("dash.m.reached") + ": " + label
 		case strings.HasPrefix(k, "materials."):
 			label = v.T("dash.m.materials") + ": " + label
+		case strings.HasPrefix(k, "reached_sex."), strings.HasPrefix(k, "reached_age."):
+			label = v.T("dash.m.reached") + ": " + label
+		case strings.HasPrefix(k, "messages."):
+			label = v.T("field.messages") + ": " + label
+		case strings.HasPrefix(k, "messages_purpose."):
+			label = v.T("dash.sms") + ": " + label
+		case strings.HasPrefix(k, "topics."):
+			label = v.T("dash.events_by_topic") + ": " + label
+		case strings.HasPrefix(k, "channels."):
+			label = v.T("dash.events_by_channel") + ": " + label
 		}
 		header = append(header, label)
 	}
@@ -492,9 +502,14 @@ func recordColumns(v *view, entity string, events map[string]string) []column {
 	if entity == record.EntityEvent {
 		cols = append(cols,
 			column{v.T("field.kind"), lbl("kind", "kind"), 18},
+			column{v.T("field.kind_other"), str("kind_other"), 24},
+			column{v.T("field.bagh"), str("bagh"), 14},
 			column{v.T("field.place"), str("place"), 24},
 			column{v.T("field.occasion"), lbl("occasion", "occasion"), 20},
-			column{v.T("field.partners"), list("partners", "partner"), 24})
+			column{v.T("field.partners"), list("partners", "partner"), 24},
+			column{v.T("field.topics"), list("topics", "topic"), 24},
+			column{v.T("field.channels"), list("channels", "channel"), 24},
+			column{v.T("field.reached_total"), num("reached_total"), 0})
 		counts := func(k, g string) func(store.Record) any {
 			return func(r store.Record) any {
 				m, _ := r.Values[k].(map[string]any)
@@ -507,9 +522,23 @@ func recordColumns(v *view, entity string, events map[string]string) []column {
 		for _, g := range record.TargetGroups {
 			cols = append(cols, column{v.T("dash.m.reached") + ": " + v.T("target_group."+g.Code), counts("reached", g.Code), 0})
 		}
+		for _, g := range record.Sexes {
+			cols = append(cols, column{v.T("dash.m.reached") + ": " + v.T("sex."+g.Code), counts("reached_sex", g.Code), 0})
+		}
+		for _, g := range record.ParticipantAges {
+			cols = append(cols, column{v.T("dash.m.reached") + ": " + v.T("participant_age."+g.Code), counts("reached_age", g.Code), 0})
+		}
 		for _, g := range record.Materials {
 			cols = append(cols, column{v.T("dash.m.materials") + ": " + v.T("material."+g.Code), counts("materials", g.Code), 0})
 		}
+		cols = append(cols, column{v.T("field.sms_purpose"), lbl("sms_purpose", "sms_purpose"), 18},
+			column{v.T("field.messages_sent"), num("messages_sent"), 0})
+		for _, g := range record.TargetGroups {
+			cols = append(cols, column{v.T("field.messages") + ": " + v.T("target_group."+g.Code), counts("messages", g.Code), 0})
+		}
+		cols = append(cols, column{v.T("field.broadcasts"), num("broadcasts"), 0},
+			column{v.T("field.broadcast_minutes"), num("broadcast_minutes"), 0},
+			column{v.T("field.entries"), num("entries"), 0})
 		cols = append(cols,
 			column{v.T("field.consultations"), num("consultations"), 0},
 			column{v.T("field.contracts_signed"), num("contracts_signed"), 0},

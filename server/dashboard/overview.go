@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -38,7 +39,11 @@ type overviewData struct {
 	Groups   []figure
 	Material []figure
 	Survey   []figure
-	Chart    string // JSON for the month-by-month chart
+	// The breakdowns of issue 14: participants by sex and age band, topics explained, channels
+	// used, SMS campaigns (messages by purpose and target group) and broadcasts.
+	Sex, Age, Topics, Channels []figure
+	SMS, SMSGroups, Media      []figure
+	Chart                      string // JSON for the month-by-month chart
 	// Months is the chart's data, also shown as a table for those who cannot see the chart.
 	Months  chartData
 	Refresh string // URL of the JSON the page refreshes from
@@ -106,6 +111,20 @@ func metricLabel(v *view, k string) string {
 		return v.T("target_group." + k[8:])
 	case len(k) > 10 && k[:10] == "materials.":
 		return v.T("material." + k[10:])
+	case strings.HasPrefix(k, "reached_sex."):
+		return v.T("sex." + k[len("reached_sex."):])
+	case strings.HasPrefix(k, "reached_age."):
+		return v.T("participant_age." + k[len("reached_age."):])
+	case strings.HasPrefix(k, "messages_purpose."):
+		return v.T("sms_purpose." + k[len("messages_purpose."):])
+	case strings.HasPrefix(k, "messages."):
+		return v.T("target_group." + k[len("messages."):])
+	case strings.HasPrefix(k, "topics."):
+		return v.T("topic." + k[len("topics."):])
+	case strings.HasPrefix(k, "channels."):
+		return v.T("channel." + k[len("channels."):])
+	case k == "messages_sent" || k == "broadcasts" || k == "broadcast_minutes" || k == "entries":
+		return v.T("field." + k)
 	case k == "cannot_get_info_pct":
 		return v.T("indicator.cannot_get_info_pct")
 	case k == "satisfaction_pct":
@@ -141,6 +160,20 @@ func (h *Handler) overviewFor(ctx context.Context, v *view, code string, year in
 	d.Groups = labelled(v, all, groups, lbl)
 	d.Material = labelled(v, all, mats, lbl)
 	d.Survey = labelled(v, all, []string{"surveys", "info_yes", "info_partly", "info_no", "satisfied"}, lbl)
+	keys := func(prefix string, list []record.Label) []string {
+		out := make([]string, len(list))
+		for i, l := range list {
+			out[i] = prefix + "." + l.Code
+		}
+		return out
+	}
+	d.Sex = labelled(v, all, keys("reached_sex", record.Sexes), lbl)
+	d.Age = labelled(v, all, keys("reached_age", record.ParticipantAges), lbl)
+	d.Topics = labelled(v, all, keys("topics", record.Topics), lbl)
+	d.Channels = labelled(v, all, keys("channels", record.Channels), lbl)
+	d.SMS = labelled(v, all, append([]string{"events.sms_campaign", "messages_sent"}, keys("messages_purpose", record.SMSPurposes)...), lbl)
+	d.SMSGroups = labelled(v, all, keys("messages", record.TargetGroups), lbl)
+	d.Media = labelled(v, all, []string{"events.broadcast", "broadcasts", "broadcast_minutes", "entries"}, lbl)
 	cd := chartData{Axes: map[string]string{"y": v.T("dash.axis.count"), "y1": v.T("dash.axis.people")}}
 	for m := 1; m <= 12; m++ {
 		cd.Labels = append(cd.Labels, v.T("dash.month_short."+strconv.Itoa(m)))

@@ -24,41 +24,31 @@ import (
 //	1.3 simpler voluntary sign-up         → voluntary contracts signed (and contributions)
 //	1.4 service-quality evaluation        → survey responses (each rates the service), of which satisfied
 //	1.5 open days, mobile service, market-day open days → those events
-//	2.1 reach every group by its channels → people reached
+//	2.1 reach every group by its channels → people reached (by every kind of event)
+//	2.4 public lectures, seminars, open discussions → those events
+//	2.5 TV and radio → the broadcasts (and their minutes)
 //	2.9 labour, welfare and youth bodies  → events held with those bodies as partners
 //
-// 3.5 is support given by headquarters and the capital department to staff, which the field
-// app does not record; neither does it record the other activities. The page says so rather
-// than showing a zero.
+// The done figures are annualplan.Done's. 3.5 is support given by headquarters and the capital
+// department to staff, which the field app does not record; neither does it record the other
+// activities. The page says so rather than showing a zero.
 var recordedMetrics = map[string][]string{
 	"1.1": {"surveys"},
 	"1.2": {"materials.handbook", "materials.brochure", "materials.poster", "materials.comic", "materials.other"},
 	"1.3": {"contracts_signed", "contributions_mnt"},
 	"1.4": {"surveys", "satisfied"},
-	"1.5": {"events.open_day", "events.market_day"},
-	"2.1": {"events.herder_meeting", "events.market_day", "events.open_day", "reached"},
+	"1.5": {"events.open_day", "events.mobile_service", "events.market_day"},
+	"2.1": {"events.herder_meeting", "events.market_day", "events.open_day", "events.mobile_service", "events.workplace_talk",
+		"events.office_counselling", "events.student_conference", "events.essay_contest", "events.sms_campaign", "reached", "messages_sent"},
+	"2.4": {"events.lecture"},
+	"2.5": {"events.broadcast", "broadcasts", "broadcast_minutes"},
 }
 
 // doneOf is an activity's done figure in its own measure from a period's totals; 2.9 is
 // counted from the records (partnerEvents), not from the totals.
 func doneOf(id string, t tally.Vector) int64 {
-	switch id {
-	case "1.1", "1.4":
-		return t.Get("surveys")
-	case "1.2":
-		var n int64
-		for _, k := range recordedMetrics["1.2"] {
-			n += t.Get(k)
-		}
-		return n
-	case "1.3":
-		return t.Get("contracts_signed")
-	case "1.5":
-		return t.Get("events.open_day") + t.Get("events.market_day")
-	case "2.1":
-		return t.Get("reached")
-	}
-	return 0
+	n, _ := annualplan.Done(id, t)
+	return n
 }
 
 type planRow struct {

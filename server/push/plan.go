@@ -33,11 +33,11 @@ type Plan struct {
 	MaxHLC hlc.Timestamp
 	// SkewMillis is device_time minus server time, or 0 when device_time is missing.
 	SkewMillis int64
-	// Conflicts are the values this push overwrote, or lost, against a concurrent edit.
+	// Reviewed are the records whose conflict set this push recomputed, sorted, and Conflicts
+	// that set (ConflictSet over the record's whole log): a kept row of these records not in it
+	// no longer stands.
+	Reviewed  []string
 	Conflicts []store.Conflict
-	// Superseded are kept conflicts whose lost value's own writer edited the field again: each
-	// key's HLC is that later edit's, and it supersedes the writer's lost values older than it.
-	Superseded []store.ConflictKey
 }
 
 // Planner merges pushes in memory: Precheck validates what needs no store, Merge decides every
@@ -48,6 +48,9 @@ type Planner struct {
 	// Devices maps the other devices a batch's changes name in device_id to their inspector's
 	// unit, for those the store has enrolled (see writerOf).
 	Devices map[string]string
+	// History is the logged changes of the batch's records that exist, by record id: the
+	// conflicts are decided from all of a record's changes, not from its stored winners.
+	History map[string][]store.LogEntry
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -261,10 +264,20 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 			}
 		}
 		writer := p.writerOf(pr, c)
-		prevUnit, prevDivision := sr.Unit, sr.Division
-		if !isNew {
-			p.conflicts(plan, sr, c, writer)
+		// Rules between fields (a group above the total, an "other" without its description) are
+		// checked on the record as this change would leave it. State re-sent after a restore
+		// (no base, record known) is the device's own merged state and is taken as it is.
+		if c.Op == syncproto.OpUpsert && (isNew || c.Base != nil) {
+			if probs := breaksRule(sr, c, writer); len(probs) > 0 {
+				r := syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
+				for _, pb := range probs {
+					r.Problems = append(r.Problems, syncproto.Problem(pb))
+				}
+				reject(r)
+				continue
+			}
 		}
+		prevUnit, prevDivision := sr.Unit, sr.Division
 		merge.Apply(&sr.Rec, c, writer)
 		sr.Columns(p.Units)
 		work[c.RecordID] = sr
@@ -293,6 +306,7 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 	}
 
 	p.refuseIncomplete(plan, reject)
+	p.review(plan)
 
 	// Totals move by the difference between each record's contribution before and after.
 	ids := make([]string, 0, len(plan.Records))
@@ -317,76 +331,86 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 	return plan
 }
 
-// conflicts notes what c overwrites, or loses, against values its writer had not seen (a stored
-// hlc other than the change's base, by another device), before c is merged into sr. The merge
-// itself is unchanged: the same values win on every replica; the loser is kept for review. A
-// conflict is named by its lost value (record, field, hlc, writer), so every delivery order of the
-// same concurrent edits keeps the same ones. A later edit of the field by the lost value's own
-// writer supersedes its conflict (that writer has moved on: restored it or chose anew), whether
-// it arrives before or after the conflict is found.
-func (p Planner) conflicts(plan *Plan, sr *store.StoredRecord, c syncproto.Change, writer string) {
-	if c.Base == nil {
-		return
-	}
-	add := func(field string, lost, kept merge.Field) {
-		plan.Conflicts = append(plan.Conflicts, store.Conflict{RecordID: sr.Rec.ID, Entity: sr.Rec.Entity, Unit: sr.Unit, Division: sr.Division,
-			Field: field, Lost: store.Version{Value: lost.V, HLC: lost.H, Device: lost.D}, Kept: store.Version{Value: kept.V, HLC: kept.H, Device: kept.D},
-			Detected: p.Now, State: store.ConflictOpen})
-	}
-	fields := map[string]json.RawMessage{record.FieldDeleted: json.RawMessage("true")}
-	if c.Op == syncproto.OpUpsert {
-		fields = merge.Leaves(c.Fields)
-	}
-	names := make([]string, 0, len(fields))
+// ruleFields are the fields record.Consistency reads besides the counts objects.
+var ruleFields = map[string]bool{"kind": true, "kind_other": true, "reached_total": true, "messages_sent": true}
+
+// breaksRule returns the problems of record.Consistency that merging c into sr would bring
+// about and that are about a field c sets: a problem the record already had (concurrent edits
+// can leave one) is not this change's doing, and an edit of other fields stays possible.
+func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) []record.Problem {
+	fields := merge.Leaves(c.Fields)
+	touches := false
 	for k := range fields {
-		names = append(names, k)
+		parent := k
+		if par, _, ok := record.LeafOf(k); ok {
+			parent = par
+		}
+		if ruleFields[k] || record.IsCounts(parent) {
+			touches = true
+			break
+		}
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		base, ok := c.Base[k]
-		if !ok {
+	if !touches || c.Entity != record.EntityEvent {
+		return nil
+	}
+	trial := merge.Record{ID: sr.Rec.ID, Entity: sr.Rec.Entity, Fields: make(map[string]merge.Field, len(sr.Rec.Fields)+len(fields))}
+	for k, f := range sr.Rec.Fields {
+		trial.Fields[k] = f
+	}
+	had := map[[2]string]bool{}
+	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		had[[2]string{pb.Field, pb.Code}] = true
+	}
+	merge.Apply(&trial, c, writer)
+	var out []record.Problem
+	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		if had[[2]string{pb.Field, pb.Code}] {
 			continue
 		}
-		// Any lost value of this writer on this field, older than this edit, is superseded.
-		plan.Superseded = append(plan.Superseded, store.ConflictKey{RecordID: sr.Rec.ID, Field: k, HLC: c.HLC, Device: writer})
-		stored, has := sr.Rec.Fields[k]
-		if !has || stored.H == base || stored.D == writer {
-			continue
-		}
-		// Kept even when both wrote the same value: whether a loser met an equal value first
-		// depends on the order of arrival, and the conflicts must not.
-		nf := merge.Field{V: merge.Compact(fields[k]), H: c.HLC, D: writer}
-		if merge.Beats(nf, stored) {
-			add(k, stored, nf)
-		} else {
-			add(k, nf, stored)
-		}
-	}
-	// A delete and an edit its writer had not seen: the record is deleted (the tombstone is a
-	// field of its own), and the edit is kept as a conflict on _deleted, whichever came first.
-	seen, hasSeen := c.Base[syncproto.BaseRecord]
-	if !hasSeen {
-		return
-	}
-	tomb, deleted := sr.Rec.Fields[record.FieldDeleted]
-	switch {
-	case c.Op == syncproto.OpDelete && !sr.Deleted:
-		var unseen merge.Field
-		found := false
-		for name, f := range sr.Rec.Fields {
-			if name != record.FieldDeleted && f.D != writer && f.H > seen && (!found || merge.Beats(f, unseen)) {
-				unseen, found = f, true
+		for k := range fields {
+			if record.Involves(pb, k) {
+				out = append(out, pb)
+				break
 			}
 		}
-		if found {
-			add(record.FieldDeleted, merge.Field{V: json.RawMessage("false"), H: unseen.H, D: unseen.D},
-				merge.Field{V: json.RawMessage("true"), H: c.HLC, D: writer})
+	}
+	return out
+}
+
+// review recomputes the conflict set of every record the batch changed that existed (its rows
+// may need their kept value refreshed or be withdrawn) or that a change with a base touched.
+func (p Planner) review(plan *Plan) {
+	if len(plan.Records) == 0 {
+		return
+	}
+	batch := map[string][]store.LogEntry{}
+	for _, e := range plan.Log {
+		batch[e.Change.RecordID] = append(batch[e.Change.RecordID], e)
+	}
+	ids := make([]string, 0, len(plan.Records))
+	for id := range plan.Records {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		sr := plan.Records[id]
+		mine := batch[id]
+		if !sr.Existed && !anyBase(mine) {
+			continue // a new record without a base: nothing can be lost yet (the usual create)
 		}
-	case c.Op == syncproto.OpUpsert && sr.Deleted && deleted && tomb.D != writer && seen < tomb.H:
-		if _, restores := fields[record.FieldDeleted]; !restores {
-			add(record.FieldDeleted, merge.Field{V: json.RawMessage("false"), H: c.HLC, D: writer}, tomb)
+		all := append(append(make([]store.LogEntry, 0, len(p.History[id])+len(mine)), p.History[id]...), mine...)
+		plan.Reviewed = append(plan.Reviewed, id)
+		plan.Conflicts = append(plan.Conflicts, ConflictSet(sr, all, p.Now)...)
+	}
+}
+
+func anyBase(es []store.LogEntry) bool {
+	for _, e := range es {
+		if len(e.Change.Base) > 0 {
+			return true
 		}
 	}
+	return false
 }
 
 // moveNamespace derives the ids of the log entries a move adds, so the same move always adds the

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"talbar/server/store"
@@ -78,6 +79,16 @@ func (e *Engine) try(ctx context.Context, planner Planner, pre map[int]syncproto
 	if planner.Devices, err = tx.NamedDevices(ctx, p.DeviceID, req.Changes); err != nil {
 		return syncproto.PushResponse{}, err
 	}
+	if len(existing) > 0 {
+		ids := make([]string, 0, len(existing))
+		for id := range existing {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		if planner.History, err = tx.History(ctx, ids); err != nil {
+			return syncproto.PushResponse{}, err
+		}
+	}
 	plan := planner.Merge(p, req, pre, existing, known)
 	if len(plan.Log) > 0 {
 		if err := tx.AppendLog(ctx, plan.Log, p.DeviceID, at); err != nil {
@@ -105,8 +116,8 @@ func (e *Engine) try(ctx context.Context, planner Planner, pre map[int]syncproto
 			return syncproto.PushResponse{}, err
 		}
 	}
-	if len(plan.Conflicts) > 0 || len(plan.Superseded) > 0 {
-		if err := tx.KeepConflicts(ctx, plan.Conflicts, plan.Superseded, at); err != nil {
+	if len(plan.Reviewed) > 0 {
+		if err := tx.KeepConflicts(ctx, plan.Reviewed, plan.Conflicts, at); err != nil {
 			return syncproto.PushResponse{}, err
 		}
 	}

@@ -16,9 +16,16 @@ import (
 // written again) or ConflictReplaced (value is written). A written value is pushed through the
 // engine as a change of writer's (a dashboard user, "dashboard:NAME"), so it merges, moves the
 // totals and reaches the devices by pull like any other; its base is the value it replaces, so it
-// is no conflict itself. Written once here so every backend settles alike. ErrNotFound for an
-// unknown or settled conflict, ErrInvalid for a bad choice or value.
-func (e *Engine) Resolve(ctx context.Context, id int64, choice string, value json.RawMessage, writer string) error {
+// is no conflict itself. Written once here so every backend settles alike.
+//
+// seen is the hlc of the field's current value the reviewer decided against (the page they
+// chose on showed it): when the field has changed since, nothing is written or settled and the
+// answer is ErrStale, so a decision is never applied to a value its maker did not see. The
+// current value is read without a push transaction (no write lock); a change that lands between
+// that read and the written value is merged as any concurrent edit, and kept as a conflict.
+// ErrNotFound for an unknown or settled conflict or a record that is gone, ErrInvalid for a bad
+// choice or value.
+func (e *Engine) Resolve(ctx context.Context, id int64, choice string, value json.RawMessage, writer, seen string) error {
 	c, err := e.Store.OpenConflict(ctx, id)
 	if err != nil {
 		return err
@@ -34,11 +41,15 @@ func (e *Engine) Resolve(ctx context.Context, id int64, choice string, value jso
 	default:
 		return fmt.Errorf("%w: choice %q", store.ErrInvalid, choice)
 	}
+	if c.Current.HLC == "" {
+		return fmt.Errorf("%w: record %s or its field %s", store.ErrNotFound, c.RecordID, c.Field)
+	}
+	if seen != c.Current.HLC {
+		return fmt.Errorf("%w: %s of record %s is now the version of %s, the decision was made against %q",
+			store.ErrStale, c.Field, c.RecordID, c.Current.HLC, seen)
+	}
 	if choice != store.ConflictKept {
-		cur, err := e.currentVersion(ctx, c.RecordID, c.Field)
-		if err != nil {
-			return err
-		}
+		cur := c.Current.HLC
 		// The choice must order after the value it replaces, whatever this server's clock says.
 		clock := &hlc.Clock{}
 		if ts, err := hlc.Parse(cur); err == nil {
@@ -56,22 +67,4 @@ func (e *Engine) Resolve(ctx context.Context, id int64, choice string, value jso
 		}
 	}
 	return e.Store.SettleConflict(ctx, id, choice, writer)
-}
-
-// currentVersion is the hlc of a record's field as stored now.
-func (e *Engine) currentVersion(ctx context.Context, recordID, field string) (string, error) {
-	tx, err := e.Store.BeginPush(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer tx.Rollback()
-	recs, err := tx.LoadRecords(ctx, []string{recordID})
-	if err != nil {
-		return "", err
-	}
-	sr, ok := recs[recordID]
-	if !ok {
-		return "", fmt.Errorf("%w: record %s", store.ErrNotFound, recordID)
-	}
-	return sr.Rec.Fields[field].H, nil
 }

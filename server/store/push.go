@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -90,10 +91,15 @@ type PushTx interface {
 	AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vector) error
 	// KeepRejections keeps refused changes for headquarters, pruning the oldest.
 	KeepRejections(ctx context.Context, rejs []Rejection, at time.Time) error
-	// KeepConflicts keeps the values this push overwrote against concurrent edits (a lost value
-	// already kept is kept once), then marks superseded the open conflicts whose lost value's own
-	// writer has now edited the field again.
-	KeepConflicts(ctx context.Context, conflicts []Conflict, superseded []ConflictKey, at time.Time) error
+	// History returns every logged change of each of ids (a move's derived entries included),
+	// by record id, each with its writer in DeviceID, for the planner's conflict rules.
+	History(ctx context.Context, ids []string) (map[string][]LogEntry, error)
+	// KeepConflicts makes the kept conflicts of each of records equal conflicts, their whole
+	// conflict set as the push engine now decides it: a row not kept yet is added; an open row
+	// gets the current kept value, unit and division; a superseded row in the set is open again;
+	// an open row not in the set is marked superseded (a later change took its value into
+	// account). Settled rows stay as they were settled.
+	KeepConflicts(ctx context.Context, records []string, conflicts []Conflict, at time.Time) error
 	// NoteDevice records the push in the device's sync health.
 	NoteDevice(ctx context.Context, deviceID string, n DevicePush) error
 	// Commit makes the push durable and advances the server's clock past maxHLC; it returns the
@@ -110,4 +116,77 @@ type DevicePush struct {
 	OutboxPending                  int
 	OutboxOldest                   string
 	Accepted, Duplicates, Rejected int
+}
+
+// KeptConflict is what KeepConflicts reads of a kept row to reconcile it.
+type KeptConflict struct {
+	ID           int64
+	Field, State string
+	Unit         string
+	Lost, Kept   Version
+}
+
+// ReconcileConflicts compares a record's kept rows with its conflict set as now decided: the
+// conflicts to add, the rows to refresh (open ones whose kept value or unit changed, and
+// superseded ones back in the set, each with ID set) and the open rows to withdraw. Written once
+// so both backends keep alike.
+func ReconcileConflicts(kept []KeptConflict, want []Conflict) (add, refresh []Conflict, withdraw []KeptConflict) {
+	type key struct{ field, hlc, dev string }
+	rows := make(map[key]KeptConflict, len(kept))
+	for _, k := range kept {
+		rows[key{k.Field, k.Lost.HLC, k.Lost.Device}] = k
+	}
+	in := make(map[key]bool, len(want))
+	for _, c := range want {
+		k := key{c.Field, c.Lost.HLC, c.Lost.Device}
+		in[k] = true
+		row, ok := rows[k]
+		switch {
+		case !ok:
+			add = append(add, c)
+		case row.State == ConflictSuperseded,
+			row.State == ConflictOpen && (row.Kept.HLC != c.Kept.HLC || row.Kept.Device != c.Kept.Device ||
+				string(row.Kept.Value) != string(c.Kept.Value) || row.Unit != c.Unit):
+			c.ID = row.ID
+			refresh = append(refresh, c)
+		}
+	}
+	for _, k := range kept {
+		if k.State == ConflictOpen && !in[key{k.Field, k.Lost.HLC, k.Lost.Device}] {
+			withdraw = append(withdraw, k)
+		}
+	}
+	return add, refresh, withdraw
+}
+
+// DecodeLogged fills a logged change's fields and base from their stored JSON.
+func DecodeLogged(c *syncproto.Change, fields, base []byte) error {
+	if len(fields) > 0 {
+		if err := json.Unmarshal(fields, &c.Fields); err != nil {
+			return fmt.Errorf("decode fields of a change of %s: %w", c.RecordID, err)
+		}
+	}
+	if len(base) > 0 {
+		if err := json.Unmarshal(base, &c.Base); err != nil {
+			return fmt.Errorf("decode base of a change of %s: %w", c.RecordID, err)
+		}
+	}
+	return nil
+}
+
+// CurrentOf is a field's value in a record's stored state (records.state), or the zero Version
+// when the record or the field is missing.
+func CurrentOf(state []byte, field string) (Version, error) {
+	if len(state) == 0 {
+		return Version{}, nil
+	}
+	var r merge.Record
+	if err := json.Unmarshal(state, &r); err != nil {
+		return Version{}, fmt.Errorf("decode record state: %w", err)
+	}
+	f, ok := r.Fields[field]
+	if !ok {
+		return Version{}, nil
+	}
+	return Version{Value: f.V, HLC: f.H, Device: f.D}, nil
 }

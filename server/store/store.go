@@ -35,6 +35,9 @@ var (
 	// ErrConflict means a concurrent push on another connection touched the same change or
 	// record first; nothing was written, and the push engine tries the push again.
 	ErrConflict = errors.New("concurrent push conflict")
+
+	// ErrStale means a decision was made against a value that is no longer the current one.
+	ErrStale = errors.New("decided against a value that changed since")
 )
 
 // AheadEvidence is how many inspectors' devices must pull from beyond the change log before a
@@ -104,6 +107,9 @@ type Conflict struct {
 	Field    string // a leaf ("reached.herders"), a field, or "_deleted" for a delete against an edit
 	Lost     Version
 	Kept     Version
+	// Current is the record's value of the field as stored now (Conflicts and OpenConflict fill
+	// it from the record): what a reviewer's decision is made against.
+	Current  Version
 	Detected time.Time
 	State    string // ConflictOpen, or how it was settled
 	By       string // who settled it
@@ -124,7 +130,7 @@ const (
 	ConflictKept       = "kept"       // the kept value stays
 	ConflictRestored   = "restored"   // the lost value was written again
 	ConflictReplaced   = "replaced"   // a third value was written
-	ConflictSuperseded = "superseded" // the lost value's own writer edited the field again
+	ConflictSuperseded = "superseded" // a later change took the lost value into account (its own writer edited the field again, or an edit was made from it)
 )
 
 // ConflictFilter narrows a conflict listing.
@@ -237,7 +243,8 @@ type Store interface {
 	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
 	// OpenConflicts counts the open conflicts of each soum or district.
 	OpenConflicts(ctx context.Context) (map[string]int, error)
-	// OpenConflict returns one open conflict; ErrNotFound for an unknown or settled one.
+	// OpenConflict returns one open conflict with the record's current value of its field (read
+	// only, no push transaction); ErrNotFound for an unknown or settled one.
 	OpenConflict(ctx context.Context, id int64) (Conflict, error)
 	// SettleConflict marks an open conflict settled by writer with choice (ConflictKept,
 	// ConflictRestored or ConflictReplaced; the push engine's Resolve writes the chosen value

@@ -140,7 +140,7 @@ func (c *Catalog) Problem(lang string, p record.Problem) string {
 	if c.Has(lang, "field."+field) {
 		field = c.T(lang, "field."+field)
 	} else if i := strings.IndexByte(field, '.'); i > 0 && c.Has(lang, "field."+field[:i]) {
-		list := map[string]string{"reached": "target_group", "materials": "material"}[field[:i]]
+		list := record.CountsList(field[:i])
 		field = c.T(lang, "field."+field[:i]) + " / " + c.T(lang, list+"."+field[i+1:])
 	}
 	return field + ": " + c.ProblemText(lang, p)

@@ -21,13 +21,79 @@ const (
 	KindOpenDay       = "open_day"
 	KindMarketDay     = "market_day"
 	KindHerderMeeting = "herder_meeting"
+	// Issue 14: the other field activities the programme names.
+	KindMobileService     = "mobile_service"     // l.368, 1.5: told apart from the open day ("тоо, төрөл")
+	KindLecture           = "lecture"            // l.361, 2.4
+	KindWorkplaceTalk     = "workplace_talk"     // l.342
+	KindOfficeCounselling = "office_counselling" // l.343, l.350: citizens who come to the office
+	KindStudentConference = "student_conference" // l.345
+	KindEssayContest      = "essay_contest"      // l.346
+	KindBroadcast         = "broadcast"          // l.365, 2.5 at division level
+	KindSMSCampaign       = "sms_campaign"       // l.340, l.342, l.348
+	KindOther             = "other"              // needs kind_other, a description
 )
 
-// EventKinds are the three outreach events an inspector records (DOMAIN.md, "What the field app records").
+// EventKinds are the outreach activities an inspector or a division officer records (DOMAIN.md,
+// "What the field app records"; the review's table 1c), in the order the form offers them.
+// Records made before mobile_service existed carry open_day for either format (docs/glossary.md).
 var EventKinds = []Label{
-	{KindOpenDay, "Нээлттэй өдөрлөг, явуулын үйлчилгээ", "Open day / mobile service"},
+	{KindOpenDay, "Нээлттэй өдөрлөг", "Open day"},
+	{KindMobileService, "Явуулын үйлчилгээ", "Mobile service"},
 	{KindMarketDay, "Зах, худалдааны төвийн өдөрлөг", "Market-day event"},
 	{KindHerderMeeting, "Малчдын уулзалт", "Herder meeting"},
+	{KindLecture, "Олон нийтийн лекц, семинар, нээлттэй хэлэлцүүлэг", "Public lecture, seminar or open discussion"},
+	{KindWorkplaceTalk, "Ажлын байран дээрх яриа, сургалт", "Workplace talk or training"},
+	{KindOfficeCounselling, "Байгууллагад ирсэн иргэнд өгсөн зөвлөгөө", "Counselling in the office"},
+	{KindStudentConference, "Оюутны эрдэм шинжилгээний бага хурал", "Student research conference"},
+	{KindEssayContest, "Ахлах ангийн сурагчдын эссэ, илтгэлийн уралдаан", "Pupils' essay and speech contest"},
+	{KindBroadcast, "Орон нутгийн телевиз, радиогийн нэвтрүүлэг", "Local TV or radio broadcast"},
+	{KindSMSCampaign, "Сануулга мессеж илгээлт", "Reminder SMS campaign"},
+	{KindOther, "Бусад", "Other"},
+}
+
+// Topics are what an event explained (l.339-352, l.363, l.368); an event may name several.
+var Topics = []Label{
+	{"voluntary_insurance", "Сайн дурын даатгал, түүний ач холбогдол", "Voluntary insurance and why it matters"},
+	{"contracts_payments", "Даатгалын гэрээ, шимтгэл төлөлт", "Insurance contracts and paying contributions"},
+	{"pensions", "Тэтгэвэр, тэтгэврийн баримт бичгийг урьдчилан шалгуулах", "Pensions and the pre-check of documents before retirement"},
+	{"disability", "Тахир дутуугийн тэтгэвэр, эмнэлэг, хөдөлмөрийн магадлал", "Disability pension and the medical-labour assessment"},
+	{"contributions_check", "Шимтгэл төлөлтөө шалгах, цахим үйлчилгээ", "Checking one's contributions and e-services"},
+	{"unemployment_benefit", "Ажилгүйдлийн тэтгэмж", "Unemployment benefit"},
+	{"law", "Нийгмийн даатгалын хууль тогтоомж", "Social-insurance law"},
+	{"other", "Бусад", "Other"},
+}
+
+// Channels are how an event's information reached people (§3.2-3.3); an event may name several.
+var Channels = []Label{
+	{"in_person", "Биечлэн, амаар", "In person"},
+	{"printed", "Хэвлэмэл материал", "Printed materials"},
+	{"sms", "Мессеж", "SMS"},
+	{"tv", "Телевиз", "Television"},
+	{"radio", "Радио", "Radio"},
+	{"social_media", "Нийгмийн сүлжээ", "Social networks"},
+	{"website_app", "Вэбсайт, гар утасны аппликейшн", "Website and mobile app"},
+	{"podcast", "Подкаст", "Podcast"},
+	{"intermediaries", "Засаг дарга, ажил олгогч, хамтрагчаар дамжуулан", "Through governors, employers and partners"},
+	{"other", "Бусад", "Other"},
+}
+
+// SMSPurposes are what a reminder SMS campaign reminds of (l.340, l.342, l.348).
+var SMSPurposes = []Label{
+	{"contract", "Даатгалын гэрээ сунгах, байгуулах", "Renewing or making an insurance contract"},
+	{"payment", "Шимтгэл төлөх", "Paying contributions"},
+	{"pre_retirement", "Тэтгэврийн баримт бичгийг урьдчилан шалгуулах", "Pre-checking documents before retirement"},
+	{"other", "Бусад", "Other"},
+}
+
+// ParticipantAges are the age bands of an event's participants: the survey's bands
+// (l.284) with one below 18 for pupils. Codes are field-name safe ("reached_age.55_plus").
+var ParticipantAges = []Label{
+	{"under_18", "18-аас доош", "Under 18"},
+	{"18_24", "18-24", "18-24"},
+	{"25_34", "25-34", "25-34"},
+	{"35_44", "35-44", "35-44"},
+	{"45_54", "45-54", "45-54"},
+	{"55_plus", "55-аас дээш", "55 and over"},
 }
 
 // Occasions at which an event was held.
@@ -41,11 +107,20 @@ var Occasions = []Label{
 
 // Partners present at an event.
 var Partners = []Label{
-	{"governor", "Сум, багийн Засаг дарга", "Soum or bagh governor"},
+	{"governor", "Сум, баг, хорооны Засаг дарга", "Soum, bagh or khoroo governor"},
 	{"bank", "Арилжааны банк", "Commercial bank"},
 	{"labour_welfare", "Хөдөлмөр, халамжийн үйлчилгээний байгууллага", "Labour and welfare office"},
+	{"social_worker", "Нийгмийн ажилтан", "Social worker"},
+	{"youth", "Залуучуудын хөгжлийг дэмжих байгууллага", "Youth development body"},
 	{"employer", "Ажил олгогч", "Employer"},
+	{"university", "Их, дээд сургууль, коллеж", "University or college"},
+	{"school", "Ерөнхий боловсролын сургууль", "Secondary school"},
+	{"media", "Хэвлэл мэдээллийн байгууллага", "Media outlet"},
+	{"trade_union", "Үйлдвэрчний эвлэл", "Trade union"},
+	{"employers_association", "Ажил олгогчдын холбоо", "Employers' association"},
 	{"ngo", "Төрийн бус байгууллага", "NGO"},
+	{"international", "Олон улсын байгууллага, төсөл, хөтөлбөр", "International organisation or project"},
+	{"diaspora", "Гадаад дахь иргэдийн холбоо, элчин сайдын яам, консул", "Citizens' associations abroad, embassy or consulate"},
 	{"other", "Бусад", "Other"},
 }
 
@@ -141,6 +216,10 @@ var Lists = map[string][]Label{
 	"insurance_status": InsuranceStatuses,
 	"info_access":      InfoAccess,
 	"satisfaction":     Satisfaction,
+	"topic":            Topics,
+	"channel":          Channels,
+	"sms_purpose":      SMSPurposes,
+	"participant_age":  ParticipantAges,
 }
 
 // Has reports whether code is in list.

@@ -7,12 +7,21 @@ import "strings"
 // inspector's correction of one count and an officer's of another both stand (protocol 2).
 
 // countsLists are the counts objects and the codes each may hold.
-var countsLists = map[string][]Label{"reached": TargetGroups, "materials": Materials}
+var countsLists = map[string][]Label{"reached": TargetGroups, "materials": Materials,
+	"reached_sex": Sexes, "reached_age": ParticipantAges, "messages": TargetGroups}
+
+// countsListNames name the closed list of each counts object's codes, the catalogue's key prefix.
+var countsListNames = map[string]string{"reached": "target_group", "materials": "material",
+	"reached_sex": "sex", "reached_age": "participant_age", "messages": "target_group"}
 
 // CountsFields are the counts objects, in a stable order.
-var CountsFields = []string{"materials", "reached"}
+var CountsFields = []string{"materials", "messages", "reached", "reached_age", "reached_sex"}
 
-// IsCounts reports whether name is a counts object (reached, materials).
+// CountsList is the name of the closed list a counts object's codes come from ("target_group"
+// for reached), "" for any other field.
+func CountsList(name string) string { return countsListNames[name] }
+
+// IsCounts reports whether name is a counts object (reached, materials, …).
 func IsCounts(name string) bool { _, ok := countsLists[name]; return ok }
 
 // CountsCodes returns the codes a counts object may hold, in the programme's order.

@@ -26,14 +26,20 @@ const (
 	ErrOutOfRange  = "out_of_range"
 	ErrUnknownUnit = "unknown_unit"
 	ErrDuplicate   = "duplicate"
+	// ErrOverTotal: a count of a breakdown (one target group, one sex, one age band, the messages
+	// to one group) is more than the total it breaks down, or the breakdown's parts add up to more.
+	ErrOverTotal = "over_total"
 )
 
 // Limits from PROTOCOL.md's record tables, plus guards against typos that would wreck a total.
 const (
 	MaxPlaceLen      = 200
+	MaxBaghLen       = 100 // a bagh or khoroo, typed: no reference list of them exists
 	MaxNotesLen      = 2000
 	MaxCount         = 1_000_000       // people or materials at one event
 	MaxContributions = 100_000_000_000 // ₮ at one event
+	MaxMessages      = 10_000_000      // SMS of one campaign: a whole aimag's insured, several times
+	MaxBroadcasts    = 1000            // broadcasts recorded as one (a series)
 	FieldDeleted     = "_deleted"      // the tombstone field of PROTOCOL.md
 	dateLayout       = "2006-01-02"
 )
@@ -110,16 +116,29 @@ type fieldSpec struct {
 
 var eventSpec = map[string]fieldSpec{
 	"kind":              {kind: fEnum, required: true, list: EventKinds},
+	"kind_other":        {kind: fText, max: MaxPlaceLen}, // required when kind is "other" (Consistency)
 	"date":              {kind: fDate, required: true},
 	"unit":              {kind: fUnit, required: true},
+	"bagh":              {kind: fText, max: MaxBaghLen},
 	"place":             {kind: fText, max: MaxPlaceLen},
 	"occasion":          {kind: fEnum, list: Occasions},
 	"partners":          {kind: fEnumList, list: Partners},
+	"topics":            {kind: fEnumList, list: Topics},
+	"channels":          {kind: fEnumList, list: Channels},
+	"reached_total":     {kind: fCount, max: MaxCount},
 	"reached":           {kind: fCounts, list: TargetGroups, max: MaxCount},
+	"reached_sex":       {kind: fCounts, list: Sexes, max: MaxCount},
+	"reached_age":       {kind: fCounts, list: ParticipantAges, max: MaxCount},
 	"materials":         {kind: fCounts, list: Materials, max: MaxCount},
 	"consultations":     {kind: fCount, max: MaxCount},
 	"contracts_signed":  {kind: fCount, max: MaxCount},
 	"contributions_mnt": {kind: fCount, max: MaxContributions},
+	"messages_sent":     {kind: fCount, max: MaxMessages},
+	"messages":          {kind: fCounts, list: TargetGroups, max: MaxMessages},
+	"sms_purpose":       {kind: fEnum, list: SMSPurposes},
+	"broadcasts":        {kind: fCount, max: MaxBroadcasts},
+	"broadcast_minutes": {kind: fCount, max: MaxBroadcasts * 600},
+	"entries":           {kind: fCount, max: MaxCount},
 	"lat":               {kind: fCoord, min: MinLat, max: MaxLat},
 	"lon":               {kind: fCoord, min: MinLon, max: MaxLon},
 	"notes":             {kind: fText, max: MaxNotesLen, multiline: true},
@@ -288,14 +307,19 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 			}
 		}
 	}
+	sortProblems(problems)
+	sort.Strings(unknown)
+	return problems, unknown
+}
+
+// sortProblems orders problems by field, then code, so messages read the same each time.
+func sortProblems(problems []Problem) {
 	sort.Slice(problems, func(i, j int) bool {
 		if problems[i].Field != problems[j].Field {
 			return problems[i].Field < problems[j].Field
 		}
 		return problems[i].Code < problems[j].Code
 	})
-	sort.Strings(unknown)
-	return problems, unknown
 }
 
 func isNull(raw json.RawMessage) bool {
@@ -450,6 +474,15 @@ func Int(fields map[string]json.RawMessage, name string) int64 {
 func Str(fields map[string]json.RawMessage, name string) string {
 	s, _ := text(fields[name])
 	return s
+}
+
+// Strs reads a list of codes, nil when absent or not a list of strings.
+func Strs(fields map[string]json.RawMessage, name string) []string {
+	var out []string
+	if json.Unmarshal(fields[name], &out) != nil {
+		return nil
+	}
+	return out
 }
 
 // text decodes a JSON string, taking a fast path for the escape-free strings of codes and dates:

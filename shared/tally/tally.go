@@ -46,6 +46,62 @@ var Metrics = []string{
 	"info_partly",           // m26
 	"info_no",               // m27
 	"satisfied",             // m28
+	// Issue 14: the other field activities, their topics and channels, participants by sex and
+	// age band, SMS campaigns and broadcasts (docs/glossary.md).
+	"events.mobile_service",           // m29
+	"events.lecture",                  // m30
+	"events.workplace_talk",           // m31
+	"events.office_counselling",       // m32
+	"events.student_conference",       // m33
+	"events.essay_contest",            // m34
+	"events.broadcast",                // m35
+	"events.sms_campaign",             // m36
+	"events.other",                    // m37
+	"reached_sex.female",              // m38
+	"reached_sex.male",                // m39
+	"reached_age.under_18",            // m40
+	"reached_age.18_24",               // m41
+	"reached_age.25_34",               // m42
+	"reached_age.35_44",               // m43
+	"reached_age.45_54",               // m44
+	"reached_age.55_plus",             // m45
+	"messages_sent",                   // m46
+	"messages.herders",                // m47
+	"messages.self_employed",          // m48
+	"messages.unemployed",             // m49
+	"messages.disabled",               // m50
+	"messages.abroad",                 // m51
+	"messages.students",               // m52
+	"messages.pupils",                 // m53
+	"messages.near_pension",           // m54
+	"messages.employers",              // m55
+	"messages.employees",              // m56
+	"messages.other",                  // m57
+	"messages_purpose.contract",       // m58
+	"messages_purpose.payment",        // m59
+	"messages_purpose.pre_retirement", // m60
+	"messages_purpose.other",          // m61
+	"broadcasts",                      // m62
+	"broadcast_minutes",               // m63
+	"entries",                         // m64
+	"topics.voluntary_insurance",      // m65
+	"topics.contracts_payments",       // m66
+	"topics.pensions",                 // m67
+	"topics.disability",               // m68
+	"topics.contributions_check",      // m69
+	"topics.unemployment_benefit",     // m70
+	"topics.law",                      // m71
+	"topics.other",                    // m72
+	"channels.in_person",              // m73
+	"channels.printed",                // m74
+	"channels.sms",                    // m75
+	"channels.tv",                     // m76
+	"channels.radio",                  // m77
+	"channels.social_media",           // m78
+	"channels.website_app",            // m79
+	"channels.podcast",                // m80
+	"channels.intermediaries",         // m81
+	"channels.other",                  // m82
 }
 
 // Index of each metric in a Vector.
@@ -128,20 +184,58 @@ func Of(entity string, fields map[string]json.RawMessage) (k Key, v Vector, ok b
 		}
 		v[Index["events"]] = 1
 		v[Index["events."+kind]] = 1
+		// People reached is the total where one is given: the groups may overlap (a herder who is
+		// near pension age is in two), so their sum counts some people twice. A record without a
+		// total (made before it existed) keeps its old meaning, the sum of its groups. Should
+		// concurrent edits leave a group above the total, the larger figure counts.
+		var groups, largest int64
 		for g, n := range record.Counts(fields, "reached") {
 			if i, known := Index["reached."+g]; known && n > 0 {
 				v[i] += n
-				v[Index["reached"]] += n
+				groups += n
+				largest = max(largest, n)
 			}
 		}
-		for g, n := range record.Counts(fields, "materials") {
-			if i, known := Index["materials."+g]; known && n > 0 {
-				v[i] += n
+		if _, ok := fields["reached_total"]; ok {
+			v[Index["reached"]] = max(record.Int(fields, "reached_total"), largest)
+		} else {
+			v[Index["reached"]] = groups
+		}
+		for _, c := range []string{"materials", "reached_sex", "reached_age", "messages"} {
+			for g, n := range record.Counts(fields, c) {
+				if i, known := Index[c+"."+g]; known && n > 0 {
+					v[i] += n
+				}
 			}
 		}
-		for _, f := range []string{"consultations", "contracts_signed", "contributions_mnt"} {
+		for _, f := range []string{"consultations", "contracts_signed", "contributions_mnt", "broadcast_minutes", "entries"} {
 			if n := record.Int(fields, f); n > 0 {
 				v[Index[f]] = n
+			}
+		}
+		// Messages sent are the campaign's figure where given, else the sum of its groups (each
+		// message goes to one person), and count under the campaign's purpose.
+		if _, ok := fields["messages_sent"]; ok {
+			v[Index["messages_sent"]] = record.Int(fields, "messages_sent")
+		} else {
+			for _, g := range record.TargetGroups {
+				v[Index["messages_sent"]] += v[Index["messages."+g.Code]]
+			}
+		}
+		if i, ok := Index["messages_purpose."+record.Str(fields, "sms_purpose")]; ok {
+			v[i] = v[Index["messages_sent"]]
+		}
+		// A broadcast is one unless it says how many (a series recorded as one).
+		if _, ok := fields["broadcasts"]; ok {
+			v[Index["broadcasts"]] = record.Int(fields, "broadcasts")
+		} else if kind == record.KindBroadcast {
+			v[Index["broadcasts"]] = 1
+		}
+		for _, list := range []string{"topics", "channels"} {
+			for _, c := range record.Strs(fields, list) {
+				if i, known := Index[list+"."+c]; known {
+					v[i] = 1
+				}
 			}
 		}
 	case record.EntitySurvey:
@@ -175,6 +269,18 @@ type Totals struct {
 	ContractsSigned  int64            `json:"contracts_signed"`
 	ContributionsMNT int64            `json:"contributions_mnt"`
 	Surveys          SurveyTotals     `json:"surveys"`
+	// Participants by sex and age band, where the records say.
+	ReachedSex map[string]int64 `json:"reached_sex"`
+	ReachedAge map[string]int64 `json:"reached_age"`
+	// Messages of SMS campaigns: "total" and by target group; MessagesPurpose by purpose.
+	Messages         map[string]int64 `json:"messages"`
+	MessagesPurpose  map[string]int64 `json:"messages_purpose"`
+	Broadcasts       int64            `json:"broadcasts"`
+	BroadcastMinutes int64            `json:"broadcast_minutes"`
+	Entries          int64            `json:"entries"`
+	// Topics and Channels count the events that name each.
+	Topics   map[string]int64 `json:"topics"`
+	Channels map[string]int64 `json:"channels"`
 }
 
 // SurveyTotals counts survey responses and the answers the indicators need.
@@ -208,6 +314,19 @@ func (v Vector) Shape(unit string, year int) Totals {
 	t.Consultations = v.Get("consultations")
 	t.ContractsSigned = v.Get("contracts_signed")
 	t.ContributionsMNT = v.Get("contributions_mnt")
+	by := func(prefix string, list []record.Label) map[string]int64 {
+		m := make(map[string]int64, len(list))
+		for _, l := range list {
+			m[l.Code] = v.Get(prefix + "." + l.Code)
+		}
+		return m
+	}
+	t.ReachedSex, t.ReachedAge = by("reached_sex", record.Sexes), by("reached_age", record.ParticipantAges)
+	t.Messages = by("messages", record.TargetGroups)
+	t.Messages["total"] = v.Get("messages_sent")
+	t.MessagesPurpose = by("messages_purpose", record.SMSPurposes)
+	t.Broadcasts, t.BroadcastMinutes, t.Entries = v.Get("broadcasts"), v.Get("broadcast_minutes"), v.Get("entries")
+	t.Topics, t.Channels = by("topics", record.Topics), by("channels", record.Channels)
 	t.Surveys = SurveyTotals{Responses: v.Get("surveys"), InfoYes: v.Get("info_yes"),
 		InfoPartly: v.Get("info_partly"), InfoNo: v.Get("info_no"), Satisfied: v.Get("satisfied")}
 	return t

@@ -55,6 +55,13 @@ func TestMetricsCoverCatalogue(t *testing.T) {
 	for _, m := range record.Materials {
 		want = append(want, "materials."+m.Code)
 	}
+	want = append(want, "messages_sent", "broadcasts", "broadcast_minutes", "entries")
+	for prefix, list := range map[string][]record.Label{"reached_sex": record.Sexes, "reached_age": record.ParticipantAges,
+		"messages": record.TargetGroups, "messages_purpose": record.SMSPurposes, "topics": record.Topics, "channels": record.Channels} {
+		for _, l := range list {
+			want = append(want, prefix+"."+l.Code)
+		}
+	}
 	count := map[string]int{}
 	for _, m := range tally.Metrics {
 		count[m]++
@@ -77,4 +84,88 @@ func TestGetUnknownMetricPanics(t *testing.T) {
 		}
 	}()
 	tally.New().Get("reached.herder")
+}
+
+// TestPeopleReachedIsTheTotal: with a total, people reached is the total, not the sum of the
+// (overlapping) groups; without one (a record made before the total existed) it is the sum, as
+// it always was; and the new breakdowns, SMS and broadcast figures land in their metrics.
+func TestPeopleReachedIsTheTotal(t *testing.T) {
+	of := func(js string) tally.Vector {
+		t.Helper()
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(js), &f); err != nil {
+			t.Fatal(err)
+		}
+		_, v, ok := tally.Of("event", f)
+		if !ok {
+			t.Fatalf("%s not counted", js)
+		}
+		return v
+	}
+	cases := []struct {
+		js   string
+		want map[string]int64
+	}{
+		{`{"kind":"lecture","date":"2026-05-14","unit":"MN6501","reached_total":30,"reached":{"herders":20,"near_pension":15},
+			"reached_sex":{"female":18,"male":12},"reached_age":{"55_plus":9},"topics":["pensions","disability"],"channels":["in_person"]}`,
+			map[string]int64{"events": 1, "events.lecture": 1, "reached": 30, "reached.herders": 20, "reached.near_pension": 15,
+				"reached_sex.female": 18, "reached_sex.male": 12, "reached_age.55_plus": 9,
+				"topics.pensions": 1, "topics.disability": 1, "topics.law": 0, "channels.in_person": 1}},
+		{`{"kind":"open_day","date":"2025-05-14","unit":"MN6501","reached":{"herders":20,"near_pension":15}}`,
+			map[string]int64{"reached": 35, "events.open_day": 1}},
+		{`{"kind":"sms_campaign","date":"2026-03-01","unit":"MN6501","messages_sent":500,"messages":{"herders":300,"self_employed":150},"sms_purpose":"payment","topics":["contracts_payments"],"channels":["sms"]}`,
+			map[string]int64{"events.sms_campaign": 1, "reached": 0, "messages_sent": 500, "messages.herders": 300,
+				"messages.self_employed": 150, "messages_purpose.payment": 500, "messages_purpose.contract": 0, "channels.sms": 1}},
+		{`{"kind":"sms_campaign","date":"2026-03-01","unit":"MN6501","messages":{"herders":300,"self_employed":150},"sms_purpose":"contract"}`,
+			map[string]int64{"messages_sent": 450, "messages_purpose.contract": 450}},
+		{`{"kind":"broadcast","date":"2026-03-01","unit":"MN6501","broadcast_minutes":25}`,
+			map[string]int64{"events.broadcast": 1, "broadcasts": 1, "broadcast_minutes": 25}},
+		{`{"kind":"broadcast","date":"2026-03-01","unit":"MN6501","broadcasts":4,"broadcast_minutes":100}`,
+			map[string]int64{"broadcasts": 4, "broadcast_minutes": 100}},
+		{`{"kind":"essay_contest","date":"2026-03-01","unit":"MN6501","entries":42,"reached_total":60,"reached":{"pupils":60}}`,
+			map[string]int64{"events.essay_contest": 1, "entries": 42, "reached": 60}},
+		// Concurrent edits left a group above the total: the larger counts.
+		{`{"kind":"other","kind_other":"x","date":"2026-03-01","unit":"MN6501","reached_total":10,"reached":{"herders":12}}`,
+			map[string]int64{"events.other": 1, "reached": 12}},
+	}
+	for _, c := range cases {
+		v := of(c.js)
+		for name, want := range c.want {
+			if got := v.Get(name); got != want {
+				t.Errorf("%s: %s=%d, want %d", c.js, name, got, want)
+			}
+		}
+	}
+	tot := of(cases[2].js).Shape("MN", 2026)
+	if tot.Messages["total"] != 500 || tot.Messages["herders"] != 300 || tot.MessagesPurpose["payment"] != 500 || tot.Channels["sms"] != 1 {
+		t.Errorf("shape of an SMS campaign: %+v", tot)
+	}
+	if tot.Events["sms_campaign"] != 1 {
+		t.Errorf("events by kind: %v", tot.Events)
+	}
+}
+
+// TestEditMovesByTheDifference: an edit of a total moves people reached by the difference, and
+// adding a total to an old record replaces the sum of its groups.
+func TestEditMovesByTheDifference(t *testing.T) {
+	vec := func(js string) tally.Vector {
+		var f map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(js), &f)
+		_, v, _ := tally.Of("event", f)
+		return v
+	}
+	before := vec(`{"kind":"lecture","date":"2026-05-14","unit":"MN6501","reached_total":40,"reached":{"herders":30}}`)
+	after := vec(`{"kind":"lecture","date":"2026-05-14","unit":"MN6501","reached_total":45,"reached":{"herders":30}}`)
+	d := append(tally.Vector(nil), after...)
+	d.Sub(before)
+	if d.Get("reached") != 5 || d.Get("events") != 0 || d.Get("reached.herders") != 0 {
+		t.Errorf("delta %v, want reached=5 alone", d)
+	}
+	old := vec(`{"kind":"open_day","date":"2026-05-14","unit":"MN6501","reached":{"herders":30,"pupils":20}}`)
+	withTotal := vec(`{"kind":"open_day","date":"2026-05-14","unit":"MN6501","reached_total":42,"reached":{"herders":30,"pupils":20}}`)
+	d = append(tally.Vector(nil), withTotal...)
+	d.Sub(old)
+	if d.Get("reached") != -8 {
+		t.Errorf("delta %v, want reached=-8", d)
+	}
 }
