@@ -263,6 +263,9 @@ type proxy struct {
 	RespBytes atomic.Int64 // answer bodies as sent on the wire (gzip when asked)
 	Batches   []int        // changes per push that reached the proxy
 	URIs      []string     // every request's path and query, in order
+	// PushesAtOnce is the most push requests the proxy held at the same time.
+	PushesAtOnce atomic.Int64
+	pushesNow    atomic.Int64
 }
 
 // uris returns the requests seen since the n-th.
@@ -276,6 +279,9 @@ type fault struct {
 	Status     int
 	RetryAfter string
 	DropAfter  bool // forward, let the server commit, then cut the connection before answering
+	// DropBefore cuts the connection without forwarding: the server never sees the request.
+	DropBefore bool
+	Delay      time.Duration // wait this long before forwarding
 }
 
 func newProxy(tb testing.TB, target string) *proxy {
@@ -311,6 +317,10 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.Batches = append(p.Batches, n)
 		p.mu.Unlock()
+		now := p.pushesNow.Add(1)
+		defer p.pushesNow.Add(-1)
+		for m := p.PushesAtOnce.Load(); now > m && !p.PushesAtOnce.CompareAndSwap(m, now); m = p.PushesAtOnce.Load() {
+		}
 	}
 	p.mu.Lock()
 	ff := p.fault
@@ -326,6 +336,15 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(f.Status)
 		json.NewEncoder(w).Encode(syncproto.ErrorBody{Error: syncproto.ErrorDetail{Code: "injected", Message: "injected by the test proxy"}})
+		return
+	}
+	if f.Delay > 0 {
+		time.Sleep(f.Delay)
+	}
+	if f.DropBefore {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
 		return
 	}
 	req, _ := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))

@@ -86,13 +86,25 @@ func (db *DB) OutboxHealth(ctx context.Context) (syncproto.OutboxHealth, error) 
 // are not among them: pushing them again would only be rejected again. A change written under
 // another device id (re-sent state, or a change saved before a re-enrollment) names its writer.
 func (db *DB) PendingChanges(ctx context.Context, limit int) ([]syncproto.Change, error) {
+	out, _, err := db.PendingChangesAfter(ctx, 0, limit)
+	return out, err
+}
+
+// PendingChangesAfter is PendingChanges from outbox position after on (0: from the oldest); it
+// also returns the position of the last change returned (after when none), so a sync client can
+// read the outbox in large pages ahead of the answers to what it already sent.
+func (db *DB) PendingChangesAfter(ctx context.Context, after int64, limit int) ([]syncproto.Change, int64, error) {
 	dev, err := db.deviceID(ctx, db.read)
 	if err != nil {
-		return nil, fmt.Errorf("pending changes: %w", err)
+		return nil, after, fmt.Errorf("pending changes: %w", err)
 	}
-	rows, err := queryOutbox(ctx, db.read, `WHERE state = 'pending' ORDER BY seq LIMIT ?`, limit)
+	rows, err := queryOutbox(ctx, db.read, `WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, after, err
+	}
+	last := after
+	if len(rows) > 0 {
+		last = rows[len(rows)-1].seq
 	}
 	out := make([]syncproto.Change, len(rows))
 	for i, o := range rows {
@@ -107,7 +119,7 @@ func (db *DB) PendingChanges(ctx context.Context, limit int) ([]syncproto.Change
 			out[i].Base = baseOf(o)
 		}
 	}
-	return out, nil
+	return out, last, nil
 }
 
 // baseOf is what a change was edited from: for each field it sets, the hlc of the value it
@@ -262,20 +274,25 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 		if cur != since {
 			return fmt.Errorf("cursor moved from %q to %q", since, cur)
 		}
-		recs := map[string]*merge.Record{}
 		dirty := map[string]bool{}
 		dev, err := db.deviceID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		// The page's records are read in one statement and written through one prepared
+		// statement: a statement parsed per record was most of a large first pull's time.
+		ids := make([]string, 0, len(page.Changes))
+		for _, c := range page.Changes {
+			ids = append(ids, c.RecordID)
+		}
+		recs, err := loadRecords(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
 		for _, c := range page.Changes {
 			r, ok := recs[c.RecordID]
 			if !ok {
-				m, _, _, err := loadRecord(ctx, tx, c.RecordID)
-				if err != nil {
-					return err
-				}
-				r = &m
+				r = &merge.Record{Fields: map[string]merge.Field{}}
 				recs[c.RecordID] = r
 			}
 			if r.Entity != "" && r.Entity != c.Entity {
@@ -295,14 +312,21 @@ func (db *DB) ApplyPull(ctx context.Context, since string, page syncproto.PullRe
 			}
 			applied++
 		}
-		ids := make([]string, 0, len(dirty))
+		ids = ids[:0]
 		for id := range dirty {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
-		for _, id := range ids {
-			if err := writeRecord(ctx, tx, recs[id], ""); err != nil {
-				return err
+		if len(ids) > 0 {
+			st, err := tx.PrepareContext(ctx, writeRecordSQL)
+			if err != nil {
+				return fmt.Errorf("write records: %w", err)
+			}
+			defer st.Close()
+			for _, id := range ids {
+				if _, err := st.ExecContext(ctx, recordArgs(recs[id], "")...); err != nil {
+					return fmt.Errorf("write record: %w", err)
+				}
 			}
 		}
 		if page.Reference != nil {

@@ -348,22 +348,54 @@ func loadRecord(ctx context.Context, q querier, id string) (r merge.Record, stat
 // writeRecord stores r with its indexed columns. An empty state keeps the stored one (or synced
 // for a new row).
 func writeRecord(ctx context.Context, tx querier, r *merge.Record, state string) error {
-	v := r.Values()
-	search := strings.ToLower(strings.Join([]string{record.Str(v, "place"), record.Str(v, "notes"), record.Str(v, "suggestion")}, "\n"))
-	del := 0
-	if r.Deleted() {
-		del = 1
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO records (id, entity, unit, date, kind, deleted, sync_state, search, version, data)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(nullif(?7, ''), 'synced'), ?8, ?9, ?10)
-		ON CONFLICT (id) DO UPDATE SET unit = ?3, date = ?4, kind = ?5, deleted = ?6,
-			sync_state = coalesce(nullif(?7, ''), records.sync_state), search = ?8, version = ?9, data = ?10`,
-		r.ID, r.Entity, record.Str(v, "unit"), record.Str(v, "date"), record.Str(v, "kind"), del, state,
-		search, r.MaxHLC(), string(r.Marshal()))
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, writeRecordSQL, recordArgs(r, state)...); err != nil {
 		return fmt.Errorf("write record: %w", err)
 	}
 	return nil
+}
+
+const writeRecordSQL = `INSERT INTO records (id, entity, unit, date, kind, deleted, sync_state, search, version, data)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(nullif(?7, ''), 'synced'), ?8, ?9, ?10)
+		ON CONFLICT (id) DO UPDATE SET unit = ?3, date = ?4, kind = ?5, deleted = ?6,
+			sync_state = coalesce(nullif(?7, ''), records.sync_state), search = ?8, version = ?9, data = ?10`
+
+// recordArgs are writeRecordSQL's arguments for r. The columns are read from the record's
+// leaves (FlatValues): none of them is a counts object, which Values would encode again.
+func recordArgs(r *merge.Record, state string) []any {
+	v := r.FlatValues()
+	search := strings.ToLower(strings.Join([]string{record.Str(v, "place"), record.Str(v, "notes"), record.Str(v, "suggestion")}, "\n"))
+	del := 0
+	if record.Deleted(v) {
+		del = 1
+	}
+	return []any{r.ID, r.Entity, record.Str(v, "unit"), record.Str(v, "date"), record.Str(v, "kind"), del, state,
+		search, r.MaxHLC(), string(r.Marshal())}
+}
+
+// loadRecords reads the records of ids in one statement; a missing one is absent from the map.
+func loadRecords(ctx context.Context, q querier, ids []string) (map[string]*merge.Record, error) {
+	out := make(map[string]*merge.Record, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	b, _ := json.Marshal(ids)
+	rows, err := q.QueryContext(ctx, `SELECT id, data FROM records WHERE id IN (SELECT value FROM json_each(?))`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("load records: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, data string
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, fmt.Errorf("load records: %w", err)
+		}
+		r, err := decodeMerged(data)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = &r
+	}
+	return out, rows.Err()
 }
 
 // refreshSyncState recomputes the sync state of records from their outbox entries.

@@ -38,8 +38,9 @@ type Outbox interface {
 	Counts(ctx context.Context) (pending, rejected int, err error)
 	// OutboxHealth is what the device tells the server of its queue.
 	OutboxHealth(ctx context.Context) (syncproto.OutboxHealth, error)
-	// PendingChanges returns up to limit changes to push, oldest first, without rejected ones.
-	PendingChanges(ctx context.Context, limit int) ([]syncproto.Change, error)
+	// PendingChangesAfter returns up to limit changes to push from outbox position after on
+	// (0: the oldest), oldest first, without rejected ones, and the position of the last one.
+	PendingChangesAfter(ctx context.Context, after int64, limit int) ([]syncproto.Change, int64, error)
 	// Acknowledge drops accepted and duplicate changes, keeps rejected ones with their reason,
 	// keeps the clock-skew warning and observes server_hlc, and says how many it dropped and rejected.
 	Acknowledge(ctx context.Context, resp syncproto.PushResponse) (dropped, rejected int, err error)
@@ -117,8 +118,9 @@ type Client struct {
 	// syncproto.MaxChanges. Within it a push is sized by bytes to the link (RequestTime). A 413
 	// halves it for the rest of the sync.
 	BatchSize int
-	// PullLimit is the most changes asked of one pull page; syncproto.DefaultPullLimit by
-	// default. Within it a page is sized by bytes to the link, as a push is.
+	// PullLimit is the most changes asked of one pull page; syncproto.MaxPullLimit by default.
+	// Within it a page is sized by bytes to the link, as a push is, so a fast link takes large
+	// pages and a slow one small ones.
 	PullLimit int
 	// StallTimeout abandons a request that moved no byte for this long (30 s by default); it is
 	// then tried again smaller. There is no total timeout: a slow link that moves never sticks.
@@ -385,151 +387,16 @@ type session struct {
 	linkFails int
 	// restamps counts pushes whose changes the server refused as clock_ahead.
 	restamps int
-}
-
-// push sends the outbox in batches until nothing pending is left.
-func (s *session) push(ctx context.Context) error {
-	c := s.c
-	if s.batch == 0 {
-		s.batch = c.batchSize()
-	}
-	pending, _, err := c.Store.Counts(ctx)
-	if err != nil {
-		return fmt.Errorf("count outbox: %w", err)
-	}
-	s.toPush = s.pushed + pending
-	c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
-	var probe *syncproto.Change
-	if !s.probed && !s.queued {
-		// Once a sync, a change the server acknowledged before goes out again: a server that
-		// answers it as accepted, not duplicate, lost it (restored from an older copy) even if
-		// neither its epoch nor its log length shows it.
-		s.probed = true
-		if probe, err = c.Store.Probe(ctx); err != nil {
-			return fmt.Errorf("read probe: %w", err)
-		}
-	}
-	for {
-		budget := c.link.budget(c.requestTime())
-		n := changesFor(budget, c.link.pushPerChange(), s.batch)
-		if probe != nil && n > 1 {
-			n--
-		}
-		changes, err := c.Store.PendingChanges(ctx, n)
-		if err != nil {
-			return fmt.Errorf("read outbox: %w", err)
-		}
-		if probe != nil {
-			changes = append([]syncproto.Change{*probe}, changes...)
-		}
-		if len(changes) == 0 {
-			return nil
-		}
-		health, err := c.Store.OutboxHealth(ctx)
-		if err != nil {
-			return fmt.Errorf("outbox health: %w", err)
-		}
-		req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: s.device,
-			DeviceTime: c.now().UTC().Format(time.RFC3339), Outbox: health, Changes: changes}
-		payload, err := fitPush(&req, budget)
-		if err != nil {
-			return err
-		}
-		changes = req.Changes
-		c.link.notePush(len(payload), len(changes))
-		var resp syncproto.PushResponse
-		moved, took, err := c.callPayload(ctx, http.MethodPost, s.base+"/push", s.token, payload, &resp)
-		if isLinkErr(err) {
-			if err := s.linkFailed(ctx, err, len(payload), moved, took); err != nil {
-				return err
-			}
-			continue // tried again, smaller
-		}
-		s.linkFails = 0
-		var se *Error
-		if errors.As(err, &se) && se.Code == CodeTooLarge {
-			if probe != nil && len(changes) <= 2 {
-				// The probe is never what blocks the outbox: it stays out of this sync.
-				probe = nil
-				continue
-			}
-			if s.batch > 1 && len(changes) > 1 {
-				s.batch = max(1, min(s.batch, len(changes))/2)
-				c.logger().Info("push too large: batch halved", "batch", s.batch)
-				continue
-			}
-			// One change alone is over the server's limit: it can never go, so it is kept as
-			// rejected for the inspector instead of blocking everything behind it. The answer
-			// has no server_hlc, so Acknowledge keeps the clock and any clock-skew warning; the
-			// screens translate its code as "reject.too_large" (assets/i18n/fieldapp.*.json).
-			resp = syncproto.PushResponse{Rejected: []syncproto.Rejection{{ID: changes[0].ID, Code: CodeTooLarge,
-				Message: "the change is larger than the server accepts"}}}
-			err = nil
-		}
-		if err != nil {
-			return err
-		}
-		if c.CrashPoint != nil {
-			c.CrashPoint("push-answered")
-		}
-		s.queued = false
-		lost, sent := false, len(changes)
-		if probe != nil {
-			sent--
-			lost, err = s.checkProbe(ctx, probe, resp)
-			if err != nil {
-				return err
-			}
-			probe = nil
-		}
-		dropped, rejected, err := c.Store.Acknowledge(ctx, resp)
-		if err != nil {
-			return fmt.Errorf("update outbox: %w", err)
-		}
-		restamped := 0
-		for _, r := range resp.Rejected {
-			if r.Code == syncproto.RejectClockAhead {
-				restamped++
-			}
-		}
-		if restamped > 0 {
-			// Stamped again with the corrected clock by Acknowledge, and still pending: they go
-			// in the next batch. A server that keeps refusing them ends the sync, not a loop.
-			if s.restamps++; s.restamps > maxRestamps {
-				return &Error{Code: CodeBadAnswer, Message: "the server keeps refusing this device's clock"}
-			}
-			c.logger().Warn("changes refused as stamped ahead of the server's clock: stamped again", "changes", restamped)
-		}
-		if dropped+rejected+restamped == 0 && sent > 0 {
-			return &Error{Code: CodeBadAnswer, Message: "the push answer named none of the changes sent"}
-		}
-		s.pushed += dropped + rejected
-		s.res.Pushed += dropped
-		s.res.Rejected += rejected
-		s.res.Duplicates += len(resp.Duplicates)
-		s.res.Warnings = append(s.res.Warnings, resp.Warnings...)
-		s.res.ServerTime = resp.ServerHLC
-		c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
-		if lost {
-			_, epoch, err := c.Store.SyncState(ctx)
-			if err != nil {
-				return fmt.Errorf("read epoch: %w", err)
-			}
-			if err := s.resend(ctx, epoch, "the server no longer holds a change it acknowledged"); err != nil {
-				return err
-			}
-			continue
-		}
-		if resp.ServerEpoch != "" {
-			if _, epoch, err := c.Store.SyncState(ctx); err != nil {
-				return fmt.Errorf("read epoch: %w", err)
-			} else if epoch != resp.ServerEpoch {
-				if err := s.resend(ctx, resp.ServerEpoch, "epoch changed"); err != nil {
-					return err
-				}
-			}
-		}
-	}
+	// The outbox as read ahead of the answers (push.go): queue holds pending changes not yet
+	// sent, read up to position after; readAll is set when the last read found no more.
+	queue   []syncproto.Change
+	after   int64
+	readAll bool
+	// fast is true while answers come quickly and the link never failed in this sync: then the
+	// next push may go before the answer to the one before it.
+	fast bool
+	// shaky is set by the first request of this sync that failed on the link.
+	shaky bool
 }
 
 // checkProbe reads the answer to the probe. A server that answers it as accepted, not duplicate,
@@ -602,7 +469,7 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 	c := s.c
 	most := c.PullLimit
 	if most <= 0 || most > syncproto.MaxPullLimit {
-		most = syncproto.DefaultPullLimit
+		most = syncproto.MaxPullLimit
 	}
 	s.pulledAll = false
 	first := true
@@ -610,26 +477,44 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 	if err != nil {
 		return false, fmt.Errorf("reference due: %w", err)
 	}
+	var pre *pullAhead
+	defer func() {
+		if pre != nil {
+			<-pre.done
+		}
+	}()
 	for {
 		cursor, epoch, err := c.Store.SyncState(ctx)
 		if err != nil {
 			return false, fmt.Errorf("read cursor: %w", err)
 		}
-		limit := changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most)
-		q := url.Values{"limit": {strconv.Itoa(limit)}}
-		if cursor != "" {
-			q.Set("since", cursor)
-		}
-		if sv, err := c.Store.SurveyVersion(ctx); err == nil && sv > 0 {
-			q.Set("survey", strconv.Itoa(sv))
-		}
-		if first && refDue && cursor != "" && cursor != "0" {
-			// Units and targets come with a pull from 0 anyway; otherwise ask only when none are
-			// stored or they are a day old (about 10 KB a time).
-			q.Set("ref", "1")
-		}
 		var page syncproto.PullResponse
-		moved, took, err := c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
+		var limit int
+		var moved int64
+		var took time.Duration
+		if pre != nil && pre.since == cursor {
+			r := <-pre.done
+			page, limit, moved, took, err = r.page, pre.limit, r.moved, r.took, r.err
+		} else {
+			if pre != nil {
+				<-pre.done // asked from another cursor: dropped
+			}
+			limit = changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most)
+			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			if cursor != "" {
+				q.Set("since", cursor)
+			}
+			if sv, err := c.Store.SurveyVersion(ctx); err == nil && sv > 0 {
+				q.Set("survey", strconv.Itoa(sv)) // a newer survey catalogue comes on this pull
+			}
+			if first && refDue && cursor != "" && cursor != "0" {
+				// Units and targets come with a pull from 0 anyway; otherwise ask only when none are
+				// stored or they are a day old (about 10 KB a time).
+				q.Set("ref", "1")
+			}
+			moved, took, err = c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
+		}
+		pre = nil
 		if isLinkErr(err) {
 			if err := s.linkFailed(ctx, err, int(float64(limit)*max(c.link.pullPerChange(), firstBytesPerChange)), moved, took); err != nil {
 				return false, err
@@ -672,6 +557,10 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			// The same, from a server that answers with its own shorter cursor instead of a 409.
 			return true, s.resend(ctx, epoch, "server cursor behind the device's")
 		}
+		if page.More && !onePage && page.Cursor != cursor && len(page.Changes) > 0 {
+			// The next page is on its way while this one is merged into the store.
+			pre = s.prefetch(ctx, page.Cursor, changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most))
+		}
 		n, err := c.Store.ApplyPull(ctx, cursor, page)
 		if err != nil {
 			return false, fmt.Errorf("apply pull: %w", err)
@@ -686,6 +575,35 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			return false, nil
 		}
 	}
+}
+
+// pullAhead is a pull page asked for before the one before it was merged.
+type pullAhead struct {
+	since string
+	limit int
+	done  chan pullResult
+}
+
+type pullResult struct {
+	page  syncproto.PullResponse
+	moved int64
+	took  time.Duration
+	err   error
+}
+
+// prefetch asks for the page after since from its own goroutine.
+func (s *session) prefetch(ctx context.Context, since string, limit int) *pullAhead {
+	p := &pullAhead{since: since, limit: limit, done: make(chan pullResult, 1)}
+	q := url.Values{"limit": {strconv.Itoa(limit)}, "since": {since}}
+	if sv, err := s.c.Store.SurveyVersion(ctx); err == nil && sv > 0 {
+		q.Set("survey", strconv.Itoa(sv))
+	}
+	go func() {
+		var r pullResult
+		r.moved, r.took, r.err = s.c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &r.page)
+		p.done <- r
+	}()
+	return p
 }
 
 // behind reports whether the server's cursor is before the one the device stored. Cursors are

@@ -333,6 +333,7 @@ func (s *session) linkFailed(ctx context.Context, err error, size int, moved int
 	c := s.c
 	c.link.failed(size, moved, took)
 	s.linkFails++
+	s.shaky = true
 	attempts := c.MaxAttempts
 	if attempts <= 0 {
 		attempts = defaultAttempts

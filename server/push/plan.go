@@ -221,7 +221,7 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 					cp.Rec.Fields[k] = v
 				}
 				sr = &cp
-				k, v, ok := tally.Of(sr.Rec.Entity, sr.Rec.Values())
+				k, v, ok := tally.Of(sr.Rec.Entity, sr.Rec.FlatValues())
 				before[c.RecordID] = struct {
 					key tally.Key
 					vec tally.Vector
@@ -272,7 +272,7 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 			sr = &store.StoredRecord{Rec: merge.Record{ID: c.RecordID, Entity: c.Entity, Fields: make(map[string]merge.Field, len(c.Fields)+1)}}
 		}
 		if c.Op == syncproto.OpUpsert {
-			if pb := record.UnknownBudget(c.Entity, sr.Rec.Values(), c.Fields); pb != nil {
+			if pb := record.UnknownBudget(c.Entity, sr.Rec.FlatValues(), c.Fields); pb != nil {
 				reject(syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage([]record.Problem{*pb}),
 					Problems: []syncproto.Problem{syncproto.Problem(*pb)}})
 				continue
@@ -334,7 +334,7 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 			addDelta(plan.Deltas, b.key, b.vec, -1)
 		}
 		sr := plan.Records[id]
-		if k, v, ok := tally.Of(sr.Rec.Entity, sr.Rec.Values()); ok {
+		if k, v, ok := tally.Of(sr.Rec.Entity, sr.Rec.FlatValues()); ok {
 			addDelta(plan.Deltas, k, v, 1)
 		}
 	}
@@ -459,7 +459,7 @@ func (p Planner) refuseIncomplete(plan *Plan, reject func(syncproto.Rejection)) 
 		if sr.Existed {
 			continue
 		}
-		vals := sr.Rec.Values()
+		vals := sr.Rec.FlatValues()
 		var missing []syncproto.Problem
 		for _, f := range record.Required(sr.Rec.Entity) {
 			if _, ok := vals[f]; !ok {

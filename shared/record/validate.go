@@ -549,18 +549,41 @@ func text(raw json.RawMessage) (string, bool) {
 	return s, true
 }
 
-// Counts reads a counts object such as reached or materials.
+// Counts reads a counts object such as reached or materials, given whole (reached: {...}) or as
+// its leaves (reached.herders), the form merge.Record.FlatValues gives without encoding the
+// object again; a leaf wins over the same code in a whole object.
 func Counts(fields map[string]json.RawMessage, name string) map[string]int64 {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(fields[name], &m) != nil {
-		return nil
+	var out map[string]int64
+	if raw, ok := fields[name]; ok {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) == nil {
+			out = make(map[string]int64, len(m))
+			for k, v := range m {
+				out[k], _ = integer(v)
+			}
+		}
 	}
-	out := make(map[string]int64, len(m))
-	for k, v := range m {
-		out[k], _ = integer(v)
+	for _, l := range leafNames[name] {
+		if v, ok := fields[l[1]]; ok {
+			if out == nil {
+				out = map[string]int64{}
+			}
+			out[l[0]], _ = integer(v)
+		}
 	}
 	return out
 }
+
+// leafNames holds, per counts field, each code with its leaf's name.
+var leafNames = func() map[string][][2]string {
+	m := map[string][][2]string{}
+	for name, list := range countsLists {
+		for _, l := range list {
+			m[name] = append(m[name], [2]string{l.Code, name + "." + l.Code})
+		}
+	}
+	return m
+}()
 
 // Deleted reports whether the tombstone field is true.
 func Deleted(fields map[string]json.RawMessage) bool {

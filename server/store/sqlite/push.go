@@ -20,6 +20,40 @@ import (
 // chunks keep each statement's plan cheap.
 const chunk = 500
 
+// The fixed statements of a push, prepared once (DB.preparePush).
+const (
+	sqlAppendLog = `INSERT INTO changes (id, record_id, entity, op, hlc, device_id, pusher_id, unit, division, fields, received_at, base)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlPutRecord = `INSERT INTO records (id, entity, unit, units, division, date, year, deleted, version, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET unit = excluded.unit, units = excluded.units, division = excluded.division,
+		date = excluded.date, year = excluded.year, deleted = excluded.deleted, version = excluded.version, state = excluded.state`
+	sqlNoteDevice = `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
+		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`
+	sqlMaxCursor = `SELECT max(cursor) FROM changes`
+)
+
+// preparePush prepares the fixed statements of a push on the writer connection.
+func (db *DB) preparePush(ctx context.Context) error {
+	db.pushStmts = map[string]*sql.Stmt{}
+	for _, q := range []string{sqlAppendLog, sqlPutRecord, sqlNoteDevice, sqlMaxCursor, totalsUpsert} {
+		st, err := db.write.PrepareContext(ctx, q)
+		if err != nil {
+			for _, p := range db.pushStmts {
+				p.Close()
+			}
+			return fmt.Errorf("prepare push statement: %w", err)
+		}
+		db.pushStmts[q] = st
+	}
+	return nil
+}
+
+// stmt is the prepared statement q within the push's transaction.
+func (t *pushTx) stmt(ctx context.Context, q string) *sql.Stmt {
+	return t.tx.StmtContext(ctx, t.db.pushStmts[q])
+}
+
 // pushTx is one push's transaction on the single writer connection. It holds db.mu for reading
 // until it ends, so Close waits for it.
 type pushTx struct {
@@ -89,8 +123,7 @@ func (t *pushTx) Commit(ctx context.Context, maxHLC hlc.Timestamp) (_ string, _ 
 func (t *pushTx) NoteDevice(ctx context.Context, deviceID string, n store.DevicePush) (err error) {
 	defer t.watch(&err)
 	stamp := n.At.UTC().Format(time.RFC3339Nano)
-	if _, err := t.tx.ExecContext(ctx, `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
-		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`,
+	if _, err := t.stmt(ctx, sqlNoteDevice).ExecContext(ctx,
 		stamp, stamp, n.SkewMillis, n.OutboxPending, n.OutboxOldest, n.Accepted, n.Duplicates, n.Rejected, deviceID); err != nil {
 		return fmt.Errorf("update device: %w", err)
 	}
@@ -217,13 +250,8 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 	if len(log) == 0 {
 		return nil
 	}
-	tx, stamp := t.tx, at.UTC().Format(time.RFC3339Nano)
-	st, err := tx.PrepareContext(ctx, `INSERT INTO changes (id, record_id, entity, op, hlc, device_id, pusher_id, unit, division, fields, received_at, base)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("prepare change log: %w", err)
-	}
-	defer st.Close()
+	stamp := at.UTC().Format(time.RFC3339Nano)
+	st := t.stmt(ctx, sqlAppendLog)
 	for _, e := range log {
 		var fields any
 		if len(e.Change.Fields) > 0 {
@@ -242,7 +270,7 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 			return fmt.Errorf("append change %s: %w", e.Change.ID, err)
 		}
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT max(cursor) FROM changes`).Scan(&t.high); err != nil {
+	if err := t.stmt(ctx, sqlMaxCursor).QueryRowContext(ctx).Scan(&t.high); err != nil {
 		return fmt.Errorf("read max cursor: %w", err)
 	}
 	return nil
@@ -251,18 +279,10 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 // PutRecords implements store.PushTx.
 func (t *pushTx) PutRecords(ctx context.Context, recs map[string]*store.StoredRecord) (err error) {
 	defer t.watch(&err)
-	tx := t.tx
 	if len(recs) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO records (id, entity, unit, units, division, date, year, deleted, version, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET unit = excluded.unit, units = excluded.units, division = excluded.division,
-		date = excluded.date, year = excluded.year, deleted = excluded.deleted, version = excluded.version, state = excluded.state`)
-	if err != nil {
-		return fmt.Errorf("prepare records: %w", err)
-	}
-	defer st.Close()
+	st := t.stmt(ctx, sqlPutRecord)
 	for id, sr := range recs {
 		if _, err := st.ExecContext(ctx, id, sr.Rec.Entity, sr.Unit, strings.Join(sr.Units, ","), sr.Division, sr.Date, sr.Year, sr.Deleted,
 			sr.Rec.MaxHLC(), sr.Rec.Marshal()); err != nil {
@@ -294,7 +314,7 @@ type rollupKey struct {
 // Deltas are summed per row in memory first, so a batch touches each row once.
 func (t *pushTx) AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vector) (err error) {
 	defer t.watch(&err)
-	tx, db := t.tx, t.db
+	db := t.db
 	if len(deltas) == 0 {
 		return nil
 	}
@@ -313,11 +333,7 @@ func (t *pushTx) AddTotals(ctx context.Context, deltas map[tally.Key]tally.Vecto
 			add(rollupKey{"MN", "nation", k.Year, m}, v)
 		}
 	}
-	st, err := tx.PrepareContext(ctx, totalsUpsert)
-	if err != nil {
-		return fmt.Errorf("prepare totals: %w", err)
-	}
-	defer st.Close()
+	st := t.stmt(ctx, totalsUpsert)
 	args := make([]any, 4+tally.N)
 	for k, v := range rows {
 		args[0], args[1], args[2], args[3] = k.unit, k.scope, k.year, k.month

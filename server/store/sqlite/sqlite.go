@@ -69,6 +69,9 @@ type DB struct {
 	highWaterLast   int64
 
 	surveys store.SurveyCache // the survey catalogue between reads
+	// pushStmts are a push's fixed statements, prepared once on the writer connection: every
+	// push reuses them (Tx.StmtContext) rather than parsing them again.
+	pushStmts map[string]*sql.Stmt
 }
 
 var _ store.Store = (*DB)(nil)
@@ -110,6 +113,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := db.preparePush(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -290,6 +297,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
+	}
+	for _, st := range db.pushStmts {
+		errs = append(errs, st.Close())
 	}
 	errs = append(errs, db.write.Close())
 	return errors.Join(errs...)
