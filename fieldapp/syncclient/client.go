@@ -91,6 +91,8 @@ type Progress struct {
 	// shows them beside the counts.
 	BytesPerSecond float64
 	Left           time.Duration
+	// Bytes is what this sync moved over the link so far, both ways, compressed as on the wire.
+	Bytes int64
 }
 
 // Result sums up one sync.
@@ -362,7 +364,7 @@ func (c *Client) Sync(ctx context.Context) (Result, error) {
 	if err := c.Store.MarkSynced(ctx, c.now()); err != nil {
 		return res, fmt.Errorf("mark synced: %w", err)
 	}
-	c.progress(Progress{Phase: PhaseDone, Pushed: s.pushed, ToPush: s.toPush, Pulled: res.Pulled})
+	s.progress(PhaseDone)
 	c.logger().Info("sync done", "pushed", res.Pushed, "rejected", res.Rejected, "pulled", res.Pulled, "resent", res.Resent)
 	return res, nil
 }
@@ -395,6 +397,8 @@ type session struct {
 	// fast is true while answers come quickly and the link never failed in this sync: then the
 	// next push may go before the answer to the one before it.
 	fast bool
+	// bytes counts the wire bytes this sync moved (Progress.Bytes).
+	bytes int64
 	// shaky is set by the first request of this sync that failed on the link.
 	shaky bool
 }
@@ -459,7 +463,7 @@ func (s *session) resend(ctx context.Context, epoch, why string) error {
 	s.queued = true
 	s.probed = true // the state just queued is all the probe could ask for
 	s.toPush += n
-	s.c.progress(Progress{Phase: PhaseResend, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+	s.progress(PhaseResend)
 	return nil
 }
 
@@ -515,6 +519,7 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			moved, took, err = c.callPayload(ctx, http.MethodGet, s.base+"/pull?"+q.Encode(), s.token, nil, &page)
 		}
 		pre = nil
+		s.bytes += moved
 		if isLinkErr(err) {
 			if err := s.linkFailed(ctx, err, int(float64(limit)*max(c.link.pullPerChange(), firstBytesPerChange)), moved, took); err != nil {
 				return false, err
@@ -566,7 +571,7 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			return false, fmt.Errorf("apply pull: %w", err)
 		}
 		s.res.Pulled += n
-		c.progress(Progress{Phase: PhasePull, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+		s.progress(PhasePull)
 		if !page.More || (page.Cursor == cursor && len(page.Changes) == 0) {
 			s.pulledAll = true
 			return false, nil
@@ -575,6 +580,11 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 			return false, nil
 		}
 	}
+}
+
+// progress reports the session's counts in phase.
+func (s *session) progress(phase Phase) {
+	s.c.progress(Progress{Phase: phase, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled, Bytes: s.bytes})
 }
 
 // pullAhead is a pull page asked for before the one before it was merged.

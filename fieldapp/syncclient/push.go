@@ -55,7 +55,7 @@ func (s *session) push(ctx context.Context) error {
 		return fmt.Errorf("count outbox: %w", err)
 	}
 	s.toPush = s.pushed + pending
-	c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+	s.progress(PhasePush)
 	var probe *syncproto.Change
 	if !s.probed && !s.queued {
 		// Once a sync, a change the server acknowledged before goes out again: a server that
@@ -83,7 +83,7 @@ func (s *session) push(ctx context.Context) error {
 	// batch held are read again from the outbox.
 	drain := func() {
 		for _, f := range inFlight {
-			<-f.done
+			s.bytes += (<-f.done).moved
 			if f.probe != nil {
 				probe = f.probe
 			}
@@ -131,6 +131,7 @@ func (s *session) push(ctx context.Context) error {
 		f := inFlight[0]
 		inFlight = inFlight[1:]
 		r := <-f.done
+		s.bytes += r.moved
 		if r.err == nil && next != nil && !s.special(f, r.resp, epoch) && s.mayLaunch(inFlight, next) {
 			// The next batch goes before this answer is acknowledged: the device's work on it
 			// overlaps the server's on the next one.
@@ -217,7 +218,7 @@ func (s *session) push(ctx context.Context) error {
 		s.res.Duplicates += len(resp.Duplicates)
 		s.res.Warnings = append(s.res.Warnings, resp.Warnings...)
 		s.res.ServerTime = resp.ServerHLC
-		c.progress(Progress{Phase: PhasePush, Pushed: s.pushed, ToPush: s.toPush, Pulled: s.res.Pulled})
+		s.progress(PhasePush)
 		if lost {
 			drain()
 			if err := s.resend(ctx, epoch, "the server no longer holds a change it acknowledged"); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/syncclient"
+	"talbar/shared/numfmt"
 	"talbar/shared/record"
 	"talbar/syncproto"
 )
@@ -25,21 +26,23 @@ type HomeScreen struct {
 	u       *UI
 	content fyne.CanvasObject
 
-	Who          *widget.Label
-	Scope        *widget.Label // whose records the figures count
-	Month        *widget.Label // the events of each kind, under the month's figures
-	Year         *widget.Label
-	MonthCard    *figureCard
-	YearCard     *figureCard
-	Pending      *widget.Label
-	Rejected     *widget.Button
-	LastSync     *widget.Label
-	Reachable    *widget.Label
-	Skew         *widget.Label
-	SyncButton   *widget.Button
-	StopButton   *widget.Button // shown while a sync runs: a sync that waits for a lost connection can be ended
-	syncRow      *fyne.Container
-	Progress     *widget.ProgressBar
+	Who        *widget.Label
+	Scope      *widget.Label // whose records the figures count
+	Month      *widget.Label // the events of each kind, under the month's figures
+	Year       *widget.Label
+	MonthCard  *figureCard
+	YearCard   *figureCard
+	Pending    *widget.Label
+	Rejected   *widget.Button
+	LastSync   *widget.Label
+	Reachable  *widget.Label
+	Skew       *widget.Label
+	SyncButton *widget.Button
+	StopButton *widget.Button // shown while a sync runs: a sync that waits for a lost connection can be ended
+	syncRow    *fyne.Container
+	Progress   *widget.ProgressBar
+	// LinkInfo shows, on a slow link, the bytes moved, the link's rate and the time left.
+	LinkInfo     *widget.Label
 	SyncStatus   *widget.Label
 	MonthHeading *widget.Label
 	YearHeading  *widget.Label
@@ -69,13 +72,15 @@ func newHomeScreen(u *UI) *HomeScreen {
 	h.StopButton.Hide()
 	h.syncRow = container.NewBorder(nil, nil, nil, h.StopButton, h.SyncButton)
 	h.Progress = widget.NewProgressBar()
+	h.LinkInfo = wrapLabel("")
+	h.LinkInfo.Hide()
 	h.SyncStatus = wrapLabel("")
 
 	// Figures side by side on a laptop, one above the other on a phone.
 	figures := container.New(columns{minCol: 320}, card(h.MonthHeading, h.MonthCard.box), card(h.YearHeading, h.YearCard.box))
 	syncBox := card(heading(u.T("ui.home.sync_state")),
 		h.Pending, h.Rejected, h.LastSync, h.Reachable, h.Skew,
-		container.New(minHeight{64}, h.syncRow), h.Progress, h.SyncStatus)
+		container.New(minHeight{64}, h.syncRow), h.Progress, h.LinkInfo, h.SyncStatus)
 	body := container.NewVBox(h.Who, syncBox, h.Scope, figures)
 	h.content = container.NewVScroll(container.NewPadded(body))
 	return h
@@ -259,6 +264,7 @@ func (u *UI) SyncNow() {
 	u.Home.syncRow.Refresh()
 	u.Home.Progress.SetValue(0)
 	u.Home.Progress.Show()
+	u.Home.LinkInfo.Hide()
 	u.Home.SyncStatus.Importance = widget.MediumImportance
 	u.Home.SyncStatus.SetText(u.T("ui.sync.running"))
 	ctx, cancel := context.WithTimeout(u.bg, 10*time.Minute)
@@ -357,7 +363,42 @@ func (u *UI) onProgress(p syncclient.Progress) {
 			h.Progress.SetValue(1)
 			h.SyncStatus.SetText(u.T("fieldapp.sync.phase.done"))
 		}
+		if line := u.linkLine(p); line != "" && p.Phase != syncclient.PhaseDone {
+			h.LinkInfo.SetText(line)
+			h.LinkInfo.Show()
+		} else {
+			h.LinkInfo.Hide()
+		}
 	})
+}
+
+// slowLink is the rate below which home shows what moved and the time left: on a faster link a
+// sync is over before anyone reads the line.
+const slowLink = 64 << 10 // bytes per second
+
+// linkLine is the line under the progress bar on a slow link ("" otherwise): the bytes this sync
+// moved, the measured rate and, while pushing, the time the rest takes at that rate.
+func (u *UI) linkLine(p syncclient.Progress) string {
+	if p.BytesPerSecond <= 0 || p.BytesPerSecond >= slowLink {
+		return ""
+	}
+	moved, rate := u.size(float64(p.Bytes)), u.size(p.BytesPerSecond)
+	if p.Left <= 0 {
+		return u.T("fieldapp.sync.link", moved, rate)
+	}
+	left := u.T("fieldapp.left.s", max(1, int(p.Left.Round(time.Second)/time.Second)))
+	if p.Left >= 90*time.Second {
+		left = u.T("fieldapp.left.min", int(p.Left.Round(time.Minute)/time.Minute))
+	}
+	return u.T("fieldapp.sync.link_left", moved, rate, left)
+}
+
+// size formats a number of bytes as kilobytes or megabytes in the interface language.
+func (u *UI) size(b float64) string {
+	if b >= 1<<20 {
+		return u.T("fieldapp.size.mb", numfmt.Fixed(u.lang, b/(1<<20), 1))
+	}
+	return u.T("fieldapp.size.kb", numfmt.Fixed(u.lang, b/(1<<10), 1))
 }
 
 // afterSave updates what depends on the store after a local change: home's figures, when home is
