@@ -202,7 +202,7 @@ func (s *SurveyForm) render(v survey.Version) {
 		case record.QuestionSingle, record.QuestionScale:
 			a.Radio = &codeRadio{codes: codes, labels: labels}
 			a.Radio.Options = labels
-			a.Radio.Horizontal = short && q.Kind == record.QuestionSingle
+			a.Radio.Horizontal = short && q.Kind == record.QuestionSingle && fitsPhone(labels)
 			a.Radio.ExtendBaseWidget(a.Radio)
 			input = a.Radio
 		case record.QuestionMulti:
@@ -536,4 +536,17 @@ func (s *SurveyForm) Load(r localstore.Record) {
 	s.updateCount()
 	s.base = loaded(s.Fields())
 	s.markClean()
+}
+
+// phoneRadioWidth is the widest a row of radio options may be and still fit a 360-point phone
+// window beside the form's padding and scroll bar.
+const phoneRadioWidth = 330
+
+// fitsPhone reports whether labels side by side fit a phone's width. Letters differ in width
+// ("Шийдээгүй" is wider than "Хэсэгчлэн"), so a count of letters let a row grow the window by 7
+// points in the real window; the row is measured as Fyne lays it out instead.
+func fitsPhone(labels []string) bool {
+	probe := widget.NewRadioGroup(labels, nil)
+	probe.Horizontal = true
+	return probe.MinSize().Width <= phoneRadioWidth
 }
