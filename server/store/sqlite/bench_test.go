@@ -233,6 +233,7 @@ func BenchmarkPush(b *testing.B) {
 				who[i] = devs[r.Intn(len(devs))]
 				batches[i] = creates(r, who[i], size)
 			}
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
@@ -241,6 +242,7 @@ func BenchmarkPush(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "changes/s")
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
 		})
 		if size == 500 {
 			// Events of every kind carrying every counted field, and survey answers: all 83 totals
@@ -252,6 +254,7 @@ func BenchmarkPush(b *testing.B) {
 					who[i] = devs[r.Intn(len(devs))]
 					batches[i] = fullCreates(r, who[i], size)
 				}
+				cpu0 := processCPU()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
@@ -260,6 +263,7 @@ func BenchmarkPush(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "changes/s")
+				b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
 				b.StopTimer()
 				v, err := db.Totals(ctx, "MN", 2026, 0)
 				if err != nil {
@@ -302,6 +306,7 @@ func BenchmarkPush(b *testing.B) {
 					held[k] = held[k][size:]
 					k = (k + 1) % len(devs)
 				}
+				cpu0 := processCPU()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
@@ -310,6 +315,7 @@ func BenchmarkPush(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "changes/s")
+				b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
 			})
 		}
 		b.Run(fmt.Sprintf("bulkinsert/batch=%d", size), func(b *testing.B) {
@@ -326,6 +332,7 @@ func BenchmarkPush(b *testing.B) {
 			for i := range batches {
 				batches[i] = creates(r, devs[0], size)
 			}
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				tx, _ := raw.Begin()
@@ -342,6 +349,7 @@ func BenchmarkPush(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
 		})
 	}
 }
