@@ -65,7 +65,7 @@ code() {
 	"$tmp/talbar-server" inspector add --db "$db" --name "bench $n_ins" --unit "$2" --role "$1" | tail -n 1
 }
 # seconds LINE: the "seconds" of a JSON line.
-seconds() { node -p 'JSON.parse(process.argv[1]).seconds' "$1"; }
+seconds() { node -p 'JSON.parse(process.argv[1]).seconds.toFixed(2)' "$1"; }
 
 pouch_args=()
 [ -z "$pouch_batch" ] || pouch_args=(--batch-size "$pouch_batch")
@@ -95,7 +95,7 @@ for r in $(seq 1 "$rounds"); do
 	tp+=("$(seconds "$a")"); pp+=("$(seconds "$b")"); tl+=("$(seconds "$c")"); pl+=("$(seconds "$d")")
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {printf "%.2f\n", (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 row() { # what talbar-seconds... -- pouch-seconds...
 	local what=$1 t p
 	shift
