@@ -277,12 +277,15 @@ func DecodeDensePush(b []byte, maxChanges int) (PushRequest, error) {
 	}
 	// The count is read first, so a small body claiming millions of changes costs nothing.
 	var head struct {
-		N int `json:"n"`
+		N *int `json:"n"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return req, fmt.Errorf("dense push: %w", err)
 	}
-	if head.N > maxChanges {
+	if head.N == nil {
+		return req, errors.New("dense push without its count (n): a plain push sent as dense?")
+	}
+	if *head.N > maxChanges {
 		return req, ErrTooManyChanges
 	}
 	var d DensePush

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,7 +72,11 @@ func (a *API) push(c *fiber.Ctx) error {
 	if e != nil {
 		return e.send(c)
 	}
-	req, err := syncproto.DecodePush(body, syncproto.MaxChanges)
+	decode := syncproto.DecodePush
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), syncproto.ContentTypeDense) {
+		decode = syncproto.DecodeDensePush
+	}
+	req, err := decode(body, syncproto.MaxChanges)
 	switch {
 	case req.Protocol != syncproto.Protocol && (err == nil || req.Protocol != 0):
 		// Checked first: a newer client's body may not even decode as protocol 1.
@@ -99,7 +104,7 @@ func (a *API) push(c *fiber.Ctx) error {
 	a.cfg.Metrics.observePush(len(resp.Accepted), len(resp.Duplicates), len(resp.Rejected), time.Since(start))
 	a.cfg.Logger.Info("push", "device", p.DeviceID, "unit", p.Inspector.Unit, "accepted", len(resp.Accepted),
 		"duplicates", len(resp.Duplicates), "rejected", len(resp.Rejected), "ms", time.Since(start).Milliseconds())
-	return c.JSON(resp)
+	return answer(c, resp)
 }
 
 // pull returns the next page of changes in the caller's scope.
@@ -159,5 +164,5 @@ func (a *API) pull(c *fiber.Ctx) error {
 	} else if stale {
 		resp.Reference = &syncproto.Reference{Survey: cat}
 	}
-	return c.JSON(resp)
+	return answer(c, resp)
 }
