@@ -356,3 +356,12 @@ func parseHLC(s string) (uint64, bool) {
 	h, err := strconv.ParseUint(s, 16, 64)
 	return h, err == nil
 }
+
+// DecodePushAs decodes a push body by its Content-Type: the dense encoding (ContentTypeDense) or
+// plain JSON.
+func DecodePushAs(contentType string, b []byte, maxChanges int) (PushRequest, error) {
+	if strings.HasPrefix(contentType, ContentTypeDense) {
+		return DecodeDensePush(b, maxChanges)
+	}
+	return DecodePush(b, maxChanges)
+}

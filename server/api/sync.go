@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -72,11 +71,7 @@ func (a *API) push(c *fiber.Ctx) error {
 	if e != nil {
 		return e.send(c)
 	}
-	decode := syncproto.DecodePush
-	if strings.HasPrefix(c.Get(fiber.HeaderContentType), syncproto.ContentTypeDense) {
-		decode = syncproto.DecodeDensePush
-	}
-	req, err := decode(body, syncproto.MaxChanges)
+	req, err := syncproto.DecodePushAs(c.Get(fiber.HeaderContentType), body, syncproto.MaxChanges)
 	switch {
 	case req.Protocol != syncproto.Protocol && (err == nil || req.Protocol != 0):
 		// Checked first: a newer client's body may not even decode as protocol 1.
