@@ -91,6 +91,11 @@ func KernelShaped(tb testing.TB, kbit int) (net.Listener, error) {
 	if r.err != nil {
 		return nil, fmt.Errorf("kernel shaping: listen in %s: %w", ns, r.err)
 	}
-	tb.Cleanup(func() { r.ln.Close() })
+	tb.Cleanup(func() {
+		r.ln.Close()
+		// What the shaping saw, so a run shows the traffic crossed it.
+		out, _ := exec.Command("tc", "-s", "qdisc", "show", "dev", a).CombinedOutput()
+		tb.Logf("tbf toward the namespace (%s): %s", a, strings.Join(strings.Fields(string(out)), " "))
+	})
 	return r.ln, nil
 }
