@@ -107,8 +107,8 @@ func (l *link) succeeded(n int64, d time.Duration, sample bool) {
 // failed records a request of size bytes that failed after moving moved bytes in d. stalled
 // says nothing moved for the stall timeout before it (a freeze), otherwise the link was cut.
 //
-// The next request gets at most half of what moved, but never less than half of what the link
-// carries between two cuts (the time since the last failure at the rate): a request cut a moment
+// The next request gets at most half of what moved, but never less than a quarter of what the
+// link carries between two cuts (the time since the last failure at the rate): a request cut a moment
 // after it began says nothing of the size that fits, and on a link cut every few seconds
 // halving on it shrank requests to one change each, their round trips taking the link's time.
 func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
@@ -130,7 +130,9 @@ func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 		if !l.lastFailed.IsZero() {
 			up = now.Sub(l.lastFailed)
 		}
-		if fit := int(l.rate * up.Seconds() / 2); fit > c {
+		// A quarter of it: the reconnect and the request's own round trip take the link's time
+		// too, and a request begun midway between two cuts has half the time left.
+		if fit := int(l.rate * up.Seconds() / 4); fit > c {
 			c = min(fit, size/2)
 		}
 	}
