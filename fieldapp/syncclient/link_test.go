@@ -60,9 +60,14 @@ func TestLinkCutEveryFewSeconds(t *testing.T) {
 	if b := l.budget(20 * time.Second); b < 3500 || b > 3800 {
 		t.Errorf("budget %d after an early cut, want ~3,750 (a quarter of 5 s at 3,000 B/s)", b)
 	}
-	l.failed(6000, 600, 500*time.Millisecond, false) // at once again: half of what moved
+	l.failed(3000, 600, 500*time.Millisecond, false) // at once again: half of what moved
 	if b := l.budget(20 * time.Second); b != minBudget {
 		t.Errorf("budget %d after a second cut at once, want %d", b, minBudget)
+	}
+	l = link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
+	l.failed(3000, 600, 500*time.Millisecond, false) // fits a quarter of 5 s: kept whole
+	if b := l.budget(20 * time.Second); b != 3000 {
+		t.Errorf("budget %d after a cut of a request that fits, want 3,000", b)
 	}
 	l = link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
 	l.failed(20_000, 600, 30*time.Second, true)
