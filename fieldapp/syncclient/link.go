@@ -363,7 +363,15 @@ func (s *session) linkFailed(ctx context.Context, err error, size int, moved int
 		c.logger().Warn("giving up after retries on the link", "attempts", s.linkFails, "err", err)
 		return err
 	}
-	d := c.backoff(s.linkFails, 0)
+	// A request that moved bytes and was cut on the way (not a stall) met a link that works
+	// between cuts: the next, smaller one goes after the first step of the backoff. Growing
+	// waits are for a server that cannot be reached or a link that froze; on a link cut every
+	// few seconds they outgrew the time between cuts, and no request finished for a minute.
+	step := s.linkFails
+	if moved > 0 && !errors.Is(err, errStalled) {
+		step = 1
+	}
+	d := c.backoff(step, 0)
 	c.logger().Info("request failed on the link: trying smaller", "attempt", s.linkFails, "size", size,
 		"moved", moved, "next_budget", c.link.budget(c.requestTime()), "wait", d, "err", err)
 	if err := c.sleep(ctx, d); err != nil {
