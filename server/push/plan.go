@@ -359,7 +359,9 @@ var ruleFields = map[string]bool{"kind": true, "kind_other": true, "reached_tota
 // about and that are about a field c sets: a problem the record already had (concurrent edits
 // can leave one) is not this change's doing, and an edit of other fields stays possible. The
 // record with c merged in is returned too (nil when no rule was checked), so the caller need not
-// merge c a second time.
+// merge c a second time. Consistency reads counts from their leaves as well as from whole
+// objects, so it is given FlatValues: putting the objects together (Values) only for Consistency
+// to take them apart again was a third of this check.
 func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) ([]record.Problem, *merge.Record) {
 	fields := merge.Leaves(c.Fields)
 	touches := false
@@ -382,13 +384,13 @@ func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) ([]re
 	}
 	had := map[[2]string]bool{}
 	if len(trial.Fields) > 0 { // a new record has no problems of its own yet
-		for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		for _, pb := range record.Consistency(c.Entity, trial.FlatValues()) {
 			had[[2]string{pb.Field, pb.Code}] = true
 		}
 	}
 	merge.Apply(&trial, c, writer)
 	var out []record.Problem
-	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+	for _, pb := range record.Consistency(c.Entity, trial.FlatValues()) {
 		if had[[2]string{pb.Field, pb.Code}] {
 			continue
 		}
