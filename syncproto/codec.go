@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"talbar/shared/record"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // Codec errors, mapped by the server to 413, 415 and 400.
@@ -18,8 +20,9 @@ var (
 	ErrUnsupportedEncoding = errors.New("unsupported content encoding")
 )
 
-// ReadBody returns the decompressed body, reading at most limit bytes after decompression, so a
-// gzip bomb is refused after limit bytes rather than inflated.
+// ReadBody returns the decompressed body (identity, gzip or zstd with the dictionary), reading at
+// most limit bytes after decompression, so a gzip or zstd bomb is refused after limit bytes
+// rather than inflated.
 func ReadBody(r io.Reader, encoding string, limit int64) ([]byte, error) {
 	switch encoding {
 	case "", "identity":
@@ -30,6 +33,24 @@ func ReadBody(r io.Reader, encoding string, limit int64) ([]byte, error) {
 		}
 		defer zr.Close()
 		r = zr
+	case EncodingZstd:
+		zr, err := zstdReader(r, limit)
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		defer zr.Close()
+		b, err := io.ReadAll(io.LimitReader(zr, limit+1))
+		switch {
+		case errors.Is(err, zstd.ErrUnknownDictionary):
+			return nil, fmt.Errorf("%w: %v", ErrUnknownDictionary, err)
+		case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
+			return nil, ErrBodyTooLarge
+		case err != nil:
+			return nil, fmt.Errorf("zstd body: %w", err)
+		case int64(len(b)) > limit:
+			return nil, ErrBodyTooLarge
+		}
+		return b, nil
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedEncoding, encoding)
 	}

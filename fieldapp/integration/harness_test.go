@@ -309,8 +309,7 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 	n := 0
 	if strings.HasSuffix(r.URL.Path, "/push") {
 		if b, err := syncproto.ReadBody(bytes.NewReader(body), r.Header.Get("Content-Encoding"), syncproto.MaxBodyBytes*4); err == nil {
-			var req syncproto.PushRequest
-			if json.Unmarshal(b, &req) == nil {
+			if req, err := syncproto.DecodePushAs(r.Header.Get("Content-Type"), b, 1<<30); err == nil {
 				n = len(req.Changes)
 			}
 		}

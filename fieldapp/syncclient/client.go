@@ -155,6 +155,9 @@ type Client struct {
 
 	mu   sync.Mutex
 	link link // what was measured of the link, kept from one sync to the next
+	// plainPush is set once the server refused a dense zstd push (415): it predates zstd or
+	// holds another dictionary, and gets gzip JSON until the app restarts.
+	plainPush atomic.Bool
 }
 
 const (
@@ -737,14 +740,21 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 		req.ContentLength = int64(len(payload))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(w.reader(bytes.NewReader(payload))), nil }
 	}
-	if payload != nil {
+	switch {
+	case syncproto.IsZstd(payload):
+		// Only pushes go in zstd, and only in the dense encoding (fitPushAs).
+		req.Header.Set("Content-Type", syncproto.ContentTypeDense)
+		req.Header.Set("Content-Encoding", syncproto.EncodingZstd)
+	case payload != nil:
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Content-Encoding", "gzip")
 	}
 	req.Header.Set("Accept", "application/json")
-	// Asked for explicitly, gzip is not inflated by the transport: the client reads the answer
-	// as it came over the wire and inflates it itself.
-	req.Header.Set("Accept-Encoding", "gzip")
+	// Asked for explicitly, answers are not inflated by the transport: the client reads them
+	// as they came over the wire and inflates them itself. zstd with the dictionary when the
+	// server holds it too, else gzip.
+	req.Header.Set("Accept-Encoding", "zstd, gzip")
+	req.Header.Set(syncproto.HeaderZstdDicts, strconv.Itoa(syncproto.DictID))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -351,20 +351,45 @@ func (s *session) linkFailed(ctx context.Context, err error, size int, moved int
 	return nil
 }
 
-// fitPush encodes req, dropping changes from its end until the body is within about budget
-// bytes (never below one change), and returns the body.
+// fitPush encodes req as gzip JSON, dropping changes from its end until the body is within about
+// budget bytes (never below one change), and returns the body.
 func fitPush(req *syncproto.PushRequest, budget int) ([]byte, error) {
+	b, _, err := fitPushAs(req, budget, false)
+	return b, err
+}
+
+// fitPushAs is fitPush, in the dense encoding with zstd and the dictionary when dense is set and
+// every change fits it (then isDense is true), else as gzip JSON.
+func fitPushAs(req *syncproto.PushRequest, budget int, dense bool) (payload []byte, isDense bool, err error) {
 	for {
-		payload, err := syncproto.Gzip(req)
+		payload, isDense, err = encodePush(*req, dense)
 		if err != nil {
-			return nil, fmt.Errorf("encode request: %w", err)
+			return nil, false, err
 		}
 		n := len(req.Changes)
 		if len(payload) <= budget+budget/4 || n <= 1 {
-			return payload, nil
+			return payload, isDense, nil
 		}
 		keep := n * budget / len(payload)
 		keep = min(max(keep, 1), n-1)
 		req.Changes = req.Changes[:keep]
 	}
+}
+
+// encodePush is the body of req: dense and zstd when asked and possible, else gzip JSON.
+func encodePush(req syncproto.PushRequest, dense bool) ([]byte, bool, error) {
+	if dense {
+		b, ok, err := syncproto.DensePushBody(req)
+		if err != nil {
+			return nil, false, fmt.Errorf("encode request: %w", err)
+		}
+		if ok {
+			return b, true, nil
+		}
+	}
+	b, err := syncproto.Gzip(req)
+	if err != nil {
+		return nil, false, fmt.Errorf("encode request: %w", err)
+	}
+	return b, false, nil
 }

@@ -68,8 +68,7 @@ func TestProbeRejectionResendsOnlyOnNotFound(t *testing.T) {
 					return
 				}
 				b, _ := syncproto.ReadBody(r.Body, r.Header.Get("Content-Encoding"), syncproto.MaxBodyBytes)
-				var req syncproto.PushRequest
-				json.Unmarshal(b, &req)
+				req, _ := syncproto.DecodePushAs(r.Header.Get("Content-Type"), b, syncproto.MaxChanges)
 				resp := syncproto.PushResponse{ServerEpoch: "e1", ServerHLC: now}
 				for _, c := range req.Changes {
 					if c.ID == probeID {

@@ -23,6 +23,8 @@ type flight struct {
 	changes []syncproto.Change // as sent, the probe first when it goes along
 	probe   *syncproto.Change
 	payload []byte
+	req     syncproto.PushRequest // as encoded in payload, to encode again as gzip
+	dense   bool                  // payload is dense JSON in zstd
 	records map[string]bool
 	done    chan flightResult
 }
@@ -102,6 +104,19 @@ func (s *session) push(ctx context.Context) error {
 		go func() {
 			var r flightResult
 			r.moved, r.took, r.err = c.callPayload(ctx, http.MethodPost, s.base+"/push", s.token, f.payload, &r.resp)
+			if f.dense && refusedEncoding(r.err) {
+				// A server that predates zstd, or holds another dictionary: gzip from now on.
+				c.logger().Info("server refused the dense zstd push: sending gzip JSON", "err", r.err)
+				c.plainPush.Store(true)
+				if p, _, err := encodePush(f.req, false); err != nil {
+					r.err = err
+				} else {
+					f.payload, f.dense = p, false
+					var moved int64
+					moved, r.took, r.err = c.callPayload(ctx, http.MethodPost, s.base+"/push", s.token, f.payload, &r.resp)
+					r.moved += moved
+				}
+			}
 			f.done <- r
 		}()
 	}
@@ -238,6 +253,13 @@ func (s *session) push(ctx context.Context) error {
 	}
 }
 
+// refusedEncoding reports whether err is the server's 415 to a body it cannot read: a content
+// encoding or dictionary it does not know.
+func refusedEncoding(err error) bool {
+	var se *Error
+	return errors.As(err, &se) && se.Status == http.StatusUnsupportedMediaType
+}
+
 // special reports whether the answer r to f needs the pushes after it held back: it answers the
 // probe, refuses changes as stamped ahead, or names another epoch.
 func (s *session) special(f *flight, r syncproto.PushResponse, epoch string) bool {
@@ -308,11 +330,11 @@ func (s *session) build(ctx context.Context, probe **syncproto.Change, health sy
 	}
 	req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: s.device,
 		DeviceTime: c.now().UTC().Format(time.RFC3339), Outbox: health, Changes: changes}
-	payload, err := fitPush(&req, budget)
+	payload, dense, err := fitPushAs(&req, budget, !c.plainPush.Load())
 	if err != nil {
 		return nil, err
 	}
-	f := &flight{changes: req.Changes, payload: payload, records: make(map[string]bool, len(req.Changes)),
+	f := &flight{changes: req.Changes, payload: payload, req: req, dense: dense, records: make(map[string]bool, len(req.Changes)),
 		done: make(chan flightResult, 1)}
 	kept := len(req.Changes)
 	if *probe != nil {

@@ -8,7 +8,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -172,11 +174,14 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
 	}
 	raw := c.Request().Body()
 	ct := c.Get(fiber.HeaderContentType)
-	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) && !strings.HasPrefix(ct, syncproto.ContentTypeDense) {
 		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json"}
 	}
 	b, err := syncproto.ReadBody(bytes.NewReader(raw), strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))), limit)
 	switch {
+	case errors.Is(err, syncproto.ErrUnknownDictionary):
+		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrDictionary,
+			"zstd dictionary not known to this server (it holds id " + strconv.Itoa(syncproto.DictID) + "): send gzip"}
 	case errors.Is(err, syncproto.ErrUnsupportedEncoding):
 		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, err.Error()}
 	case errors.Is(err, syncproto.ErrBodyTooLarge):
@@ -185,6 +190,23 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
 		return nil, &apiError{fiber.StatusBadRequest, syncproto.ErrMalformed, err.Error()}
 	}
 	return b, nil
+}
+
+// answer sends v as JSON, compressed with zstd and the dictionary when the client holds it
+// (Accept-Encoding zstd and syncproto.HeaderZstdDicts); otherwise the compress middleware
+// gzips it as before, for clients that predate zstd.
+func answer(c *fiber.Ctx, v any) error {
+	if !syncproto.AcceptsDict(c.Get(fiber.HeaderAcceptEncoding), c.Get(syncproto.HeaderZstdDicts)) {
+		return c.JSON(v)
+	}
+	b, err := syncproto.ZstdJSON(v)
+	if err != nil {
+		return fmt.Errorf("compress answer: %w", err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Set(fiber.HeaderContentEncoding, syncproto.EncodingZstd)
+	c.Vary(fiber.HeaderAcceptEncoding, syncproto.HeaderZstdDicts)
+	return c.Send(b)
 }
 
 // readJSON reads a bounded body into v.

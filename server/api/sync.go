@@ -71,7 +71,7 @@ func (a *API) push(c *fiber.Ctx) error {
 	if e != nil {
 		return e.send(c)
 	}
-	req, err := syncproto.DecodePush(body, syncproto.MaxChanges)
+	req, err := syncproto.DecodePushAs(c.Get(fiber.HeaderContentType), body, syncproto.MaxChanges)
 	switch {
 	case req.Protocol != syncproto.Protocol && (err == nil || req.Protocol != 0):
 		// Checked first: a newer client's body may not even decode as protocol 1.
@@ -99,7 +99,7 @@ func (a *API) push(c *fiber.Ctx) error {
 	a.cfg.Metrics.observePush(len(resp.Accepted), len(resp.Duplicates), len(resp.Rejected), time.Since(start))
 	a.cfg.Logger.Info("push", "device", p.DeviceID, "unit", p.Inspector.Unit, "accepted", len(resp.Accepted),
 		"duplicates", len(resp.Duplicates), "rejected", len(resp.Rejected), "ms", time.Since(start).Milliseconds())
-	return c.JSON(resp)
+	return answer(c, resp)
 }
 
 // pull returns the next page of changes in the caller's scope.
@@ -159,5 +159,5 @@ func (a *API) pull(c *fiber.Ctx) error {
 	} else if stale {
 		resp.Reference = &syncproto.Reference{Survey: cat}
 	}
-	return c.JSON(resp)
+	return answer(c, resp)
 }
