@@ -153,6 +153,10 @@ type Client struct {
 	// a push, before the outbox is updated) so fault-injection tests can kill the process there.
 	CrashPoint func(point string)
 
+	// PlainPush sends pushes as gzip JSON, as clients did before the dense zstd encoding (for
+	// tests of old clients, and as a switch should a server mishandle zstd).
+	PlainPush bool
+
 	mu   sync.Mutex
 	link link // what was measured of the link, kept from one sync to the next
 	// plainPush is set once the server refused a dense zstd push (415): it predates zstd or
