@@ -52,9 +52,9 @@ func TestDashboardIndicatorDefinitions(t *testing.T) {
 	w := dashSignIn(t, m, "hq")
 	_, body := w.get("/dashboard/indicators?unit=MN-073&lang=mn")
 	actual, status := indicatorCells(t, body, "cannot_get_info_pct", 2022)
-	// 2 of 3: the 95 % Wilson interval is 20,8–93,9 %.
-	if !strings.HasPrefix(actual, "66,7%") || !strings.Contains(actual, "үгүй 33,3%, хэсэгчлэн 33,3%") || !strings.Contains(actual, "95%-ийн итгэх интервал 20,8–93,9%") {
-		t.Errorf("2022 cannot get info: %q, want 66,7%% with the split and its interval", actual)
+	// 2 of 3: the 95 % Wilson interval is 20.8–93.9 %.
+	if !strings.HasPrefix(actual, "66.7%") || !strings.Contains(actual, "үгүй 33.3%, хэсэгчлэн 33.3%") || !strings.Contains(actual, "95%-ийн итгэх интервал 20.8–93.9%") {
+		t.Errorf("2022 cannot get info: %q, want 66.7%% with the split and its interval", actual)
 	}
 	if !strings.Contains(body, `id="indicator-rules"`) || !strings.Contains(body, "хамгийн багадаа 100 хариулттай") {
 		t.Error("the page does not state the minimum number of answers")
@@ -64,8 +64,8 @@ func TestDashboardIndicatorDefinitions(t *testing.T) {
 	}
 	// 2021: 120 answers, half cannot get enough (30 no + 30 partly) against the 20 % target.
 	actual, status = indicatorCells(t, body, "cannot_get_info_pct", 2021)
-	if !strings.HasPrefix(actual, "50,0%") || status != "Хүрээгүй" {
-		t.Errorf("2021 cannot get info: %q %q, want 50,0%% not met", actual, status)
+	if !strings.HasPrefix(actual, "50.0%") || status != "Хүрээгүй" {
+		t.Errorf("2021 cannot get info: %q %q, want 50.0%% not met", actual, status)
 	}
 	if _, status = indicatorCells(t, body, "satisfaction_pct", 2021); status != "Хүрээгүй" {
 		t.Errorf("2021 satisfaction status %q", status)

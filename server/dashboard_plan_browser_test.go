@@ -61,8 +61,8 @@ func TestDashboardPlanBrowser(t *testing.T) {
 		}
 		return c
 	}
-	if got := strings.Join(cells("1.5"), "|"); got != "12|4|33,3%" {
-		t.Errorf("1.5 for the year: %s, want 12|4|33,3%%", got)
+	if got := strings.Join(cells("1.5"), "|"); got != "12|4|33.3%" {
+		t.Errorf("1.5 for the year: %s, want 12|4|33.3%%", got)
 	}
 	if got := strings.Join(cells("2.1"), "|"); got != "Төлөвлөөгүй|50|—" {
 		t.Errorf("2.1 for the year: %s", got)
@@ -81,8 +81,8 @@ func TestDashboardPlanBrowser(t *testing.T) {
 			t.Fatalf("choose the first half: %v", err)
 		}
 	}
-	if got := strings.Join(cells("1.5"), "|"); got != "8|4|50,0%" {
-		t.Errorf("1.5 for H1: %s, want 8|4|50,0%%", got)
+	if got := strings.Join(cells("1.5"), "|"); got != "8|4|50.0%" {
+		t.Errorf("1.5 for H1: %s, want 8|4|50.0%%", got)
 	}
 	open(t, ctx, fmt.Sprintf("%s/dashboard/plan?unit=MN-073&year=%d&period=h1&lang=en", base, planYear))
 	if got := strings.Join(cells("1.2"), "|"); got != "Not at this level (Annex 1: H)|0|—" {

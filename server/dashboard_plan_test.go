@@ -95,8 +95,8 @@ func TestDashboardAnnualPlan(t *testing.T) {
 	// The plan page: first half, then the year, in both languages.
 	_, body = w.get("/dashboard/plan?period=h1&" + q)
 	for _, c := range []struct{ act, col, want string }{
-		{"1.5", "planned", "8"}, {"1.5", "done", "4"}, {"1.5", "share", "50,0%"},
-		{"2.9", "planned", "2"}, {"2.9", "done", "1"}, {"2.9", "share", "50,0%"},
+		{"1.5", "planned", "8"}, {"1.5", "done", "4"}, {"1.5", "share", "50.0%"},
+		{"2.9", "planned", "2"}, {"2.9", "done", "1"}, {"2.9", "share", "50.0%"},
 		{"1.1", "planned", "Төлөвлөөгүй"}, {"1.1", "done", "2"}, {"1.1", "share", "—"},
 		{"1.2", "planned", "Энэ түвшинд биш (Хавсралт 1: Т)"}, {"3.5", "planned", "Энэ түвшинд биш (Хавсралт 1: Т, Н)"},
 		{"2.6", "planned", "Хавсралт 1-д 2022 онд байхгүй"},

@@ -84,10 +84,10 @@ func TestDashboardSurveysBrowser(t *testing.T) {
 		}
 		return s
 	}
-	if got, want := row("got_reminder_sms", ""), "Бүгд|3|2 · 66,7%|1 · 33,3%|66,7%"; got != want {
+	if got, want := row("got_reminder_sms", ""), "Бүгд|3|2 · 66.7%|1 · 33.3%|66.7%"; got != want {
 		t.Errorf("total row %q, want %q", got, want)
 	}
-	if got, want := row("got_reminder_sms", "herders"), "Малчин|2|1 · 50,0%|1 · 50,0%|50,0%"; got != want {
+	if got, want := row("got_reminder_sms", "herders"), "Малчин|2|1 · 50.0%|1 · 50.0%|50.0%"; got != want {
 		t.Errorf("herders row %q, want %q", got, want)
 	}
 	topics, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("sugg-topics").textContent`))

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type Config struct {
 	// PublicURL is the address field apps reach the server by, printed on enrollment slips;
 	// without it a slip shows the address the officer's browser used, which may be localhost.
 	PublicURL string
+	// CPUProfile, when set, is a file the serve command writes a CPU profile (pprof) of its whole
+	// run to, for profiling pushes; off by default.
+	CPUProfile string
 }
 
 // Main is the running server: ParseFlags, Run, Close, so tests run the real thing on 127.0.0.1:0.
@@ -59,6 +63,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&m.Config.DatabaseURL, "database-url", env("TALBAR_DATABASE_URL", ""), "PostgreSQL URL (postgres://…) instead of --db")
 	fs.StringVar(&m.Config.LogLevel, "log-level", env("TALBAR_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&m.Config.PublicURL, "public-url", env("TALBAR_PUBLIC_URL", ""), "address field apps reach this server by (https://…), printed on enrollment slips")
+	fs.StringVar(&m.Config.CPUProfile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file (off by default)")
 	return fs.Parse(args)
 }
 
@@ -196,6 +201,17 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	m := &Main{}
 	if err := m.ParseFlags(args, stderr); err != nil {
 		return err
+	}
+	if m.Config.CPUProfile != "" {
+		f, err := os.Create(m.Config.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	if err := m.Run(ctx); err != nil {
 		return err

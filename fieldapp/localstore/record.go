@@ -484,7 +484,8 @@ func scanOutbox(rows *sql.Rows) (outboxRow, error) {
 		&o.state, &o.code, &o.message, &problems, &before, &o.resent); err != nil {
 		return o, fmt.Errorf("scan outbox: %w", err)
 	}
-	if err := json.Unmarshal([]byte(fields), &o.fields); err != nil {
+	var err error
+	if o.fields, err = decodeFields(fields); err != nil {
 		return o, fmt.Errorf("scan outbox fields: %w", err)
 	}
 	if problems != "" {

@@ -51,7 +51,7 @@ func TestSaveBannerAndFirstProblem(t *testing.T) {
 			t.Fatalf("%s shows placeholder %q", n.path, n.entry.PlaceHolder)
 		}
 	}
-	if got, want := f.Lat.PlaceHolder, "жишээ нь 47,92"; got != want {
+	if got, want := f.Lat.PlaceHolder, "жишээ нь 47.92"; got != want {
 		t.Fatalf("latitude placeholder %q, want %q", got, want)
 	}
 
@@ -73,7 +73,7 @@ func TestSaveBannerAndFirstProblem(t *testing.T) {
 		t.Fatalf("total %q, want %q: invalid entries must not count", got, want)
 	}
 	test.Type(f.Lat, "95")
-	if got := f.LatErr.Text; !strings.Contains(got, "41,5–52,2") {
+	if got := f.LatErr.Text; !strings.Contains(got, "41.5–52.2") {
 		t.Fatalf("latitude message %q names no range", got)
 	}
 	if strings.Contains(f.LatErr.Text, "/") {

@@ -24,12 +24,12 @@ func detailText(e *env, field string) string {
 }
 
 // TestNumbersOneStyle: home, the records list and the detail write numbers one way per language
-// (thousands grouped, Mongolian decimal comma), and the detail shows a coordinate as typed.
+// (thousands grouped, a decimal point in both languages), and the detail shows a coordinate as typed.
 func TestNumbersOneStyle(t *testing.T) {
 	for _, tc := range []struct {
 		lang, lat, reached, money, coord, total string
 	}{
-		{i18n.MN, "47,9", "Малчин: 1\u00a0200", "450\u00a0000 ₮", "47,9", "1\u00a0200 хүн"},
+		{i18n.MN, "47.9", "Малчин: 1\u00a0200", "450\u00a0000 ₮", "47.9", "1\u00a0200 хүн"},
 		{i18n.EN, "47.9", "Herders: 1,200", "450,000 ₮", "47.9", "1,200 people"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {

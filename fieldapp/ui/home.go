@@ -128,7 +128,7 @@ func (h *HomeScreen) refreshState() {
 		h.Rejected.Hide()
 	}
 	if t, err := u.cfg.Store.LastSync(ctx); err == nil && !t.IsZero() {
-		h.LastSync.SetText(u.T("fieldapp.sync.last_sync", t.Local().Format("2006-01-02 15:04")))
+		h.LastSync.SetText(u.T("fieldapp.sync.last_sync", numfmt.DateTime(u.lang, t.Local())))
 	} else {
 		h.LastSync.SetText(u.T("fieldapp.sync.never"))
 	}

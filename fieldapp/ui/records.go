@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"talbar/fieldapp/localstore"
+	"talbar/shared/numfmt"
 	"talbar/shared/record"
 )
 
@@ -129,7 +130,7 @@ func (s *RecordsScreen) title(r localstore.Record) string {
 	if r.Entity == record.EntityEvent {
 		what = s.u.label("kind", r.Kind)
 	}
-	return r.Date + " · " + what
+	return numfmt.ISODate(s.u.lang, r.Date) + " · " + what
 }
 
 // subtitle is the second line: soum, place or the respondent, and the sync state.

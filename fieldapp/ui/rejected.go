@@ -10,6 +10,7 @@ import (
 
 	"talbar/fieldapp/localstore"
 	"talbar/shared/i18n"
+	"talbar/shared/numfmt"
 )
 
 // RejectedScreen lists the changes the server refused with its reason, and for each a way to fix
@@ -88,7 +89,7 @@ func (s *RejectedScreen) Refresh() {
 	for _, c := range changes {
 		c := c
 		it := RejectedItem{Change: c}
-		title := c.Created.Local().Format("2006-01-02 15:04")
+		title := numfmt.DateTime(u.lang, c.Created.Local())
 		if r, err := u.cfg.Store.FindRecordByID(u.ctx(), c.RecordID); err == nil {
 			title = u.Records.title(r) + " · " + u.unitName(r.Unit)
 		}

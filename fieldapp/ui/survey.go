@@ -12,6 +12,7 @@ import (
 
 	"talbar/assets"
 	"talbar/fieldapp/localstore"
+	"talbar/shared/numfmt"
 	"talbar/shared/record"
 	"talbar/shared/survey"
 )
@@ -301,7 +302,7 @@ func (s *SurveyForm) offerEvents(keep string) {
 
 // eventLabel names an event in the choice: date, kind, soum and, when typed, the place.
 func (s *SurveyForm) eventLabel(r localstore.Record) string {
-	parts := []string{r.Date, s.u.label("kind", r.Kind), s.u.unitName(r.Unit)}
+	parts := []string{numfmt.ISODate(s.u.lang, r.Date), s.u.label("kind", r.Kind), s.u.unitName(r.Unit)}
 	if p := jsonStr(r.Values["place"]); p != "" {
 		parts = append(parts, p)
 	}

@@ -144,14 +144,14 @@ func TestSurveyNewQuestionReachesDevice(t *testing.T) {
 
 	page := dashboardPage(t, srv, "/dashboard/surveys?unit=MN6501&year=2025&lang=mn")
 	sec := section(t, page, newQuestion.ID)
-	if !strings.Contains(sec, newQuestion.Text.MN) || !rowHas(sec, "", "1", "1 · 100,0%", "0 · 0,0%") || !rowHas(sec, "herders", "1", "1 · 100,0%") {
+	if !strings.Contains(sec, newQuestion.Text.MN) || !rowHas(sec, "", "1", "1 · 100.0%", "0 · 0.0%") || !rowHas(sec, "herders", "1", "1 · 100.0%") {
 		t.Errorf("dashboard's new-question section:\n%s", sec)
 	}
 	// Asked under both versions; only the version-2 respondent answered it: n is 1, not 2.
-	if !rowHas(section(t, page, "knows_voluntary"), "", "1", "0 · 0,0%", "1 · 100,0%") {
+	if !rowHas(section(t, page, "knows_voluntary"), "", "1", "0 · 0.0%", "1 · 100.0%") {
 		t.Errorf("knows_voluntary over both versions:\n%s", section(t, page, "knows_voluntary"))
 	}
-	if !rowHas(section(t, page, "satisfaction"), "", "2", "0 · 0,0%", "0 · 0,0%", "0 · 0,0%", "1 · 50,0%", "1 · 50,0%") {
+	if !rowHas(section(t, page, "satisfaction"), "", "2", "0 · 0.0%", "0 · 0.0%", "0 · 0.0%", "1 · 50.0%", "1 · 50.0%") {
 		t.Errorf("satisfaction of both responses:\n%s", section(t, page, "satisfaction"))
 	}
 	if !strings.Contains(page, `data-version="3"`) {

@@ -427,7 +427,7 @@ type column struct {
 
 // eventLabel names an event as a person recognises it: its date, kind and place.
 func eventLabel(v *view, r store.Record) string {
-	parts := []string{r.Date}
+	parts := []string{v.FormatDate(r.Date)}
 	if k, _ := r.Values["kind"].(string); k != "" {
 		parts = append(parts, v.T("kind."+k))
 	}

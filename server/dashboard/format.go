@@ -10,8 +10,8 @@ import (
 	"talbar/shared/numfmt"
 )
 
-// Number formats come from shared/numfmt, which the field app uses too: Mongolian "639 820" and
-// "35,5%", English "639,820" and "35.5%". Every page, the JSON the overview refreshes from and the
+// Number and date formats come from shared/numfmt, which the field app uses too: Mongolian
+// "639 820" and "35.5%", English "639,820" and "35.5%". Every page, the JSON the overview refreshes from and the
 // chart tooltips take their text from these functions.
 
 // FormatInt formats n with the language's thousands separator.
@@ -80,21 +80,12 @@ func (h *Handler) years() []int {
 	return out
 }
 
-// timeLayout is how each language writes a moment: Mongolian year first with dots
-// ("2025.03.14 09:05:00"), English day, month name and year ("14 Mar 2025 09:05:00").
-var timeLayout = map[string]string{
-	"mn": "2006.01.02 15:04:05",
-	"en": "2 Jan 2006 15:04:05",
-}
+// FormatTime formats a moment for the language through shared/numfmt, as the field app does:
+// Mongolian "2025 оны 03 сарын 14, 09:05", English "14 Mar 2025, 09:05".
+func FormatTime(lang string, t time.Time) string { return numfmt.DateTime(lang, t) }
 
-// FormatTime formats t for the language (Mongolian for an unknown one).
-func FormatTime(lang string, t time.Time) string {
-	l, ok := timeLayout[lang]
-	if !ok {
-		l = timeLayout["mn"]
-	}
-	return t.Format(l)
-}
+// FormatDate formats a stored record date ("2025-03-14") for the language.
+func (v *view) FormatDate(s string) string { return numfmt.ISODate(v.Lang, s) }
 
 // asOf is the time figures were read, shown beside them in the request's language.
 func (h *Handler) asOf(lang string) string {

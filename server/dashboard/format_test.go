@@ -31,7 +31,7 @@ func TestFormatInt(t *testing.T) {
 
 func TestFormatPct(t *testing.T) {
 	p := 35.5
-	if got, want := FormatPct("mn", &p), "35,5%"; got != want {
+	if got, want := FormatPct("mn", &p), "35.5%"; got != want {
 		t.Fatalf("mn=%q, want %q", got, want)
 	}
 	if got, want := FormatPct("en", &p), "35.5%"; got != want {
@@ -91,7 +91,7 @@ func TestOptionalNumber(t *testing.T) {
 func TestAsOfLanguage(t *testing.T) {
 	at := time.Date(2025, time.March, 14, 9, 5, 7, 0, time.UTC)
 	h := &Handler{cfg: Config{Now: func() time.Time { return at }}}
-	for lang, want := range map[string]string{"mn": "2025.03.14 09:05:07", "en": "14 Mar 2025 09:05:07", "xx": "2025.03.14 09:05:07"} {
+	for lang, want := range map[string]string{"mn": "2025 оны 03 сарын 14, 09:05", "en": "14 Mar 2025, 09:05", "xx": "2025 оны 03 сарын 14, 09:05"} {
 		if got := h.asOf(lang); got != want {
 			t.Errorf("asOf(%s)=%q, want %q", lang, got, want)
 		}

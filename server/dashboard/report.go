@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net/url"
 	"sort"
@@ -76,6 +77,12 @@ type reportData struct {
 	// activities planned under each for the period were carried out in full (section 3).
 	Objectives []objectiveRow
 	Places     []placeRow
+	// SurveyQs and SurveyGroups are section 5's knowledge, attitude and perception results by
+	// target group (reportsurvey.go); SurveyN the surveys of the period.
+	SurveyQs     []surveyQuestionHead
+	SurveyGroups []surveyGroupRow
+	SurveyN      int
+	MinAnswers   int
 	// Deviations are the activities planned for the half whose done differs from the plan.
 	Deviations []planRow
 	// Notes are what the division (or, for a larger unit, each division below it) wrote into
@@ -273,6 +280,10 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 		}
 	}
 	d.Objectives = objectives(v, d.Plan.Rows)
+	d.MinAnswers = indicator.MinAnswers
+	if d.SurveyQs, d.SurveyGroups, d.SurveyN, err = h.reportSurveys(ctx, v, code, year, half); err != nil {
+		return h.serverError(c, err)
+	}
 	if err := h.reportNotes(c, v, &d, code, year, half, prevYear, prevP, typed); err != nil {
 		return h.serverError(c, err)
 	}
@@ -480,6 +491,33 @@ func (h *Handler) sendReportXLSX(c *fiber.Ctx, v *view, d reportData) error {
 	for _, rows := range [][]compareRow{d.Groups, d.Knowledge, d.Coverage, d.Kinds, d.Channels, d.Topics} {
 		for _, r := range rows {
 			put(wrap, r.Label, r.Now, r.Prev, r.Change)
+		}
+	}
+	n++
+	put(bold, v.T("report.survey.by_group"))
+	if len(d.SurveyGroups) == 0 {
+		put(wrap, v.T("report.survey.none"))
+	} else {
+		head := []any{v.T("survey.by.group")}
+		for _, q := range d.SurveyQs {
+			head = append(head, q.Role+": "+q.Text)
+		}
+		put(bold, head...)
+		for _, r := range d.SurveyGroups {
+			row := []any{r.Label}
+			for _, c := range r.Cells {
+				row = append(row, v.T("report.survey.cell", c.Share, c.N, cmp.Or(c.CI, "—")))
+			}
+			put(wrap, row...)
+		}
+		put(wrap, v.T("report.survey.note", indicator.MinAnswers))
+	}
+	if len(d.Places) > 0 {
+		n++
+		put(bold, v.T("dash.report.places"))
+		put(bold, v.T("dash.unit"), v.T("dash.m.events"), v.T("dash.m.reached"), v.T("dash.report.per_event"))
+		for _, p := range d.Places {
+			put(wrap, p.Name, p.Events, p.Reached, p.PerEvent)
 		}
 	}
 	n++

@@ -136,7 +136,7 @@ func (h *Handler) renderSurveys(c *fiber.Ctx, errText string, problems []string)
 			topics = append(topics, v.T("survey.topic."+t))
 		}
 		d.Recent = append(d.Recent, surveyRowView{Key: s.ID, Label: s.Text,
-			Cells: []string{s.Date, v.UnitName(s.Unit), surveyKeyLabel(v, surveyresult.ByGroup, s.TargetGroup), strings.Join(topics, ", ")}})
+			Cells: []string{v.FormatDate(s.Date), v.UnitName(s.Unit), surveyKeyLabel(v, surveyresult.ByGroup, s.TargetGroup), strings.Join(topics, ", ")}})
 	}
 	for _, ver := range cat.Versions {
 		d.Versions = append(d.Versions, surveyVersionView{Version: ver.Version, Year: ver.Year, Questions: len(ver.Questions),

@@ -282,8 +282,10 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 		// Rules between fields (a group above the total, an "other" without its description) are
 		// checked on the record as this change would leave it. State re-sent after a restore
 		// (no base, record known) is the device's own merged state and is taken as it is.
+		var trial *merge.Record
 		if c.Op == syncproto.OpUpsert && (isNew || c.Base != nil) {
-			if probs := breaksRule(sr, c, writer); len(probs) > 0 {
+			var probs []record.Problem
+			if probs, trial = breaksRule(sr, c, writer); len(probs) > 0 {
 				r := syncproto.Rejection{ID: c.ID, Code: syncproto.RejectInvalid, Message: problemsMessage(probs)}
 				for _, pb := range probs {
 					r.Problems = append(r.Problems, syncproto.Problem(pb))
@@ -293,7 +295,11 @@ func (p Planner) Merge(pr store.Principal, req syncproto.PushRequest, pre map[in
 			}
 		}
 		prevUnit, prevDivision := sr.Unit, sr.Division
-		merge.Apply(&sr.Rec, c, writer)
+		if trial != nil {
+			sr.Rec = *trial // breaksRule merged c into a copy already: the same record, once
+		} else {
+			merge.Apply(&sr.Rec, c, writer)
+		}
 		sr.Columns(p.Units)
 		work[c.RecordID] = sr
 		plan.Records[c.RecordID] = sr
@@ -351,8 +357,10 @@ var ruleFields = map[string]bool{"kind": true, "kind_other": true, "reached_tota
 
 // breaksRule returns the problems of record.Consistency that merging c into sr would bring
 // about and that are about a field c sets: a problem the record already had (concurrent edits
-// can leave one) is not this change's doing, and an edit of other fields stays possible.
-func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) []record.Problem {
+// can leave one) is not this change's doing, and an edit of other fields stays possible. The
+// record with c merged in is returned too (nil when no rule was checked), so the caller need not
+// merge c a second time.
+func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) ([]record.Problem, *merge.Record) {
 	fields := merge.Leaves(c.Fields)
 	touches := false
 	for k := range fields {
@@ -366,15 +374,17 @@ func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) []rec
 		}
 	}
 	if !touches || c.Entity != record.EntityEvent {
-		return nil
+		return nil, nil
 	}
 	trial := merge.Record{ID: sr.Rec.ID, Entity: sr.Rec.Entity, Fields: make(map[string]merge.Field, len(sr.Rec.Fields)+len(fields))}
 	for k, f := range sr.Rec.Fields {
 		trial.Fields[k] = f
 	}
 	had := map[[2]string]bool{}
-	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
-		had[[2]string{pb.Field, pb.Code}] = true
+	if len(trial.Fields) > 0 { // a new record has no problems of its own yet
+		for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+			had[[2]string{pb.Field, pb.Code}] = true
+		}
 	}
 	merge.Apply(&trial, c, writer)
 	var out []record.Problem
@@ -389,7 +399,7 @@ func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) []rec
 			}
 		}
 	}
-	return out
+	return out, &trial
 }
 
 // review recomputes the conflict set of every record the batch changed that existed (its rows
@@ -459,10 +469,10 @@ func (p Planner) refuseIncomplete(plan *Plan, reject func(syncproto.Rejection)) 
 		if sr.Existed {
 			continue
 		}
-		vals := sr.Rec.FlatValues()
 		var missing []syncproto.Problem
 		for _, f := range record.Required(sr.Rec.Entity) {
-			if _, ok := vals[f]; !ok {
+			// Required fields are plain fields, never a counts object: a look-up, not FlatValues.
+			if v, ok := sr.Rec.Fields[f]; !ok || isNull(v.V) {
 				missing = append(missing, syncproto.Problem{Field: f, Code: record.ErrRequired, Message: "is required"})
 			}
 		}
@@ -522,3 +532,6 @@ func addDelta(m map[tally.Key]tally.Vector, k tally.Key, v tally.Vector, sign in
 		d[i] += sign * x
 	}
 }
+
+// isNull says whether a merged value clears its field (Apply compacts values, so null is exact).
+func isNull(v json.RawMessage) bool { return len(v) == 0 || string(v) == "null" }

@@ -1,20 +1,24 @@
-// Package numfmt writes numbers the one way each interface language writes them, so the field
-// app and the dashboard show the same figure alike. Mongolian groups thousands with a no-break
-// space and writes a decimal comma ("639 820", "47,92"), the style of Mongolian statistical
-// tables; English groups with commas and writes a decimal point ("639,820", "47.92"). A no-break
-// space keeps a figure on one line.
+// Package numfmt writes numbers and dates the one way each interface language writes them, so
+// the field app and the dashboard show the same figure and the same day alike. Mongolian groups
+// thousands with a no-break space and writes a decimal point ("639 820", "35.1%"), as the
+// programme document and headquarters' tables do ("639 820 хүн" l.459, "76.3%" l.260; the
+// seed-fidelity review, 4d); English groups with commas ("639,820", "35.1%"). A no-break space
+// keeps a figure on one line. Dates: Mongolian "2026 оны 11 сарын 30", the form of the order's
+// own date (l.9); English "30 Nov 2026". Typed dates stay ISO (ОООО-СС-ӨӨ): that is what a
+// form field reads.
 package numfmt
 
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Style is how a language groups thousands and writes the decimal mark.
 type Style struct{ Group, Decimal string }
 
 var styles = map[string]Style{
-	"mn": {"\u00a0", ","},
+	"mn": {"\u00a0", "."},
 	"en": {",", "."},
 }
 
@@ -72,4 +76,33 @@ func group(st Style, s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// dateLayouts are how each language writes a day and a moment.
+var dateLayouts = map[string][2]string{
+	"mn": {"2006 оны 01 сарын 02", "2006 оны 01 сарын 02, 15:04"},
+	"en": {"2 Jan 2006", "2 Jan 2006, 15:04"},
+}
+
+func layouts(lang string) [2]string {
+	if l, ok := dateLayouts[lang]; ok {
+		return l
+	}
+	return dateLayouts["mn"]
+}
+
+// Date writes the day of t in lang: "2026 оны 11 сарын 30", "30 Nov 2026".
+func Date(lang string, t time.Time) string { return t.Format(layouts(lang)[0]) }
+
+// DateTime writes the day and the minute of t in lang: "2026 оны 11 сарын 30, 09:05".
+func DateTime(lang string, t time.Time) string { return t.Format(layouts(lang)[1]) }
+
+// ISODate rewrites a stored record date ("2026-11-30") in lang; text that is not such a date is
+// returned as it is.
+func ISODate(lang, s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return Date(lang, t)
 }

@@ -208,10 +208,61 @@ func (r *Record) Values() map[string]json.RawMessage {
 		out[k] = v
 	}
 	for parent, m := range counts {
-		b, _ := json.Marshal(m) // sorted keys: one byte form
-		out[parent] = b
+		out[parent] = countsObject(m)
 	}
 	return out
+}
+
+// countsObject encodes one counts object with sorted keys, the byte form json.Marshal gives. It
+// runs for every record a push validates, so the usual object (plain codes, numbers) is written
+// by hand and anything else goes through json.Marshal.
+func countsObject(m map[string]json.RawMessage) json.RawMessage {
+	codes := make([]string, 0, len(m))
+	size := 2
+	for k, v := range m {
+		if !plainCode(k) || !plainNumber(v) {
+			b, _ := json.Marshal(m) // sorted keys: one byte form
+			return b
+		}
+		codes = append(codes, k)
+		size += len(k) + len(v) + 4
+	}
+	sort.Strings(codes)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range codes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		b = append(b, m[k]...)
+	}
+	return append(b, '}')
+}
+
+// plainCode says whether a count's code needs no escaping in JSON (lower-case letters, digits, _).
+func plainCode(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// plainNumber says whether v is a compact integer literal, which json.Marshal leaves as it is.
+func plainNumber(v json.RawMessage) bool {
+	if len(v) == 0 {
+		return false
+	}
+	for i, c := range v {
+		if !(c >= '0' && c <= '9' || c == '-' && i == 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // FlatValues returns the merged values without nulls, each count a leaf of its own: what a save

@@ -1,10 +1,36 @@
 // Package slowlink is a loopback TCP proxy that behaves like a bad mobile link, for the field
-// app's tests: a bandwidth limit each way, a one-way delay, connections cut every few seconds,
-// connections that freeze (a NAT that dropped them) and connections black-holed by their first
-// bytes. The real client and the real server talk through it.
+// app's tests: a bandwidth limit each way, a round trip's latency, segment loss as TCP lives it,
+// connections cut every few seconds, connections that freeze (a NAT that dropped them) and
+// connections black-holed by their first bytes. The real client and the real server talk
+// through it.
+//
+// The model of one direction, applied to the byte stream the proxy reads from one side and
+// writes to the other (the machine's kernel has no netem, and TCP over loopback never loses a
+// packet, so the proxy plays the link):
+//
+//   - The stream is cut into segments of at most 1,460 bytes (one Ethernet MSS).
+//   - Rate: segments leave a bottleneck one after the other, each taking len/Rate seconds, so
+//     the direction carries Rate bytes per second however the sender writes.
+//   - Delay: a segment arrives Delay after it left the bottleneck. This is a pipeline delay,
+//     not a pause of the sender: many segments are in flight at once and throughput stays at
+//     Rate. An RTT of 800 ms is Delay 400 ms each way.
+//   - Loss: each segment (and each retransmission of it) is lost with probability Loss. A lost
+//     segment costs a retransmission timeout, RTO = max(1 s, RTT + 4·RTTVAR) with RTTVAR taken
+//     as RTT/4 (a steady link), doubled on each consecutive loss of the same segment, as TCP
+//     backs off (RFC 6298); a 2G link's window of ~2 segments rarely gets fast retransmit. The
+//     retransmission takes the bottleneck again. Segments behind a lost one go on leaving the
+//     bottleneck but are delivered only after it (head-of-line blocking: TCP hands bytes over
+//     in order); once the queue below is full of them, the sender waits too (a full window).
+//   - Buffer: what the bottleneck queues plus what is in flight is bounded by about one
+//     bandwidth-delay product plus Buffer bytes; beyond it the proxy stops reading, so the
+//     sender's socket fills and its writes wait, as on a real link with a small queue.
+//
+// Not modelled: slow start and congestion window after a loss (the rate returns at once), and
+// the ACK clock (a window of bytes in flight limited by the receiver). TwoG is the issue 13 link.
 package slowlink
 
 import (
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -15,7 +41,16 @@ import (
 // Options shape the link.
 type Options struct {
 	Rate  int           // bytes per second each way; 0 is unlimited
-	Delay time.Duration // one-way delay of every byte
+	Delay time.Duration // one-way latency of every segment in flight (half the RTT)
+	// Loss is the probability that a segment is lost and retransmitted after the RTO (see the
+	// package doc); 0 loses nothing.
+	Loss float64
+	// Seed makes the losses of a run repeatable (each connection and direction draws from its
+	// own stream); 0 seeds from the clock.
+	Seed uint64
+	// Buffer is how many bytes the bottleneck queues beyond the bandwidth-delay product; 4 KB
+	// when zero.
+	Buffer int
 	// CutEvery closes every open connection this often (0: never).
 	CutEvery time.Duration
 	// FreezeAfter freezes a connection for good once it carried this many bytes from the
@@ -42,6 +77,25 @@ type Proxy struct {
 	Cuts     atomic.Int64 // connections cut
 	Frozen   atomic.Int64 // connections frozen
 	Holed    atomic.Int64 // connections black-holed
+	Conns    atomic.Int64 // connections accepted
+	Lost     atomic.Int64 // segment losses (each one costs an RTO)
+	Segments atomic.Int64 // segments carried, both ways
+
+	seq atomic.Uint64 // numbers the connections' loss streams
+}
+
+// TwoG is the 2G link of issue 13: 32 kbit/s up and down (4,000 B/s), 800 ms RTT, 2 % loss.
+func TwoG() Options {
+	return Options{Rate: 4000, Delay: 400 * time.Millisecond, Loss: 0.02}
+}
+
+// MSS is the most bytes of one segment.
+const MSS = 1460
+
+// RTO is the retransmission timeout of the link with one-way delay d (see the package doc).
+func RTO(d time.Duration) time.Duration {
+	rtt := 2 * d
+	return max(time.Second, rtt+4*(rtt/4))
 }
 
 // Start runs a proxy to target (host:port) on a free loopback port until the test ends.
@@ -128,6 +182,7 @@ func (p *Proxy) serve(client net.Conn) {
 		// A small window, so the client's writes wait on the link as on a real one.
 		tc.SetReadBuffer(8 << 10)
 	}
+	p.Conns.Add(1)
 	p.track(client)
 	if p.opt.Hole != nil {
 		buf := make([]byte, 64)
@@ -164,6 +219,9 @@ func (p *Proxy) serve(client net.Conn) {
 		client.Close()
 		return
 	}
+	if tc, ok := server.(*net.TCPConn); ok && p.opt.Rate > 0 {
+		tc.SetReadBuffer(8 << 10) // the server's answers wait on the link too
+	}
 	p.track(server)
 	p.pipes(client, server, 0)
 }
@@ -181,23 +239,43 @@ func (p *Proxy) pipes(client, server net.Conn, sent int64) {
 
 type chunk struct {
 	b   []byte
-	due time.Time
+	due time.Time // when it is handed to the other side
 }
 
-// pipe copies src to dst at the link's rate and delay. Its queue holds about one
-// bandwidth-delay product, so a sender is held back as by a real link.
+// shaped reports whether the proxy plays a link (rate, delay or loss) rather than a plain pipe.
+func (p *Proxy) shaped() bool { return p.opt.Rate > 0 || p.opt.Delay > 0 || p.opt.Loss > 0 }
+
+// pipe copies src to dst as one direction of the link (see the package doc): a reader cuts
+// the stream into segments and schedules each one's delivery (bottleneck, loss, in-flight
+// delay, in order); a writer hands them over at their time. The queue between them holds
+// about a bandwidth-delay product plus the buffer, so a sender is held back as by a real link.
 func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64, frozen *atomic.Bool, seen int64, up bool) {
-	size := 1 << 10
-	depth := 4
-	if p.opt.Rate > 0 {
-		depth += int(float64(p.opt.Rate)*p.opt.Delay.Seconds()) / size
-	} else {
-		size, depth = 32<<10, 16
+	size, depth := 32<<10, 16
+	if p.shaped() {
+		size = MSS
+		buf := p.opt.Buffer
+		if buf <= 0 {
+			buf = 4 << 10
+		}
+		bdp := 0
+		if p.opt.Rate > 0 {
+			bdp = int(float64(p.opt.Rate) * p.opt.Delay.Seconds())
+		} else {
+			buf = 256 << 10 // no bottleneck: only the delay and the losses shape the stream
+		}
+		depth = 1 + (bdp+buf+size-1)/size
 	}
+	seed := p.opt.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	rng := rand.New(rand.NewPCG(seed, p.seq.Add(1)))
+	rto := RTO(p.opt.Delay)
 	q := make(chan chunk, depth)
 	go func() {
 		defer close(q)
 		buf := make([]byte, size)
+		var free, last time.Time // when the bottleneck is free; the last segment's delivery
 		for {
 			n, err := src.Read(buf)
 			if n > 0 {
@@ -207,27 +285,37 @@ func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64, frozen *atomic.Bool
 					p.Frozen.Add(1)
 				}
 				seen += int64(n)
-				q <- chunk{b: append([]byte(nil), buf[:n]...), due: time.Now().Add(p.opt.Delay)}
+				now := time.Now()
+				c := chunk{b: append([]byte(nil), buf[:n]...), due: now}
+				if p.shaped() {
+					tx := time.Duration(0)
+					if p.opt.Rate > 0 {
+						tx = time.Duration(float64(n) / float64(p.opt.Rate) * float64(time.Second))
+					}
+					free = later(free, now).Add(tx)
+					left := free // the last (successful) transmission leaves the bottleneck
+					for wait := rto; p.opt.Loss > 0 && rng.Float64() < p.opt.Loss; wait *= 2 {
+						p.Lost.Add(1)
+						left = left.Add(wait + tx)
+						free = free.Add(tx) // the retransmission takes the bottleneck again
+					}
+					c.due = later(left.Add(p.opt.Delay), last) // in order, behind any lost one
+					last = c.due
+					p.Segments.Add(1)
+				}
+				q <- c
 			}
 			if err != nil {
 				return
 			}
 		}
 	}()
-	next := time.Now()
 	for c := range q {
 		if frozen.Load() {
 			continue // swallowed: the connection stays open and silent
 		}
 		if d := time.Until(c.due); d > 0 {
 			time.Sleep(d)
-		}
-		if p.opt.Rate > 0 {
-			if now := time.Now(); next.Before(now) {
-				next = now
-			}
-			next = next.Add(time.Duration(float64(len(c.b)) / float64(p.opt.Rate) * float64(time.Second)))
-			time.Sleep(time.Until(next))
 		}
 		if frozen.Load() {
 			continue
@@ -246,4 +334,11 @@ func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64, frozen *atomic.Bool
 	} else {
 		dst.Close()
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -4,7 +4,7 @@
   "use strict";
   var lang = document.body.getAttribute("data-lang") || "mn";
   // Same separators as the server's FormatInt (format.go).
-  var sep = lang === "en" ? { g: ",", d: "." } : { g: "\u00a0", d: "," };
+  var sep = lang === "en" ? { g: ",", d: "." } : { g: "\u00a0", d: "." };
   function fmt(n, dec) {
     if (n === null || n === undefined) return "—";
     var s = Number(n).toFixed(dec || 0), parts = s.split("."), i = parts[0], neg = i[0] === "-";

@@ -20,6 +20,8 @@ import (
 	"talbar/server/store"
 	"talbar/server/store/sqlite"
 	"talbar/server/store/storetest"
+	"talbar/shared/record"
+	"talbar/shared/tally"
 	"talbar/shared/unit"
 	"talbar/syncproto"
 	"talbar/syncproto/hlc"
@@ -50,6 +52,65 @@ func eventFields(r *rand.Rand, soum string) map[string]json.RawMessage {
 		out[k], _ = json.Marshal(v)
 	}
 	return out
+}
+
+// fullEventFields is an event of the given kind carrying every field the totals count: all
+// target groups, both sexes, every age band, every material, topic and channel, the SMS and
+// broadcast figures. A batch cycling through record.EventKinds moves all 83 totals columns.
+func fullEventFields(r *rand.Rand, soum, kind string) map[string]json.RawMessage {
+	f := map[string]any{
+		"kind": kind, "date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(11), 1+r.Intn(28)), "unit": soum,
+		"place": "Сумын төв", "occasion": "livestock_census", "partners": []string{"governor", "bank"},
+		"reached_total": 1000, "consultations": r.Intn(20), "contracts_signed": r.Intn(5), "contributions_mnt": r.Intn(20) * 50000,
+		"messages_sent": 1000, "sms_purpose": record.Codes(record.SMSPurposes)[r.Intn(len(record.SMSPurposes))],
+		"broadcasts": 1 + r.Intn(4), "broadcast_minutes": 10 + r.Intn(100), "entries": r.Intn(50),
+		"topics": record.Codes(record.Topics), "channels": record.Codes(record.Channels),
+	}
+	if kind == record.KindOther {
+		f["kind_other"] = "Сургалт"
+	}
+	for _, counts := range []string{"reached", "reached_sex", "reached_age", "materials", "messages"} {
+		for _, code := range record.CountsCodes(counts) {
+			f[record.Leaf(counts, code)] = 1 + r.Intn(50)
+		}
+	}
+	out := map[string]json.RawMessage{}
+	for k, v := range f {
+		out[k], _ = json.Marshal(v)
+	}
+	return out
+}
+
+// surveyFields is one survey answer (the totals' five survey columns).
+func surveyFields(r *rand.Rand, soum string) map[string]json.RawMessage {
+	pick := func(l []record.Label) string { return record.Codes(l)[r.Intn(len(l))] }
+	f := map[string]any{"date": fmt.Sprintf("2026-%02d-%02d", 1+r.Intn(11), 1+r.Intn(28)), "unit": soum,
+		"target_group": pick(record.TargetGroups), "age_band": pick(record.AgeBands), "insurance_status": pick(record.InsuranceStatuses),
+		"info_access": pick(record.InfoAccess), "satisfaction": 1 + r.Intn(5)}
+	out := map[string]json.RawMessage{}
+	for k, v := range f {
+		out[k], _ = json.Marshal(v)
+	}
+	return out
+}
+
+// fullCreates is n new records, events cycling through every kind with fullEventFields and every
+// thirteenth a survey answer: together they move all 83 totals columns.
+func fullCreates(r *rand.Rand, d benchDevice, n int) []syncproto.Change {
+	kinds := record.Codes(record.EventKinds)
+	cs := make([]syncproto.Change, n)
+	for i := range cs {
+		soum := d.soums[r.Intn(len(d.soums))]
+		entity, fields := "event", map[string]json.RawMessage(nil)
+		if k := i % (len(kinds) + 1); k == len(kinds) {
+			entity, fields = "survey", surveyFields(r, soum)
+		} else {
+			fields = fullEventFields(r, soum, kinds[k])
+		}
+		cs[i] = syncproto.Change{ID: uuid.Must(uuid.NewV7()).String(), RecordID: uuid.Must(uuid.NewV7()).String(),
+			Entity: entity, Op: "upsert", HLC: d.clock.Next().String(), Fields: fields}
+	}
+	return cs
 }
 
 type benchDevice struct {
@@ -172,6 +233,7 @@ func BenchmarkPush(b *testing.B) {
 				who[i] = devs[r.Intn(len(devs))]
 				batches[i] = creates(r, who[i], size)
 			}
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
@@ -180,8 +242,39 @@ func BenchmarkPush(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "changes/s")
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
 		})
 		if size == 500 {
+			// Events of every kind carrying every counted field, and survey answers: all 83 totals
+			// columns (issue 14), the heaviest creates a device sends.
+			b.Run(fmt.Sprintf("merge83/batch=%d", size), func(b *testing.B) {
+				batches := make([][]syncproto.Change, b.N)
+				who := make([]benchDevice, b.N)
+				for i := range batches {
+					who[i] = devs[r.Intn(len(devs))]
+					batches[i] = fullCreates(r, who[i], size)
+				}
+				cpu0 := processCPU()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
+					if err != nil || len(resp.Accepted) != size {
+						b.Fatalf("%v accepted=%d rejected=%+v", err, len(resp.Accepted), resp.Rejected[:min(1, len(resp.Rejected))])
+					}
+				}
+				b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "changes/s")
+				b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
+				b.StopTimer()
+				v, err := db.Totals(ctx, "MN", 2026, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, m := range tally.Metrics {
+					if v[i] == 0 {
+						b.Fatalf("national %s is 0: the batch did not move every totals column", m)
+					}
+				}
+			})
 			// Edits of records the store holds, as an officer corrects two counts of each from the
 			// version it pulled (no conflict): the
 			// push engine reads each record's change log to decide its conflicts.
@@ -213,6 +306,7 @@ func BenchmarkPush(b *testing.B) {
 					held[k] = held[k][size:]
 					k = (k + 1) % len(devs)
 				}
+				cpu0 := processCPU()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					resp, err := storetest.Push(ctx, db, who[i].p, syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: batches[i]})
@@ -221,6 +315,7 @@ func BenchmarkPush(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "changes/s")
+				b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
 			})
 		}
 		b.Run(fmt.Sprintf("bulkinsert/batch=%d", size), func(b *testing.B) {
@@ -237,6 +332,7 @@ func BenchmarkPush(b *testing.B) {
 			for i := range batches {
 				batches[i] = creates(r, devs[0], size)
 			}
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				tx, _ := raw.Begin()
@@ -253,6 +349,7 @@ func BenchmarkPush(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(size*b.N), "cpu_us/change")
 		})
 	}
 }
