@@ -52,7 +52,7 @@ func TestZstdOldClientStillSyncs(t *testing.T) {
 	n := encodings(px)
 	rng := rand.New(rand.NewPCG(13, 1))
 	old := newDevice(t, "old", px.URL(), srv.Code("old", soumA, "inspector"), nil)
-	old.C.PlainPush = true
+	old.C.GzipOnly = true
 	cur := newDevice(t, "new", px.URL(), srv.Code("new", soumA, "inspector"), nil)
 	saveTypical(old, rng, 30)
 	saveTypical(cur, rng, 30)
