@@ -153,6 +153,11 @@ type Client struct {
 	// a push, before the outbox is updated) so fault-injection tests can kill the process there.
 	CrashPoint func(point string)
 
+	// GzipOnly speaks as clients did before zstd: pushes as gzip JSON, answers asked for as gzip
+	// only (for tests and benchmarks of old clients, and as a switch should a server mishandle
+	// zstd).
+	GzipOnly bool
+
 	mu   sync.Mutex
 	link link // what was measured of the link, kept from one sync to the next
 	// plainPush is set once the server refused a dense zstd push (415): it predates zstd or
@@ -764,8 +769,12 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	// Asked for explicitly, answers are not inflated by the transport: the client reads them
 	// as they came over the wire and inflates them itself. zstd with the dictionary when the
 	// server holds it too, else gzip.
-	req.Header.Set("Accept-Encoding", "zstd, gzip")
-	req.Header.Set(syncproto.HeaderZstdDicts, strconv.Itoa(syncproto.DictID))
+	if c.GzipOnly {
+		req.Header.Set("Accept-Encoding", "gzip")
+	} else {
+		req.Header.Set("Accept-Encoding", "zstd, gzip")
+		req.Header.Set(syncproto.HeaderZstdDicts, strconv.Itoa(syncproto.DictID))
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
