@@ -11,7 +11,8 @@
 #
 # Prints each measure as it goes, then a markdown table (seconds of each round and their median,
 # the ratio PouchDB/Talbar of each round and its median) and the load average. Needs go, node 20
-# and npm (npm ci installs the PouchDB side into bench/pouchdb/node_modules, once). A benchmark: not part of make test.
+# and npm (npm ci installs the PouchDB side into bench/pouchdb/node_modules, once).
+# A benchmark: not part of make test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
