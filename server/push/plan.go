@@ -55,6 +55,9 @@ type Planner struct {
 	// History is the logged changes of the batch's records that exist, by record id: the
 	// conflicts are decided from all of a record's changes, not from its stored winners.
 	History map[string][]store.LogEntry
+	// SoumInspector is set when the pushing device is a soum or khoroo inspector's: the kinds
+	// only a division records (record.DivisionOnly) are refused from it.
+	SoumInspector bool
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -98,7 +101,7 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 			c.HLC, ts.Time().Sub(p.Now).Round(time.Second), syncproto.MaxAhead)
 	}
 	if c.Op == syncproto.OpUpsert {
-		opt := record.Options{Units: p.Units}
+		opt := record.Options{Units: p.Units, SoumInspector: p.SoumInspector}
 		if p.Survey != nil {
 			opt.Survey = p.Survey
 		}
