@@ -50,7 +50,7 @@ var (
 // from many goroutines.
 func Zstd(b []byte) ([]byte, error) {
 	encOnce.Do(func() {
-		enc, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderDict(Dict),
+		enc, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderDict(Dict),
 			zstd.WithEncoderConcurrency(1))
 	})
 	if encErr != nil {
@@ -68,12 +68,36 @@ func ZstdJSON(v any) ([]byte, error) {
 	return Zstd(b)
 }
 
+// decoders pools zstd decoders by the largest window they accept (a power of two at or above a
+// call's limit): making one and loading the dictionary costs more than inflating a push.
+var decoders sync.Map // uint64 → *sync.Pool of *zstd.Decoder
+
 // zstdReader inflates r with the dictionaries this package holds, never holding a window
-// larger than limit: a frame that asks for more is refused, not allocated.
-func zstdReader(r io.Reader, limit int64) (*zstd.Decoder, error) {
-	window := uint64(max(limit, zstd.MinWindowSize))
-	return zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderDicts(Dict),
-		zstd.WithDecoderMaxWindow(window), zstd.WithDecoderMaxMemory(window), zstd.WithDecoderLowmem(true))
+// larger than limit (rounded up to a power of two): a frame that asks for more is refused, not
+// allocated. done returns the decoder to its pool.
+func zstdReader(r io.Reader, limit int64) (dec *zstd.Decoder, done func(), err error) {
+	window := uint64(zstd.MinWindowSize)
+	for window < uint64(limit) && window < zstd.MaxWindowSize {
+		window <<= 1
+	}
+	p, _ := decoders.LoadOrStore(window, &sync.Pool{})
+	pool := p.(*sync.Pool)
+	dec, _ = pool.Get().(*zstd.Decoder)
+	if dec == nil {
+		dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderDicts(Dict),
+			zstd.WithDecoderMaxWindow(window), zstd.WithDecoderMaxMemory(window))
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := dec.Reset(r); err != nil {
+		return nil, nil, err
+	}
+	return dec, func() {
+		if dec.Reset(nil) == nil {
+			pool.Put(dec)
+		}
+	}, nil
 }
 
 // AcceptsDict reports whether a request's HeaderZstdDicts and Accept-Encoding let an answer go

@@ -153,6 +153,11 @@ type Client struct {
 	// a push, before the outbox is updated) so fault-injection tests can kill the process there.
 	CrashPoint func(point string)
 
+	// GzipOnly speaks as clients did before zstd: pushes as gzip JSON, answers asked for as gzip
+	// only (for tests and benchmarks of old clients, and as a switch should a server mishandle
+	// zstd).
+	GzipOnly bool
+
 	mu   sync.Mutex
 	link link // what was measured of the link, kept from one sync to the next
 	// plainPush is set once the server refused a dense zstd push (415): it predates zstd or
@@ -330,11 +335,22 @@ func (c *Client) Sync(ctx context.Context) (Result, error) {
 	// log past the cursor before it looks. Then push, then pull the rest: a long or slow pull
 	// never keeps the device's own changes from the server. Should even that first page fail on
 	// the link, the outbox still goes (a restore is then found by the probe) before Sync fails.
+	// A device that never pulled has no cursor for a restore to hide behind, and its first page
+	// carries the reference data (~20 KB, 5 s on a 2G link): it pushes first.
+	cursor, _, err := c.Store.SyncState(ctx)
+	if err != nil {
+		return res, fmt.Errorf("read cursor: %w", err)
+	}
+	fresh := cursor == "" || cursor == "0"
 	for round := 0; ; round++ {
 		if round > maxSyncRounds {
 			return res, &Error{Code: CodeBadAnswer, Message: "the server keeps losing data"}
 		}
-		restart, err := s.pull(ctx, round == 0)
+		var restart bool
+		var err error
+		if round > 0 || !fresh {
+			restart, err = s.pull(ctx, round == 0)
+		}
 		if err != nil {
 			var se *Error
 			if round == 0 && errors.As(err, &se) && se.Code == CodeUnreachable {
@@ -753,8 +769,12 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	// Asked for explicitly, answers are not inflated by the transport: the client reads them
 	// as they came over the wire and inflates them itself. zstd with the dictionary when the
 	// server holds it too, else gzip.
-	req.Header.Set("Accept-Encoding", "zstd, gzip")
-	req.Header.Set(syncproto.HeaderZstdDicts, strconv.Itoa(syncproto.DictID))
+	if c.GzipOnly {
+		req.Header.Set("Accept-Encoding", "gzip")
+	} else {
+		req.Header.Set("Accept-Encoding", "zstd, gzip")
+		req.Header.Set(syncproto.HeaderZstdDicts, strconv.Itoa(syncproto.DictID))
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
