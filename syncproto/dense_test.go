@@ -175,3 +175,30 @@ func TestAcceptsDict(t *testing.T) {
 		}
 	}
 }
+
+func TestDensePullPage(t *testing.T) {
+	page := syncproto.PullResponse{Changes: sampleChanges(), Cursor: "9", More: true, ServerEpoch: "e"}
+	for i := range page.Changes {
+		page.Changes[i].DeviceID, page.Changes[i].WriterName = "01a2373e-9046-7041-80e6-000000000001", "Батбаяр"
+	}
+	want := page
+	want.Changes = append([]syncproto.Change{}, page.Changes...)
+	page.Densify()
+	if page.Dense == nil || page.Changes != nil {
+		t.Fatalf("not densified: %+v", page)
+	}
+	b, _ := json.Marshal(page)
+	var got syncproto.PullResponse
+	if err := json.Unmarshal(b, &got); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("err=%v\n got %+v\nwant %+v", err, got, want)
+	}
+	if err := json.Unmarshal([]byte(`{"dense":{"n":1,"ids":""}}`), &got); err == nil {
+		t.Fatal("a malformed dense page decoded")
+	}
+	// A page with a change that does not fit stays plain.
+	odd := syncproto.PullResponse{Changes: []syncproto.Change{{ID: "x"}}}
+	odd.Densify()
+	if odd.Dense != nil || len(odd.Changes) != 1 {
+		t.Fatalf("odd page: %+v", odd)
+	}
+}
