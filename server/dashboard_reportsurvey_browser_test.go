@@ -75,6 +75,9 @@ func TestDashboardReportSurveysByGroupBrowser(t *testing.T) {
 			t.Errorf("section 5 lacks %q", want)
 		}
 	}
+	if v := axeCheck(t, ctx, axeSource(t)); len(v) > 0 {
+		t.Errorf("axe on the report with section 5's survey table: %s", strings.Join(v, "; "))
+	}
 	open(t, ctx, base+"/dashboard/report?unit=MN6501&year=2025&half=2&lang=en")
 	if got, want := cell("students", "knows_voluntary"), "0.0% n=1 0.0–79.3%"; got != want {
 		t.Errorf("en H2 students = %q, want %q", got, want)

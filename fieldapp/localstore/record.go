@@ -491,8 +491,32 @@ func scanOutbox(rows *sql.Rows) (outboxRow, error) {
 	if problems != "" {
 		_ = json.Unmarshal([]byte(problems), &o.problems)
 	}
-	_ = json.Unmarshal([]byte(before), &o.before)
+	o.before = decodeBefore(before)
 	return o, nil
+}
+
+// decodeBefore reads a stored change's before column, what json.Unmarshal into
+// map[string]*merge.Field gives: a new record's change holds a null per field, which needs no
+// decoding at all.
+func decodeBefore(s string) map[string]*merge.Field {
+	flat, ok := scanFlatObject(s)
+	if !ok {
+		var out map[string]*merge.Field
+		_ = json.Unmarshal([]byte(s), &out)
+		return out
+	}
+	out := make(map[string]*merge.Field, len(flat))
+	for k, v := range flat {
+		if string(v) == "null" {
+			out[k] = nil
+			continue
+		}
+		var f merge.Field
+		if json.Unmarshal(v, &f) == nil {
+			out[k] = &f
+		}
+	}
+	return out
 }
 
 func queryOutbox(ctx context.Context, q querier, where string, args ...any) ([]outboxRow, error) {

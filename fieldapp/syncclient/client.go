@@ -335,11 +335,22 @@ func (c *Client) Sync(ctx context.Context) (Result, error) {
 	// log past the cursor before it looks. Then push, then pull the rest: a long or slow pull
 	// never keeps the device's own changes from the server. Should even that first page fail on
 	// the link, the outbox still goes (a restore is then found by the probe) before Sync fails.
+	// A device that never pulled has no cursor for a restore to hide behind, and its first page
+	// carries the reference data (~20 KB, 5 s on a 2G link): it pushes first.
+	cursor, _, err := c.Store.SyncState(ctx)
+	if err != nil {
+		return res, fmt.Errorf("read cursor: %w", err)
+	}
+	fresh := cursor == "" || cursor == "0"
 	for round := 0; ; round++ {
 		if round > maxSyncRounds {
 			return res, &Error{Code: CodeBadAnswer, Message: "the server keeps losing data"}
 		}
-		restart, err := s.pull(ctx, round == 0)
+		var restart bool
+		var err error
+		if round > 0 || !fresh {
+			restart, err = s.pull(ctx, round == 0)
+		}
 		if err != nil {
 			var se *Error
 			if round == 0 && errors.As(err, &se) && se.Code == CodeUnreachable {

@@ -104,25 +104,41 @@ func (l *link) succeeded(n int64, d time.Duration, sample bool) {
 	l.successes++
 }
 
-// failed records a request of size bytes that failed after moving moved bytes in d.
-func (l *link) failed(size int, moved int64, d time.Duration) {
+// failed records a request of size bytes that failed after moving moved bytes in d. stalled
+// says nothing moved for the stall timeout before it (a freeze), otherwise the link was cut.
+//
+// The next request gets at most half of what moved, but never less than half of what the link
+// carries between two cuts (the time since the last failure at the rate): a request cut a moment
+// after it began says nothing of the size that fits, and on a link cut every few seconds
+// halving on it shrank requests to one change each, their round trips taking the link's time.
+func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := size / 2
-	if m := int(moved / 2); moved > 0 && m < c {
-		c = m
-	}
-	if l.cap == 0 || c < l.cap {
-		l.cap = max(c, minBudget)
-	}
+	now := time.Now()
 	if moved > 0 && d > time.Second {
 		// What moved before the failure is a fair sample of a slow link's rate.
 		if r := float64(moved) / d.Seconds(); l.rate == 0 || r < l.rate {
 			l.rate = r
 		}
 	}
+	c := size / 2
+	if m := int(moved / 2); moved > 0 && m < c {
+		c = m
+	}
+	if !stalled && l.rate > 0 {
+		up := d
+		if !l.lastFailed.IsZero() {
+			up = now.Sub(l.lastFailed)
+		}
+		if fit := int(l.rate * up.Seconds() / 2); fit > c {
+			c = min(fit, size/2)
+		}
+	}
+	if l.cap == 0 || c < l.cap {
+		l.cap = max(c, minBudget)
+	}
 	l.failures++
-	l.lastFailed = time.Now()
+	l.lastFailed = now
 }
 
 func smooth(est *float64, v float64) {
@@ -331,7 +347,7 @@ func isLinkErr(err error) bool {
 // stays acknowledged).
 func (s *session) linkFailed(ctx context.Context, err error, size int, moved int64, took time.Duration) error {
 	c := s.c
-	c.link.failed(size, moved, took)
+	c.link.failed(size, moved, took, errors.Is(err, errStalled))
 	s.linkFails++
 	s.shaky = true
 	attempts := c.MaxAttempts

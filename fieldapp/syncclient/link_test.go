@@ -16,18 +16,18 @@ func TestLinkSizing(t *testing.T) {
 	if b := l.budget(20 * time.Second); b != firstBudget {
 		t.Fatalf("first budget %d, want %d", b, firstBudget)
 	}
-	l.failed(64<<10, 9000, 3*time.Second)
+	l.failed(64<<10, 9000, 3*time.Second, false)
 	if b := l.budget(20 * time.Second); b != 4500 {
 		t.Fatalf("after a cut at 9000 bytes: budget %d, want 4500", b)
 	}
 	if l.rate != 3000 {
 		t.Errorf("rate from the failed request %.0f, want 3000", l.rate)
 	}
-	l.failed(4500, 0, time.Second) // nothing moved: half the request
+	l.failed(4500, 0, time.Second, false) // nothing moved: half the request
 	if b := l.budget(20 * time.Second); b != 2250 {
 		t.Fatalf("budget %d, want 2250", b)
 	}
-	l.failed(100, 0, time.Second)
+	l.failed(100, 0, time.Second, false)
 	if b := l.budget(20 * time.Second); b != minBudget {
 		t.Fatalf("budget %d, want the floor %d", b, minBudget)
 	}
@@ -48,6 +48,26 @@ func TestLinkSizing(t *testing.T) {
 	}
 	if n := changesFor(1<<30, 100, 500); n != 500 {
 		t.Errorf("changesFor capped at most: %d", n)
+	}
+}
+
+// TestLinkCutEveryFewSeconds: on a link cut every 5 s, a request cut a moment after it began
+// (600 bytes moved) does not shrink the next below half of what the link carries between two
+// cuts; a freeze (stalled) does.
+func TestLinkCutEveryFewSeconds(t *testing.T) {
+	l := link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
+	l.failed(20_000, 600, 500*time.Millisecond, false)
+	if b := l.budget(20 * time.Second); b < 7000 || b > 7600 {
+		t.Errorf("budget %d after an early cut, want ~7,500 (half of 5 s at 3,000 B/s)", b)
+	}
+	l.failed(6000, 600, 500*time.Millisecond, false) // at once again: half of what moved
+	if b := l.budget(20 * time.Second); b != minBudget {
+		t.Errorf("budget %d after a second cut at once, want %d", b, minBudget)
+	}
+	l = link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
+	l.failed(20_000, 600, 30*time.Second, true)
+	if b := l.budget(20 * time.Second); b != minBudget {
+		t.Errorf("budget %d after a stall, want %d", b, minBudget)
 	}
 }
 

@@ -60,6 +60,9 @@ type Options struct {
 	// Hole black-holes a connection whose first bytes from the client it matches: they are read
 	// and dropped, nothing is answered.
 	Hole func(first []byte) bool
+	// Listener, when set, is where the proxy takes its connections instead of a loopback port
+	// of its own (KernelShaped's far end of a shaped pair).
+	Listener net.Listener
 }
 
 // Proxy is a running shaping proxy.
@@ -101,9 +104,12 @@ func RTO(d time.Duration) time.Duration {
 // Start runs a proxy to target (host:port) on a free loopback port until the test ends.
 func Start(tb testing.TB, target string, opt Options) *Proxy {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	ln := opt.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	p := &Proxy{opt: opt, target: target, ln: ln, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	p.wg.Add(1)
