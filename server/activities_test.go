@@ -24,7 +24,10 @@ func TestActivityKindsOverHTTP(t *testing.T) {
 		"reached_total":40,"reached":{"herders":30,"near_pension":25},"reached_sex":{"female":22,"male":18},"reached_age":{"55_plus":12}}`)
 	sms := a.change(newID(), "event", "upsert", `{"kind":"sms_campaign","date":"2026-05-20","unit":"MN6501","sms_purpose":"payment",
 		"messages_sent":600,"messages":{"herders":400,"self_employed":200},"topics":["contracts_payments"],"channels":["sms"]}`)
-	broadcast := a.change(newID(), "event", "upsert", `{"kind":"broadcast","date":"2026-05-21","unit":"MN6501","broadcasts":2,"broadcast_minutes":40,"channels":["radio"]}`)
+	// A broadcast is division work (2.5, level "О"): the soum inspector's is refused naming the
+	// kind, the aimag division officer's is counted.
+	const broadcastFields = `{"kind":"broadcast","date":"2026-05-21","unit":"MN6501","broadcasts":2,"broadcast_minutes":40,"channels":["radio"]}`
+	soumBroadcast := a.change(newID(), "event", "upsert", broadcastFields)
 	old := a.event("MN6501", "open_day", 15, `,"reached":{"herders":15,"pupils":10}`)
 	overGroup := a.change(newID(), "event", "upsert", `{"kind":"workplace_talk","date":"2026-05-14","unit":"MN6501","reached_total":10,"reached":{"self_employed":11}}`)
 	overSex := a.change(newID(), "event", "upsert", `{"kind":"lecture","date":"2026-05-14","unit":"MN6501","reached_total":10,"reached_sex":{"female":6,"male":5}}`)
@@ -32,9 +35,13 @@ func TestActivityKindsOverHTTP(t *testing.T) {
 	otherOK := a.change(newID(), "event", "upsert", `{"kind":"other","kind_other":"Эмнэлгийн ажилтнуудад","date":"2026-05-14","unit":"MN6501","reached_total":5}`)
 	badTopic := a.change(newID(), "event", "upsert", `{"kind":"lecture","date":"2026-05-14","unit":"MN6501","topics":["weather"]}`)
 
-	r := a.push(lecture, sms, broadcast, old, overGroup, overSex, otherBare, otherOK, badTopic)
-	if want := []string{lecture.ID, sms.ID, broadcast.ID, old.ID, otherOK.ID}; !slices.Equal(r.Accepted, want) {
+	r := a.push(lecture, sms, soumBroadcast, old, overGroup, overSex, otherBare, otherOK, badTopic)
+	if want := []string{lecture.ID, sms.ID, old.ID, otherOK.ID}; !slices.Equal(r.Accepted, want) {
 		t.Fatalf("accepted %v, want %v; rejected %+v", r.Accepted, want, r.Rejected)
+	}
+	off := enrollDevice(t, m, "MN-073", syncproto.RoleOfficer)
+	if ro := off.push(off.change(newID(), "event", "upsert", broadcastFields)); len(ro.Accepted) != 1 {
+		t.Fatalf("the division officer's broadcast: %+v", ro)
 	}
 	problem := map[string][2]string{}
 	for _, rj := range r.Rejected {
@@ -45,7 +52,7 @@ func TestActivityKindsOverHTTP(t *testing.T) {
 	}
 	for id, want := range map[string][2]string{overGroup.ID: {"reached.self_employed", record.ErrOverTotal},
 		overSex.ID: {"reached_sex", record.ErrOverTotal}, otherBare.ID: {"kind_other", record.ErrRequired},
-		badTopic.ID: {"topics", record.ErrInvalidCode}} {
+		badTopic.ID: {"topics", record.ErrInvalidCode}, soumBroadcast.ID: {"kind", record.ErrDivisionOnly}} {
 		if problem[id] != want {
 			t.Errorf("change %s: problem %v, want %v", id, problem[id], want)
 		}

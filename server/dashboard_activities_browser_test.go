@@ -26,12 +26,17 @@ func TestDashboardActivityKindsBrowser(t *testing.T) {
 		ev(`"kind":"lecture","topics":["pensions","disability"],"channels":["in_person"],"reached_total":40,"reached":{"herders":30,"near_pension":25},"reached_sex":{"female":22,"male":18},"reached_age":{"55_plus":12}`),
 		ev(`"kind":"lecture","topics":["pensions"],"channels":["in_person","printed"],"reached_total":10`),
 		ev(`"kind":"sms_campaign","sms_purpose":"pre_retirement","messages_sent":300,"messages":{"near_pension":300},"channels":["sms"],"topics":["pensions"]`),
-		ev(`"kind":"broadcast","broadcasts":3,"broadcast_minutes":45,"channels":["radio"]`),
 		ev(`"kind":"mobile_service","reached_total":8`),
 		ev(`"kind":"open_day","reached":{"herders":5}`),
 		ev(`"kind":"other","kind_other":"Эмнэлгийн ажилтнуудтай уулзалт","reached_total":7`))
 	if len(r.Rejected) > 0 {
 		t.Fatalf("rejected %+v", r.Rejected)
+	}
+	// Broadcasts are the division's own work (2.5), pushed from its officer's device.
+	off := enrollDevice(t, m, "MN-073", syncproto.RoleOfficer)
+	if r := off.push(off.change(newID(), "event", syncproto.OpUpsert,
+		`{"date":"2022-03-10","unit":"MN6501","kind":"broadcast","broadcasts":3,"broadcast_minutes":45,"channels":["radio"]}`)); len(r.Rejected) > 0 {
+		t.Fatalf("the officer's broadcast rejected %+v", r.Rejected)
 	}
 	dashUser(t, m, "arkhangai", store.WebOfficer, "MN-073")
 	base := "http://" + m.Addr()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"talbar/server/annualplan"
 	"talbar/server/dashboard"
 	"talbar/server/store"
+	"talbar/shared/unit"
 	"talbar/syncproto"
 )
 
@@ -169,7 +171,7 @@ func TestDashboardBrowser(t *testing.T) {
 }
 
 // TestDashboardScreenshots renders the dashboard with demo data into docs/: the overview, the
-// map, the indicators page, the report and the devices page with a new code on a 1,400 px
+// map, the indicators page, the report, the survey results and the devices page with a new code on a 1,400 px
 // laptop, and the overview, the unit table and the devices page on a 390 px phone. It runs only
 // when asked: TALBAR_SCREENSHOTS=1 go test -run DashboardScreenshots ./server
 func TestDashboardScreenshots(t *testing.T) {
@@ -191,15 +193,10 @@ func TestDashboardScreenshots(t *testing.T) {
 	ctx0 := context.Background()
 	for _, y := range []int{2019, 2020, 2021, 2022} {
 		for id, v := range map[string]float64{"mandatory_insured": 639820, "voluntary_insured": 194418} {
-			x := v * (1 + 0.035*float64(y-2018))
-			ts, _ := m.Store.Targets(ctx0)
-			for _, tg := range ts {
-				if tg.Indicator == id && tg.Year == y {
-					tg.Actual = &x
-					if err := m.Store.SetTarget(ctx0, tg); err != nil {
-						t.Fatal(err)
-					}
-				}
+			x := float64(int64(v * (1 + 0.035*float64(y-2018))))
+			// Targets are derived (on the previous year's actual), so only the actual is entered.
+			if err := m.Store.SetTarget(ctx0, store.Target{Indicator: id, Year: y, Actual: &x}); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
@@ -210,6 +207,26 @@ func TestDashboardScreenshots(t *testing.T) {
 	bad := enrollDevice(t, m, "MN6501", syncproto.RoleInspector)
 	bad.push(bad.change(newID(), "event", syncproto.OpUpsert, fmt.Sprintf(`{"kind":"open_day","date":%q,"unit":"MN1101"}`, demoDate(2, 2))),
 		bad.change(newID(), "event", syncproto.OpUpsert, `{"kind":"open_day","unit":"MN6501","reached":{"herders":-3}}`))
+	// Answers to the current catalogue's knowledge, attitude and perception questions, for the
+	// survey page and the report's section 5.
+	rs := rand.New(rand.NewPCG(14, 2))
+	pick := func(opts ...string) string { return opts[rs.IntN(len(opts))] }
+	for _, div := range divs[:4] {
+		dev := enrollDevice(t, m, div, syncproto.RoleOfficer)
+		leaves := m.Units.Leaves(unit.Code(div))
+		var ch []syncproto.Change
+		for i := 0; i < 40; i++ {
+			ch = append(ch, dev.change(newID(), "survey", syncproto.OpUpsert, fmt.Sprintf(
+				`{"catalogue_version":2,"date":%q,"unit":%q,"target_group":%q,"age_band":"35-44","insurance_status":"none","info_access":%q,"info_sources":[%q,"officer"],"knows_voluntary":%q,"knows_benefits":%q,"knows_check":%q,"trusts_fund":%q,"sees_value":%q,"intends_enrol":%q,"satisfaction":%d}`,
+				demoDate(7+rs.IntN(6), 1+rs.IntN(28)), leaves[rs.IntN(len(leaves))], pick("herders", "self_employed", "unemployed", "students", "near_pension", "employers"),
+				pick("yes", "yes", "partly", "no"), pick("radio", "sms", "event", "tv"), pick("yes", "yes", "no"), pick("yes", "partly", "no"),
+				pick("checked", "knows", "no"), pick("yes", "yes", "partly", "no", "dont_know"), pick("yes", "partly", "no", "dont_know"),
+				pick("yes", "undecided", "no"), 2+rs.IntN(4))))
+		}
+		if r := dev.push(ch...); len(r.Rejected) > 0 {
+			t.Fatalf("knowledge surveys %s: %+v", div, r.Rejected[0])
+		}
+	}
 	dashUser(t, m, "hq", store.WebAdmin, "")
 	base := "http://" + m.Addr()
 	ctx := newBrowser(t, 1400, 1000)
@@ -237,6 +254,7 @@ func TestDashboardScreenshots(t *testing.T) {
 	shoot("/dashboard/units?metric=reached&lang=mn", "#aimag-map", "dashboard-map.png", true)
 	shoot("/dashboard/indicators?lang=en", "#target-form", "dashboard-indicators.png", true)
 	shoot("/dashboard/report?half=2&lang=mn", ".report", "dashboard-report.png", true)
+	shoot("/dashboard/surveys?half=2&lang=mn", "main", "dashboard-surveys.png", true)
 	// Arkhangai's plan for the year, as a division would enter it.
 	cost := int64(2_400_000)
 	if _, err := m.Store.(store.AnnualPlans).SaveAnnualPlan(ctx0, "MN-073", demoYear(), []annualplan.Item{

@@ -75,6 +75,9 @@ func TestDashboardReportSurveysByGroupBrowser(t *testing.T) {
 			t.Errorf("section 5 lacks %q", want)
 		}
 	}
+	if v := axeCheck(t, ctx, axeSource(t)); len(v) > 0 {
+		t.Errorf("axe on the report with section 5's survey table: %s", strings.Join(v, "; "))
+	}
 	open(t, ctx, base+"/dashboard/report?unit=MN6501&year=2025&half=2&lang=en")
 	if got, want := cell("students", "knows_voluntary"), "0.0% n=1 0.0–79.3%"; got != want {
 		t.Errorf("en H2 students = %q, want %q", got, want)
@@ -99,6 +102,12 @@ func TestDashboardReportSurveysByGroupBrowser(t *testing.T) {
 		flat = append(flat, strings.Join(r, "|"))
 	}
 	all := strings.Join(flat, "\n")
+	// Every group here has fewer answers than the minimum: italic, as on the page.
+	if st, err := f.GetCellStyle(f.GetSheetList()[0], cellOf(t, rows, "Малчин|66.7%", 2)); err != nil || st == 0 {
+		t.Errorf("herders' cell is not styled apart: %d %v", st, err)
+	} else if s, _ := f.GetStyle(st); s.Font == nil || !s.Font.Italic {
+		t.Errorf("herders' cell is not italic: %+v", s.Font)
+	}
 	for _, want := range []string{"Мэдлэг, хандлага, ойлголт — зорилтот бүлгээр (судалгааны дүн)",
 		"Зорилтот бүлэг|Мэдлэг: Та нийгмийн даатгалд сайн дураар даатгуулж болдгийг мэдэх үү?",
 		"Малчин|66.7% (n=3; 20.8–93.9%)", "Оюутан, суралцагч|100.0% (n=1; 20.7–100.0%)",
@@ -107,4 +116,18 @@ func TestDashboardReportSurveysByGroupBrowser(t *testing.T) {
 			t.Errorf("report XLSX lacks %q:\n%s", want, all)
 		}
 	}
+}
+
+// cellOf names the cell in column col (1-based) of the first row whose cells, joined by "|",
+// start with prefix.
+func cellOf(t *testing.T, rows [][]string, prefix string, col int) string {
+	t.Helper()
+	for i, r := range rows {
+		if strings.HasPrefix(strings.Join(r, "|"), prefix) {
+			c, _ := excelize.CoordinatesToCellName(col, i+1)
+			return c
+		}
+	}
+	t.Fatalf("no row starts with %q", prefix)
+	return ""
 }

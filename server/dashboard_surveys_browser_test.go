@@ -21,7 +21,7 @@ import (
 // a device's answer to the new question (pushed through the real sync API, checked against the
 // version it names) and an answer naming an option the version lacks (refused naming the field)
 // follow; the survey page counts the accepted answers by target group with n and shares, sums
-// the suggestions by topic and reads in English.
+// the suggestions by topic, reads in English and passes axe-core.
 func TestDashboardSurveysBrowser(t *testing.T) {
 	m := MustRunMain(t, tempDB(t))
 	dashUser(t, m, "hqadmin", store.WebAdmin, "")
@@ -99,5 +99,14 @@ func TestDashboardSurveysBrowser(t *testing.T) {
 	open(t, ctx, base+"/dashboard/surveys?unit=MN6501&year=2025&lang=en")
 	if got, want := row("got_reminder_sms", "students"), "Students|1|1 · 100.0%|0 · 0.0%|100.0%"; got != want {
 		t.Errorf("English students row %q, want %q", got, want)
+	}
+	// axe-core finds no serious or critical problem on the page, with its results, suggestions
+	// and upload form, in either language.
+	axe := axeSource(t)
+	for _, lang := range []string{"mn", "en"} {
+		open(t, ctx, base+"/dashboard/surveys?unit=MN6501&year=2025&lang="+lang)
+		if v := axeCheck(t, ctx, axe); len(v) > 0 {
+			t.Errorf("axe on /dashboard/surveys (%s): %s", lang, strings.Join(v, "; "))
+		}
 	}
 }

@@ -34,13 +34,17 @@ func ReadBody(r io.Reader, encoding string, limit int64) ([]byte, error) {
 		defer zr.Close()
 		r = zr
 	case EncodingZstd:
-		zr, err := zstdReader(r, limit)
+		zr, done, err := zstdReader(r, limit)
 		if err != nil {
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
-		defer zr.Close()
-		b, err := io.ReadAll(io.LimitReader(zr, limit+1))
+		defer done()
+		w := &limitWriter{limit: limit}
+		_, err = zr.WriteTo(w)
+		b := w.buf.Bytes()
 		switch {
+		case errors.Is(err, ErrBodyTooLarge):
+			return nil, ErrBodyTooLarge
 		case errors.Is(err, zstd.ErrUnknownDictionary):
 			return nil, fmt.Errorf("%w: %v", ErrUnknownDictionary, err)
 		case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
@@ -62,6 +66,20 @@ func ReadBody(r io.Reader, encoding string, limit int64) ([]byte, error) {
 		return nil, ErrBodyTooLarge
 	}
 	return b, nil
+}
+
+// limitWriter keeps what is written to it up to limit bytes and refuses more: the decoder
+// writes its blocks straight into it.
+type limitWriter struct {
+	buf   bytes.Buffer
+	limit int64
+}
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if int64(w.buf.Len()+len(p)) > w.limit {
+		return 0, ErrBodyTooLarge
+	}
+	return w.buf.Write(p)
 }
 
 // Gzip compresses JSON of v for a request body.

@@ -40,26 +40,39 @@ var ErrUnknownDictionary = errors.New("zstd dictionary unknown here")
 // ErrDictionary is the whole-request error code of ErrUnknownDictionary (415): send gzip.
 const ErrDictionary = "unknown_dictionary"
 
+// Two shared encoders (EncodeAll may be called from many goroutines at once): pushes, made on
+// the device once and sent over a slow link, compress harder; the server's answers, made for
+// every device, faster.
 var (
-	encOnce sync.Once
-	enc     *zstd.Encoder
-	encErr  error
+	encOnce         sync.Once
+	encPush, encAns *zstd.Encoder
+	encErr          error
 )
 
-// Zstd compresses b with the dictionary. The encoder is shared: EncodeAll may be called at once
-// from many goroutines.
-func Zstd(b []byte) ([]byte, error) {
+func encoders() error {
 	encOnce.Do(func() {
-		enc, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderDict(Dict),
+		encPush, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderDict(Dict),
 			zstd.WithEncoderConcurrency(1))
+		if encErr == nil {
+			encAns, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderDict(Dict),
+				zstd.WithEncoderConcurrency(1))
+		}
 	})
 	if encErr != nil {
-		return nil, fmt.Errorf("zstd encoder: %w", encErr)
+		return fmt.Errorf("zstd encoder: %w", encErr)
 	}
-	return enc.EncodeAll(b, make([]byte, 0, len(b)/4)), nil
+	return nil
 }
 
-// ZstdJSON compresses JSON of v with the dictionary.
+// Zstd compresses b with the dictionary, as for a push.
+func Zstd(b []byte) ([]byte, error) {
+	if err := encoders(); err != nil {
+		return nil, err
+	}
+	return encPush.EncodeAll(b, make([]byte, 0, len(b)/4)), nil
+}
+
+// ZstdJSON compresses JSON of v with the dictionary, as for a push.
 func ZstdJSON(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -68,12 +81,48 @@ func ZstdJSON(v any) ([]byte, error) {
 	return Zstd(b)
 }
 
+// ZstdAnswer compresses JSON of v with the dictionary at the server's faster level.
+func ZstdAnswer(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	if err := encoders(); err != nil {
+		return nil, err
+	}
+	return encAns.EncodeAll(b, make([]byte, 0, len(b)/4)), nil
+}
+
+// decoders pools zstd decoders by the largest window they accept (a power of two at or above a
+// call's limit): making one and loading the dictionary costs more than inflating a push.
+var decoders sync.Map // uint64 → *sync.Pool of *zstd.Decoder
+
 // zstdReader inflates r with the dictionaries this package holds, never holding a window
-// larger than limit: a frame that asks for more is refused, not allocated.
-func zstdReader(r io.Reader, limit int64) (*zstd.Decoder, error) {
-	window := uint64(max(limit, zstd.MinWindowSize))
-	return zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderDicts(Dict),
-		zstd.WithDecoderMaxWindow(window), zstd.WithDecoderMaxMemory(window), zstd.WithDecoderLowmem(true))
+// larger than limit (rounded up to a power of two): a frame that asks for more is refused, not
+// allocated. done returns the decoder to its pool.
+func zstdReader(r io.Reader, limit int64) (dec *zstd.Decoder, done func(), err error) {
+	window := uint64(zstd.MinWindowSize)
+	for window < uint64(limit) && window < zstd.MaxWindowSize {
+		window <<= 1
+	}
+	p, _ := decoders.LoadOrStore(window, &sync.Pool{})
+	pool := p.(*sync.Pool)
+	dec, _ = pool.Get().(*zstd.Decoder)
+	if dec == nil {
+		dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderDicts(Dict),
+			zstd.WithDecoderMaxWindow(window), zstd.WithDecoderMaxMemory(window))
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := dec.Reset(r); err != nil {
+		return nil, nil, err
+	}
+	return dec, func() {
+		if dec.Reset(nil) == nil {
+			pool.Put(dec)
+		}
+	}, nil
 }
 
 // AcceptsDict reports whether a request's HeaderZstdDicts and Accept-Encoding let an answer go

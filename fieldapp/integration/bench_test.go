@@ -11,6 +11,7 @@ import (
 	"talbar/fieldapp/firstsync"
 	"talbar/fieldapp/localstore"
 	"talbar/fieldapp/sim"
+	"talbar/fieldapp/syncclient"
 	"talbar/shared/record"
 )
 
@@ -79,5 +80,39 @@ func BenchmarkWireBytesPerEvent(b *testing.B) {
 		b.ReportMetric(float64(docBytes)/n, "json_B/record")
 		b.ReportMetric(float64(changeBytes)/n, "json_B/change")
 		b.ReportMetric(float64(pushes), "pushes")
+	}
+}
+
+// BenchmarkWireEncodings10k pushes 10,000 typical changes from a fresh device as an old client
+// does (gzip JSON) and as the current one does (dense JSON in zstd with the dictionary),
+// interleaved in one run, then has a new device of the same soum pull them with each; it reports
+// the wire bytes per change of each and the seconds of each sync.
+func BenchmarkWireEncodings10k(b *testing.B) {
+	srv := startServer(b)
+	const n = 10_000
+	sums := map[string]float64{}
+	for i := 0; i < b.N; i++ {
+		for k, gzipOnly := range []bool{i%2 == 0, i%2 != 0} { // each first in turn
+			name := map[bool]string{true: "gzip", false: "dense"}[gzipOnly]
+			unit := []string{"MN6225", "MN6207"}[(k+i)%2] // a soum per client, records alike
+			set := func(c *syncclient.Client) { c.GzipOnly = gzipOnly }
+			code := srv.Code("wire"+name+strconv.Itoa(i), unit, "inspector")
+			res, err := firstsync.Run(context.Background(), firstsync.Options{Server: srv.URL, Code: code, Changes: n, Seed: uint64(i + 1), Client: set})
+			if err != nil || res.Changes != n {
+				b.Fatalf("%s push: %+v %v", name, res, err)
+			}
+			pullCode := srv.Code("wirepull"+name+strconv.Itoa(i), unit, "inspector")
+			pr, err := firstsync.Run(context.Background(), firstsync.Options{Server: srv.URL, Code: pullCode, Pull: true, Client: set})
+			if err != nil || pr.Changes < n {
+				b.Fatalf("%s pull: %+v %v", name, pr, err)
+			}
+			sums[name+"_push_B/change"] += float64(res.RequestBytes) / n
+			sums[name+"_push_s"] += res.Seconds
+			sums[name+"_pull_B/record"] += float64(pr.AnswerBytes) / float64(pr.Changes)
+			sums[name+"_pull_s"] += pr.Seconds
+		}
+	}
+	for k, v := range sums {
+		b.ReportMetric(v/float64(b.N), k)
 	}
 }

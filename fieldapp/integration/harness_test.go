@@ -257,6 +257,9 @@ type proxy struct {
 
 	mu    sync.Mutex
 	fault func(r *http.Request, changes int) fault
+	// Rewrite, when set, replaces a request's body (and may change its headers) before it is
+	// forwarded.
+	Rewrite func(r *http.Request, body []byte) []byte
 
 	Requests  atomic.Int64
 	BodyBytes atomic.Int64 // request bodies as sent on the wire (gzip)
@@ -345,6 +348,12 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 			conn.Close()
 		}
 		return
+	}
+	p.mu.Lock()
+	rw := p.Rewrite
+	p.mu.Unlock()
+	if rw != nil {
+		body = rw(r, body)
 	}
 	req, _ := http.NewRequestWithContext(r.Context(), r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
 	req.Header = r.Header.Clone()

@@ -46,6 +46,9 @@ type Options struct {
 	Synchronous string
 }
 
+// writeCacheSize is the write connection's cache_size pragma (negative: KiB).
+const writeCacheSize = "cache_size(-32768)"
+
 // DB is an open local store. It is safe for concurrent use: reads run on a pool, writes go through
 // a single connection so they queue instead of failing with SQLITE_BUSY.
 type DB struct {
@@ -98,7 +101,11 @@ func Open(path string, opt Options) (*DB, error) {
 	q.Add("_pragma", "synchronous("+opt.Synchronous+")")
 	dsn := "file:" + path + "?" + q.Encode()
 
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate&"+url.Values{"_pragma": {"wal_autocheckpoint(0)"}}.Encode())
+	// The writer's page cache is 32 MiB (SQLite's default is 2 MiB, allocated only as used): a
+	// pull page of a few thousand records dirties pages of every records index across the file,
+	// and with the default cache SQLite spilled them to the WAL mid-transaction and read them
+	// back, ~14 % of a 100,000-record first pull's CPU (issue 13, docs/benchmarks.md).
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate&"+url.Values{"_pragma": {"wal_autocheckpoint(0)", writeCacheSize}}.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"talbar/syncproto/merge"
 )
 
 // TestDecodeFieldsMatchesUnmarshal: the outbox's fast reader gives what json.Unmarshal gives for
@@ -41,6 +43,18 @@ func TestDecodeFieldsMatchesUnmarshal(t *testing.T) {
 			if !reflect.DeepEqual([]byte(got[k]), []byte(v)) {
 				t.Errorf("%s: %s = %s, want %s", s, k, got[k], v)
 			}
+		}
+	}
+}
+
+// TestDecodeBeforeMatchesUnmarshal: the before column reads as json.Unmarshal reads it.
+func TestDecodeBeforeMatchesUnmarshal(t *testing.T) {
+	for _, s := range []string{`{}`, `null`, `{"kind":null,"date":null}`,
+		`{"kind":{"v":"open_day","h":"0193","d":"dev"},"date":null,"_record":{"v":null,"h":"0194","d":"x"}}`, `{"a": null}`} {
+		var want map[string]*merge.Field
+		_ = json.Unmarshal([]byte(s), &want)
+		if got := decodeBefore(s); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v, want %v", s, got, want)
 		}
 	}
 }

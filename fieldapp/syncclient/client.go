@@ -153,6 +153,11 @@ type Client struct {
 	// a push, before the outbox is updated) so fault-injection tests can kill the process there.
 	CrashPoint func(point string)
 
+	// GzipOnly speaks as clients did before zstd: pushes as gzip JSON, answers asked for as gzip
+	// only (for tests and benchmarks of old clients, and as a switch should a server mishandle
+	// zstd).
+	GzipOnly bool
+
 	mu   sync.Mutex
 	link link // what was measured of the link, kept from one sync to the next
 	// plainPush is set once the server refused a dense zstd push (415): it predates zstd or
@@ -518,7 +523,7 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 				<-pre.done // asked from another cursor: dropped
 			}
 			limit = changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most)
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			q := c.pullQuery(limit)
 			if cursor != "" {
 				q.Set("since", cursor)
 			}
@@ -618,7 +623,8 @@ type pullResult struct {
 // prefetch asks for the page after since from its own goroutine.
 func (s *session) prefetch(ctx context.Context, since string, limit int) *pullAhead {
 	p := &pullAhead{since: since, limit: limit, done: make(chan pullResult, 1)}
-	q := url.Values{"limit": {strconv.Itoa(limit)}, "since": {since}}
+	q := s.c.pullQuery(limit)
+	q.Set("since", since)
 	if sv, err := s.c.Store.SurveyVersion(ctx); err == nil && sv > 0 {
 		q.Set("survey", strconv.Itoa(sv))
 	}
@@ -628,6 +634,15 @@ func (s *session) prefetch(ctx context.Context, since string, limit int) *pullAh
 		p.done <- r
 	}()
 	return p
+}
+
+// pullQuery asks for limit changes, by columns (dense=1) unless the client speaks as an old one.
+func (c *Client) pullQuery(limit int) url.Values {
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if !c.GzipOnly {
+		q.Set("dense", "1")
+	}
+	return q
 }
 
 // behind reports whether the server's cursor is before the one the device stored. Cursors are
@@ -764,8 +779,12 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	// Asked for explicitly, answers are not inflated by the transport: the client reads them
 	// as they came over the wire and inflates them itself. zstd with the dictionary when the
 	// server holds it too, else gzip.
-	req.Header.Set("Accept-Encoding", "zstd, gzip")
-	req.Header.Set(syncproto.HeaderZstdDicts, strconv.Itoa(syncproto.DictID))
+	if c.GzipOnly {
+		req.Header.Set("Accept-Encoding", "gzip")
+	} else {
+		req.Header.Set("Accept-Encoding", "zstd, gzip")
+		req.Header.Set(syncproto.HeaderZstdDicts, strconv.Itoa(syncproto.DictID))
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -330,7 +330,7 @@ func (s *session) build(ctx context.Context, probe **syncproto.Change, health sy
 	}
 	req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: s.device,
 		DeviceTime: c.now().UTC().Format(time.RFC3339), Outbox: health, Changes: changes}
-	payload, dense, err := fitPushAs(&req, budget, !c.plainPush.Load())
+	payload, dense, err := fitPushAs(&req, budget, !c.GzipOnly && !c.plainPush.Load())
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"talbar/fieldapp/localstore"
 	"talbar/shared/i18n"
 	"talbar/shared/record"
+	"talbar/syncproto"
 )
 
 // activityForm is an enrolled app on the event form.
@@ -25,11 +26,13 @@ func activityForm(t *testing.T, lang string) (*env, *EventForm) {
 	return e, e.ui.Event
 }
 
-// TestEventFormOffersEveryKind: the kind drop-down offers every activity the programme names, in
-// the interface's language, and each kind's own block shows for it alone.
+// TestEventFormOffersEveryKind: to a division officer the kind drop-down offers every activity
+// the programme names, in the interface's language, and each kind's own block shows for it alone.
 func TestEventFormOffersEveryKind(t *testing.T) {
 	for _, lang := range []string{i18n.MN, i18n.EN} {
-		_, f := activityForm(t, lang)
+		e, f := activityForm(t, lang)
+		enrollOfflineAs(t, e.db, "MN65", syncproto.RoleOfficer)
+		f.startNew()
 		for _, k := range record.EventKinds {
 			if !slices.Contains(f.Kind.Options, catalog.T(lang, "kind."+k.Code)) {
 				t.Errorf("%s: the kind drop-down lacks %s", lang, k.Code)
@@ -58,6 +61,34 @@ func TestEventFormOffersEveryKind(t *testing.T) {
 		f.Kind.setCode(record.KindLecture)
 		if !f.broadcastBox.Visible() {
 			t.Errorf("%s: the broadcast's minutes were hidden while they hold a value", lang)
+		}
+	}
+}
+
+// TestEventFormBroadcastDivisionOnly: local TV and radio broadcasts are division-level work
+// (Annex 1 2.5, level "О"): a soum inspector is not offered the kind, in either language; the
+// same device enrolled as a division officer is; an inspector's event of another kind keeps its
+// kind when opened for editing.
+func TestEventFormBroadcastDivisionOnly(t *testing.T) {
+	for _, lang := range []string{i18n.MN, i18n.EN} {
+		e, f := activityForm(t, lang)
+		label := catalog.T(lang, "kind."+record.KindBroadcast)
+		if slices.Contains(f.Kind.Options, label) {
+			t.Errorf("%s: a soum inspector is offered %q", lang, label)
+		}
+		if len(f.Kind.Options) != len(record.EventKinds)-1 || !slices.Contains(f.Kind.Options, catalog.T(lang, "kind."+record.KindLecture)) {
+			t.Errorf("%s: a soum inspector is offered %d kinds, want every kind but the broadcast", lang, len(f.Kind.Options))
+		}
+		if f.Kind.setCode(record.KindBroadcast); f.Kind.code() != "" {
+			t.Errorf("%s: a soum inspector's form took the broadcast kind", lang)
+		}
+		enrollOfflineAs(t, e.db, "MN65", syncproto.RoleOfficer)
+		f.startNew()
+		if !slices.Contains(f.Kind.Options, label) {
+			t.Errorf("%s: a division officer is not offered %q", lang, label)
+		}
+		if f.Kind.setCode(record.KindBroadcast); f.Kind.code() != record.KindBroadcast {
+			t.Errorf("%s: a division officer cannot choose the broadcast kind", lang)
 		}
 	}
 }

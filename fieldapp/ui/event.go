@@ -10,6 +10,7 @@ import (
 
 	"talbar/fieldapp/localstore"
 	"talbar/shared/record"
+	"talbar/syncproto"
 )
 
 // EventForm records an outreach activity of any kind the programme names, or edits one: every
@@ -89,11 +90,8 @@ func newEventForm(u *UI) *EventForm {
 	f := &EventForm{u: u, Reached: map[string]*numField{}, Materials: map[string]*numField{}, rows: map[string]fyne.CanvasObject{},
 		Sex: map[string]*numField{}, Age: map[string]*numField{}, Messages: map[string]*numField{}}
 	f.Title = heading(u.T("ui.event.new"))
-	var kl, kc []string
-	for _, k := range record.EventKinds {
-		kl, kc = append(kl, u.label("kind", k.Code)), append(kc, k.Code)
-	}
-	f.Kind = newCodeSelect(kl, kc, u.T("ui.choose"), func() { f.checkField("kind"); f.showBlocks() })
+	f.Kind = newCodeSelect(nil, nil, u.T("ui.choose"), func() { f.checkField("kind"); f.showBlocks() })
+	f.ensureKinds("")
 	f.KindErr = newFieldError()
 	f.KindOther = widget.NewEntry()
 	f.KindOther.OnChanged = func(string) { f.checkField("kind_other") }
@@ -281,6 +279,25 @@ func (f *EventForm) showBlocks() {
 	f.form.Refresh()
 }
 
+// ensureKinds offers the event kinds the device's user records: a soum inspector is not offered
+// the division-level ones (record.DivisionOnly: local TV and radio broadcasts, which the server
+// refuses from them), a division officer is. keep, the kind of an event being edited, stays
+// offered.
+func (f *EventForm) ensureKinds(keep string) {
+	soum := false
+	if e, err := f.u.cfg.Store.Enrollment(f.u.ctx()); err == nil {
+		soum = e.Inspector.Role == syncproto.RoleInspector
+	}
+	var kl, kc []string
+	for _, k := range record.EventKinds {
+		if soum && record.DivisionOnly(k.Code) && k.Code != keep {
+			continue
+		}
+		kl, kc = append(kl, f.u.label("kind", k.Code)), append(kc, k.Code)
+	}
+	f.Kind.setOptions(kl, kc)
+}
+
 // ensureUnits fills the soum or district choice from the inspector's own units, choosing the only
 // one when there is one.
 func (f *EventForm) ensureUnits() {
@@ -355,6 +372,7 @@ func (f *EventForm) Load(r localstore.Record) {
 	f.id = r.ID
 	f.Title.SetText(f.u.T("ui.event.edit"))
 	v := r.Values
+	f.ensureKinds(jsonStr(v["kind"]))
 	f.Kind.setCode(jsonStr(v["kind"]))
 	f.Date.entry.SetText(jsonStr(v["date"]))
 	f.ensureUnits()
@@ -396,6 +414,7 @@ func (f *EventForm) Load(r localstore.Record) {
 func (f *EventForm) startNew() {
 	f.Reset()
 	f.Kind.ClearSelected()
+	f.ensureKinds("")
 	f.Date.setTime(f.u.cfg.Now())
 	f.Unit.ClearSelected()
 	f.ensureUnits()

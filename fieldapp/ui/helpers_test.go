@@ -69,8 +69,14 @@ func newEnvWithStore(tb testing.TB, db *localstore.DB, lang string, size fyne.Si
 // enrollOffline stores an enrollment without a server, for tests that only need the forms.
 func enrollOffline(tb testing.TB, db *localstore.DB, unitCode string) {
 	tb.Helper()
+	enrollOfflineAs(tb, db, unitCode, syncproto.RoleInspector)
+}
+
+// enrollOfflineAs is enrollOffline with a role: a division officer of an aimag or district.
+func enrollOfflineAs(tb testing.TB, db *localstore.DB, unitCode, role string) {
+	tb.Helper()
 	err := db.SaveEnrollment(context.Background(), "http://127.0.0.1:9", syncproto.EnrollResponse{
-		DeviceID: "dev-test", Token: "tok", Inspector: syncproto.Inspector{ID: "i1", Name: "Бат", UnitCode: unitCode, Role: "inspector"}})
+		DeviceID: "dev-test", Token: "tok", Inspector: syncproto.Inspector{ID: "i1", Name: "Бат", UnitCode: unitCode, Role: role}})
 	if err != nil {
 		tb.Fatal(err)
 	}

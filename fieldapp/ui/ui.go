@@ -306,6 +306,10 @@ func (u *UI) Show(screen string) {
 		u.Home.refreshState() // the figures once the screen is laid out, below
 		obj = u.Home.content
 	case ScreenEvent:
+		if u.Event.id == "" && u.Event.Kind.code() == "" {
+			// The kinds follow the enrollment's role (a device enrolled after the form was built).
+			u.Event.ensureKinds("")
+		}
 		obj = u.Event.content
 	case ScreenSurvey:
 		if u.Survey.id == "" {

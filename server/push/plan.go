@@ -55,6 +55,9 @@ type Planner struct {
 	// History is the logged changes of the batch's records that exist, by record id: the
 	// conflicts are decided from all of a record's changes, not from its stored winners.
 	History map[string][]store.LogEntry
+	// SoumInspector is set when the pushing device is a soum or khoroo inspector's: the kinds
+	// only a division records (record.DivisionOnly) are refused from it.
+	SoumInspector bool
 }
 
 // Precheck validates what can be checked without the store: ids, op, entity, hlc and fields.
@@ -98,7 +101,7 @@ func (p Planner) precheck(c syncproto.Change) (syncproto.Rejection, bool) {
 			c.HLC, ts.Time().Sub(p.Now).Round(time.Second), syncproto.MaxAhead)
 	}
 	if c.Op == syncproto.OpUpsert {
-		opt := record.Options{Units: p.Units}
+		opt := record.Options{Units: p.Units, SoumInspector: p.SoumInspector}
 		if p.Survey != nil {
 			opt.Survey = p.Survey
 		}
@@ -359,7 +362,9 @@ var ruleFields = map[string]bool{"kind": true, "kind_other": true, "reached_tota
 // about and that are about a field c sets: a problem the record already had (concurrent edits
 // can leave one) is not this change's doing, and an edit of other fields stays possible. The
 // record with c merged in is returned too (nil when no rule was checked), so the caller need not
-// merge c a second time.
+// merge c a second time. Consistency reads counts from their leaves as well as from whole
+// objects, so it is given FlatValues: putting the objects together (Values) only for Consistency
+// to take them apart again was a third of this check.
 func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) ([]record.Problem, *merge.Record) {
 	fields := merge.Leaves(c.Fields)
 	touches := false
@@ -382,13 +387,13 @@ func breaksRule(sr *store.StoredRecord, c syncproto.Change, writer string) ([]re
 	}
 	had := map[[2]string]bool{}
 	if len(trial.Fields) > 0 { // a new record has no problems of its own yet
-		for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+		for _, pb := range record.Consistency(c.Entity, trial.FlatValues()) {
 			had[[2]string{pb.Field, pb.Code}] = true
 		}
 	}
 	merge.Apply(&trial, c, writer)
 	var out []record.Problem
-	for _, pb := range record.Consistency(c.Entity, trial.Values()) {
+	for _, pb := range record.Consistency(c.Entity, trial.FlatValues()) {
 		if had[[2]string{pb.Field, pb.Code}] {
 			continue
 		}

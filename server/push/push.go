@@ -34,7 +34,7 @@ func (e *Engine) Push(ctx context.Context, p store.Principal, req syncproto.Push
 		now = e.Now
 	}
 	at := now().UTC()
-	planner := Planner{Units: e.Units, Now: at}
+	planner := Planner{Units: e.Units, Now: at, SoumInspector: p.Inspector.Role == syncproto.RoleInspector}
 	cat, err := e.surveyCatalogue(ctx, req)
 	if err != nil {
 		return syncproto.PushResponse{}, err

@@ -29,7 +29,14 @@ const (
 	// ErrOverTotal: a count of a breakdown (one target group, one sex, one age band, the messages
 	// to one group) is more than the total it breaks down, or the breakdown's parts add up to more.
 	ErrOverTotal = "over_total"
+	// ErrDivisionOnly: the kind is division-level work (local TV and radio broadcasts, Annex 1
+	// 2.5, level "О"), recorded by the aimag or district division's officers, not by a soum
+	// inspector.
+	ErrDivisionOnly = "division_only"
 )
+
+// DivisionOnly reports whether an event of kind is recorded by a division's officers only.
+func DivisionOnly(kind string) bool { return kind == KindBroadcast }
 
 // Limits from PROTOCOL.md's record tables, plus guards against typos that would wreck a total.
 const (
@@ -89,6 +96,9 @@ type Options struct {
 	// Survey, when set, checks a survey that names its catalogue_version against that version's
 	// questions: a field that is no question of it, or an option it does not have, is refused.
 	Survey Questionnaire
+	// SoumInspector, when set, refuses the kinds only a division records (DivisionOnly): the
+	// caller is an inspector of a soum or khoroo, not a division officer.
+	SoumInspector bool
 }
 
 type fieldKind int
@@ -278,6 +288,13 @@ func Validate(entity string, fields map[string]json.RawMessage, opt Options) (pr
 	spec := specFor(entity)
 	if spec == nil {
 		return []Problem{{Field: "entity", Code: ErrInvalidCode, Message: fmt.Sprintf("unknown entity %q", entity)}}, nil
+	}
+	if entity == EntityEvent && opt.SoumInspector {
+		var kind string
+		if raw, ok := fields["kind"]; ok && json.Unmarshal(raw, &kind) == nil && DivisionOnly(kind) {
+			problems = append(problems, Problem{Field: "kind", Code: ErrDivisionOnly,
+				Message: fmt.Sprintf("%s is recorded by the aimag or district division's officers, not by a soum inspector", kind)})
+		}
 	}
 	catalogued := false
 	if entity == EntitySurvey && opt.Survey != nil {

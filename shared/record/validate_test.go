@@ -152,3 +152,21 @@ func TestCanonicalID(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateBroadcastDivisionOnly: a local TV or radio broadcast (Annex 1 2.5, level "О") is
+// refused from a soum inspector, naming the kind and the code the field app translates; a
+// division officer's, and an inspector's lecture, pass.
+func TestValidateBroadcastDivisionOnly(t *testing.T) {
+	ev := map[string]json.RawMessage{"kind": json.RawMessage(`"broadcast"`), "date": json.RawMessage(`"2025-03-04"`), "unit": json.RawMessage(`"MN6501"`)}
+	probs, _ := record.Validate(record.EntityEvent, ev, record.Options{SoumInspector: true})
+	if len(probs) != 1 || probs[0].Field != "kind" || probs[0].Code != record.ErrDivisionOnly {
+		t.Fatalf("inspector's broadcast: %+v", probs)
+	}
+	if probs, _ := record.Validate(record.EntityEvent, ev, record.Options{}); len(probs) != 0 {
+		t.Errorf("officer's broadcast: %+v", probs)
+	}
+	ev["kind"] = json.RawMessage(`"lecture"`)
+	if probs, _ := record.Validate(record.EntityEvent, ev, record.Options{SoumInspector: true}); len(probs) != 0 {
+		t.Errorf("inspector's lecture: %+v", probs)
+	}
+}

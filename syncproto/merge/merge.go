@@ -74,14 +74,9 @@ func Apply(r *Record, c syncproto.Change, device string) bool {
 	case syncproto.OpDelete:
 		changed = set(record.FieldDeleted, tombstone) || changed
 	default:
-		fields := Leaves(c.Fields)
-		names := make([]string, 0, len(fields))
-		for k := range fields {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			if set(k, fields[k]) {
+		// Each field is merged on its own, so the order they are visited in cannot matter.
+		for k, v := range Leaves(c.Fields) {
+			if set(k, v) {
 				changed = true
 			}
 		}

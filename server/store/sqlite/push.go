@@ -28,15 +28,28 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET unit = excluded.unit, units = excluded.units, division = excluded.division,
 		date = excluded.date, year = excluded.year, deleted = excluded.deleted, version = excluded.version, state = excluded.state`
-	sqlNoteDevice = `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
+	sqlAppendLogValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlPutRecordValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlNoteDevice      = `UPDATE devices SET last_seen = ?, last_push = ?, skew_ms = ?, outbox_pending = ?,
 		outbox_oldest = ?, accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?`
 	sqlMaxCursor = `SELECT max(cursor) FROM changes`
+)
+
+// rowsPerInsert is how many rows one multi-row INSERT of the change log or of the records takes:
+// a statement stepped per row cost as much in database/sql and binding as SQLite's own work.
+const rowsPerInsert = 32
+
+// sqlAppendLogMany and sqlPutRecordMany insert rowsPerInsert rows at once (VALUES keeps their
+// order, so the cursors of the log stay in request order).
+var (
+	sqlAppendLogMany = strings.Replace(sqlAppendLog, sqlAppendLogValues, strings.TrimSuffix(strings.Repeat(sqlAppendLogValues+", ", rowsPerInsert), ", "), 1)
+	sqlPutRecordMany = strings.Replace(sqlPutRecord, sqlPutRecordValues, strings.TrimSuffix(strings.Repeat(sqlPutRecordValues+", ", rowsPerInsert), ", "), 1)
 )
 
 // preparePush prepares the fixed statements of a push on the writer connection.
 func (db *DB) preparePush(ctx context.Context) error {
 	db.pushStmts = map[string]*sql.Stmt{}
-	qs := []string{sqlAppendLog, sqlPutRecord, sqlNoteDevice, sqlMaxCursor}
+	qs := []string{sqlAppendLog, sqlPutRecord, sqlAppendLogMany, sqlPutRecordMany, sqlNoteDevice, sqlMaxCursor}
 	for _, q := range totalsBlockUpserts {
 		if q != "" {
 			qs = append(qs, q)
@@ -257,7 +270,7 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 		return nil
 	}
 	stamp := at.UTC().Format(time.RFC3339Nano)
-	st := t.stmt(ctx, sqlAppendLog)
+	ins := inserter{t: t, one: sqlAppendLog, many: sqlAppendLogMany, cols: 12, what: "append changes"}
 	for _, e := range log {
 		var fields any
 		if len(e.Change.Fields) > 0 {
@@ -271,10 +284,13 @@ func (t *pushTx) AppendLog(ctx context.Context, log []store.LogEntry, pusher str
 			}
 			base = b
 		}
-		if _, err := st.ExecContext(ctx, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
+		if err := ins.add(ctx, e.Change.ID, e.Change.RecordID, e.Change.Entity, e.Change.Op, e.Change.HLC,
 			e.DeviceID, pusher, e.Unit, e.Division, fields, stamp, base); err != nil {
-			return fmt.Errorf("append change %s: %w", e.Change.ID, err)
+			return err
 		}
+	}
+	if err := ins.flush(ctx); err != nil {
+		return err
 	}
 	if err := t.stmt(ctx, sqlMaxCursor).QueryRowContext(ctx).Scan(&t.high); err != nil {
 		return fmt.Errorf("read max cursor: %w", err)
@@ -288,13 +304,53 @@ func (t *pushTx) PutRecords(ctx context.Context, recs map[string]*store.StoredRe
 	if len(recs) == 0 {
 		return nil
 	}
-	st := t.stmt(ctx, sqlPutRecord)
+	ins := inserter{t: t, one: sqlPutRecord, many: sqlPutRecordMany, cols: 10, what: "write records"}
 	for id, sr := range recs {
-		if _, err := st.ExecContext(ctx, id, sr.Rec.Entity, sr.Unit, strings.Join(sr.Units, ","), sr.Division, sr.Date, sr.Year, sr.Deleted,
+		if err := ins.add(ctx, id, sr.Rec.Entity, sr.Unit, strings.Join(sr.Units, ","), sr.Division, sr.Date, sr.Year, sr.Deleted,
 			sr.Rec.MaxHLC(), sr.Rec.Marshal()); err != nil {
-			return fmt.Errorf("write record %s: %w", id, err)
+			return err
 		}
 	}
+	return ins.flush(ctx)
+}
+
+// inserter gathers rows and writes them rowsPerInsert at a time with the many-row statement, the
+// rest one by one.
+type inserter struct {
+	t         *pushTx
+	one, many string
+	cols      int
+	what      string
+	args      []any
+	manySt    *sql.Stmt
+}
+
+func (in *inserter) add(ctx context.Context, row ...any) error {
+	in.args = append(in.args, row...)
+	if len(in.args) < rowsPerInsert*in.cols {
+		return nil
+	}
+	if in.manySt == nil {
+		in.manySt = in.t.stmt(ctx, in.many)
+	}
+	if _, err := in.manySt.ExecContext(ctx, in.args...); err != nil {
+		return fmt.Errorf("%s: %w", in.what, err)
+	}
+	in.args = in.args[:0]
+	return nil
+}
+
+func (in *inserter) flush(ctx context.Context) error {
+	if len(in.args) == 0 {
+		return nil
+	}
+	st := in.t.stmt(ctx, in.one)
+	for i := 0; i < len(in.args); i += in.cols {
+		if _, err := st.ExecContext(ctx, in.args[i:i+in.cols]...); err != nil {
+			return fmt.Errorf("%s (%v): %w", in.what, in.args[i], err)
+		}
+	}
+	in.args = in.args[:0]
 	return nil
 }
 
