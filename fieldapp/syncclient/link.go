@@ -128,7 +128,10 @@ func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 	if m := int(moved / 2); moved > 0 && m < c {
 		c = m
 	}
-	if !stalled && l.rate > 0 {
+	// Only where the request's size was not exceeded by what moved: a pull page's size is an
+	// estimate from earlier pages (or a guess before any), and a page that moved more than its
+	// estimate before the cut is larger than thought, so it is halved as before.
+	if !stalled && l.rate > 0 && moved <= int64(size)+2<<10 {
 		up := d
 		if !l.lastFailed.IsZero() {
 			up = now.Sub(l.lastFailed)
