@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -86,6 +87,15 @@ func TestZstdPushAndPull(t *testing.T) {
 		var pr syncproto.PullResponse
 		if err != nil || json.Unmarshal(b, &pr) != nil || len(pr.Changes) != 2 || pr.Changes[1].Fields["event_id"] == nil {
 			t.Fatalf("zstd pull: %v %.300s", err, b)
+		}
+		st, enc, raw = a.send("GET", "/api/v1/pull?since=0&dense=1", nil, map[string]string{"Accept-Encoding": "zstd, gzip", syncproto.HeaderZstdDicts: "1"})
+		db, err := syncproto.ReadBody(bytes.NewReader(raw), enc, syncproto.MaxBodyBytes)
+		var dp syncproto.PullResponse
+		if st != 200 || err != nil || !bytes.Contains(db, []byte(`"dense":{`)) || bytes.Contains(db, []byte(`"changes":[{`)) {
+			t.Fatalf("dense pull: %d %v %.300s", st, err, db)
+		}
+		if err := json.Unmarshal(db, &dp); err != nil || !reflect.DeepEqual(dp.Changes, pr.Changes) || dp.Cursor != pr.Cursor {
+			t.Fatalf("dense pull differs from the plain one: %v\n%+v\n%+v", err, dp.Changes, pr.Changes)
 		}
 		for _, h := range []map[string]string{{"Accept-Encoding": "gzip"}, {"Accept-Encoding": "zstd, gzip", syncproto.HeaderZstdDicts: "7"}} {
 			st, enc, raw := a.send("GET", "/api/v1/pull?since=0", nil, h)

@@ -365,3 +365,29 @@ func DecodePushAs(contentType string, b []byte, maxChanges int) (PushRequest, er
 	}
 	return DecodePush(b, maxChanges)
 }
+
+// UnmarshalJSON decodes a pull page, turning a dense one (Dense) back into Changes.
+func (p *PullResponse) UnmarshalJSON(b []byte) error {
+	type plain PullResponse // without this method
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.Dense != nil {
+		changes, err := v.Dense.Changes(MaxPullLimit)
+		if err != nil {
+			return fmt.Errorf("dense pull page: %w", err)
+		}
+		v.Changes, v.Dense = changes, nil
+	}
+	*p = PullResponse(v)
+	return nil
+}
+
+// Densify writes the page's changes by columns in Dense, when every one fits.
+func (p *PullResponse) Densify() {
+	d, err := Densify(PushRequest{Changes: p.Changes})
+	if err == nil && len(p.Changes) > 0 {
+		p.Dense, p.Changes = &d, nil
+	}
+}

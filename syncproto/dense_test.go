@@ -175,3 +175,57 @@ func TestAcceptsDict(t *testing.T) {
 		}
 	}
 }
+
+func TestDensePullPage(t *testing.T) {
+	page := syncproto.PullResponse{Changes: sampleChanges(), Cursor: "9", More: true, ServerEpoch: "e"}
+	for i := range page.Changes {
+		page.Changes[i].DeviceID, page.Changes[i].WriterName = "01a2373e-9046-7041-80e6-000000000001", "Батбаяр"
+	}
+	want := page
+	want.Changes = append([]syncproto.Change{}, page.Changes...)
+	page.Densify()
+	if page.Dense == nil || page.Changes != nil {
+		t.Fatalf("not densified: %+v", page)
+	}
+	b, _ := json.Marshal(page)
+	var got syncproto.PullResponse
+	if err := json.Unmarshal(b, &got); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("err=%v\n got %+v\nwant %+v", err, got, want)
+	}
+	if err := json.Unmarshal([]byte(`{"dense":{"n":1,"ids":""}}`), &got); err == nil {
+		t.Fatal("a malformed dense page decoded")
+	}
+	// A page with a change that does not fit stays plain.
+	odd := syncproto.PullResponse{Changes: []syncproto.Change{{ID: "x"}}}
+	odd.Densify()
+	if odd.Dense != nil || len(odd.Changes) != 1 {
+		t.Fatalf("odd page: %+v", odd)
+	}
+}
+
+// FuzzDenseDecoder decodes arbitrary dense push bodies as the server does: never a panic, never
+// more than the limit of changes, and whatever decodes is written densely to the same changes.
+func FuzzDenseDecoder(f *testing.F) {
+	good, _ := syncproto.Densify(syncproto.PushRequest{Protocol: 2, Changes: sampleChanges()})
+	b, _ := json.Marshal(good)
+	f.Add(b)
+	f.Add([]byte(`{"n":1,"ids":"AAAAAAAAAAAAAA==","record_ids":"AAAAAAAAAAAAAA==","id_time":[0],"rid_time":[0],"kinds":["event upsert"],"kind":"0","hlc0":"0000000000000000","hlc":[0],"shapes":[[]],"shape":[0],"cols":{}}`))
+	f.Add([]byte(`{"n":2,"refs":{"x":[5]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := syncproto.DecodeDensePush(body, 10)
+		if err != nil {
+			return
+		}
+		if len(req.Changes) > 10 {
+			t.Fatalf("%d changes past the limit", len(req.Changes))
+		}
+		d, err := syncproto.Densify(req)
+		if err != nil {
+			return // decoded ids always fit; an hlc or kind may not (judged by the server as sent)
+		}
+		again, err := d.Changes(10)
+		if err != nil || !reflect.DeepEqual(again, req.Changes) {
+			t.Fatalf("re-densified differently: %v\n%+v\n%+v", err, again, req.Changes)
+		}
+	})
+}

@@ -129,6 +129,10 @@ type PullResponse struct {
 	// SurveyVersion is the newest version of the server's survey catalogue, on every page: a
 	// device holding an older one asks for the catalogue with survey=N on its next pull.
 	SurveyVersion int `json:"survey_version,omitempty"`
+	// Dense carries the page's changes by columns (DensePush's columns, its push fields empty)
+	// instead of Changes, to a client that asked with dense=1. Decoding a PullResponse turns it
+	// back into Changes; servers that predate it ignore dense=1 and send Changes.
+	Dense *DensePush `json:"dense,omitempty"`
 }
 
 // Reference is the data a device needs to fill its forms: sent on the first page of a pull

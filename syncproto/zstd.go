@@ -40,32 +40,57 @@ var ErrUnknownDictionary = errors.New("zstd dictionary unknown here")
 // ErrDictionary is the whole-request error code of ErrUnknownDictionary (415): send gzip.
 const ErrDictionary = "unknown_dictionary"
 
+// Two shared encoders (EncodeAll may be called from many goroutines at once): pushes, made on
+// the device once and sent over a slow link, compress harder; the server's answers, made for
+// every device, faster.
 var (
-	encOnce sync.Once
-	enc     *zstd.Encoder
-	encErr  error
+	encOnce         sync.Once
+	encPush, encAns *zstd.Encoder
+	encErr          error
 )
 
-// Zstd compresses b with the dictionary. The encoder is shared: EncodeAll may be called at once
-// from many goroutines.
-func Zstd(b []byte) ([]byte, error) {
+func encoders() error {
 	encOnce.Do(func() {
-		enc, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderDict(Dict),
+		encPush, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderDict(Dict),
 			zstd.WithEncoderConcurrency(1))
+		if encErr == nil {
+			encAns, encErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderDict(Dict),
+				zstd.WithEncoderConcurrency(1))
+		}
 	})
 	if encErr != nil {
-		return nil, fmt.Errorf("zstd encoder: %w", encErr)
+		return fmt.Errorf("zstd encoder: %w", encErr)
 	}
-	return enc.EncodeAll(b, make([]byte, 0, len(b)/4)), nil
+	return nil
 }
 
-// ZstdJSON compresses JSON of v with the dictionary.
+// Zstd compresses b with the dictionary, as for a push.
+func Zstd(b []byte) ([]byte, error) {
+	if err := encoders(); err != nil {
+		return nil, err
+	}
+	return encPush.EncodeAll(b, make([]byte, 0, len(b)/4)), nil
+}
+
+// ZstdJSON compresses JSON of v with the dictionary, as for a push.
 func ZstdJSON(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
 	return Zstd(b)
+}
+
+// ZstdAnswer compresses JSON of v with the dictionary at the server's faster level.
+func ZstdAnswer(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	if err := encoders(); err != nil {
+		return nil, err
+	}
+	return encAns.EncodeAll(b, make([]byte, 0, len(b)/4)), nil
 }
 
 // decoders pools zstd decoders by the largest window they accept (a power of two at or above a

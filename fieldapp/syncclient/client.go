@@ -523,7 +523,7 @@ func (s *session) pull(ctx context.Context, onePage bool) (restart bool, err err
 				<-pre.done // asked from another cursor: dropped
 			}
 			limit = changesFor(c.link.budget(c.requestTime()), c.link.pullPerChange(), most)
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			q := c.pullQuery(limit)
 			if cursor != "" {
 				q.Set("since", cursor)
 			}
@@ -623,7 +623,8 @@ type pullResult struct {
 // prefetch asks for the page after since from its own goroutine.
 func (s *session) prefetch(ctx context.Context, since string, limit int) *pullAhead {
 	p := &pullAhead{since: since, limit: limit, done: make(chan pullResult, 1)}
-	q := url.Values{"limit": {strconv.Itoa(limit)}, "since": {since}}
+	q := s.c.pullQuery(limit)
+	q.Set("since", since)
 	if sv, err := s.c.Store.SurveyVersion(ctx); err == nil && sv > 0 {
 		q.Set("survey", strconv.Itoa(sv))
 	}
@@ -633,6 +634,15 @@ func (s *session) prefetch(ctx context.Context, since string, limit int) *pullAh
 		p.done <- r
 	}()
 	return p
+}
+
+// pullQuery asks for limit changes, by columns (dense=1) unless the client speaks as an old one.
+func (c *Client) pullQuery(limit int) url.Values {
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if !c.GzipOnly {
+		q.Set("dense", "1")
+	}
+	return q
 }
 
 // behind reports whether the server's cursor is before the one the device stored. Cursors are

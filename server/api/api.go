@@ -199,7 +199,7 @@ func answer(c *fiber.Ctx, v any) error {
 	if !syncproto.AcceptsDict(c.Get(fiber.HeaderAcceptEncoding), c.Get(syncproto.HeaderZstdDicts)) {
 		return c.JSON(v)
 	}
-	b, err := syncproto.ZstdJSON(v)
+	b, err := syncproto.ZstdAnswer(v)
 	if err != nil {
 		return fmt.Errorf("compress answer: %w", err)
 	}

@@ -159,5 +159,8 @@ func (a *API) pull(c *fiber.Ctx) error {
 	} else if stale {
 		resp.Reference = &syncproto.Reference{Survey: cat}
 	}
+	if c.Query("dense") == "1" {
+		resp.Densify()
+	}
 	return answer(c, resp)
 }

@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed of the records")
 	batch := fs.Int("batch", 0, "most changes in one push (default: the client's)")
 	pullLimit := fs.Int("pull-limit", 0, "most changes asked of one pull page (default: the client's)")
+	gzipOnly := fs.Bool("gzip", false, "speak as a client before zstd: gzip JSON pushes and gzip answers (to compare bytes)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the sync alone to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *batch < 0 || *pullLimit < 0 {
 		return errors.New("--batch, --pull-limit: must not be negative")
 	}
-	o.Client = func(c *syncclient.Client) { c.BatchSize, c.PullLimit = *batch, *pullLimit }
+	o.Client = func(c *syncclient.Client) { c.BatchSize, c.PullLimit, c.GzipOnly = *batch, *pullLimit, *gzipOnly }
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
