@@ -128,7 +128,10 @@ func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 	if m := int(moved / 2); moved > 0 && m < c {
 		c = m
 	}
-	if !stalled && l.rate > 0 {
+	// Only where the request's size was not exceeded by what moved: a pull page's size is an
+	// estimate from earlier pages (or a guess before any), and a page that moved more than its
+	// estimate before the cut is larger than thought, so it is halved as before.
+	if !stalled && l.rate > 0 && moved <= int64(size)+2<<10 {
 		up := d
 		if !l.lastFailed.IsZero() {
 			up = now.Sub(l.lastFailed)
@@ -363,7 +366,15 @@ func (s *session) linkFailed(ctx context.Context, err error, size int, moved int
 		c.logger().Warn("giving up after retries on the link", "attempts", s.linkFails, "err", err)
 		return err
 	}
-	d := c.backoff(s.linkFails, 0)
+	// A request that moved bytes and was cut on the way (not a stall) met a link that works
+	// between cuts: the next, smaller one goes after the first step of the backoff. Growing
+	// waits are for a server that cannot be reached or a link that froze; on a link cut every
+	// few seconds they outgrew the time between cuts, and no request finished for a minute.
+	step := s.linkFails
+	if moved > 0 && !errors.Is(err, errStalled) {
+		step = 1
+	}
+	d := c.backoff(step, 0)
 	c.logger().Info("request failed on the link: trying smaller", "attempt", s.linkFails, "size", size,
 		"moved", moved, "next_budget", c.link.budget(c.requestTime()), "wait", d, "err", err)
 	if err := c.sleep(ctx, d); err != nil {
