@@ -9,9 +9,10 @@
 #
 #   bench/side-by-side.sh [ROUNDS]        (environment: PUSH_N, PULL_N, POUCH_BATCH)
 #
-# Prints each measure as it goes, then a markdown table (median of the rounds, seconds and the
-# ratio PouchDB/Talbar) and the load average. Needs go, node 20 and npm (npm ci installs the
-# PouchDB side into bench/pouchdb/node_modules, once). A benchmark: not part of make test.
+# Prints each measure as it goes, then a markdown table (seconds of each round and their median,
+# the ratio PouchDB/Talbar of each round and its median) and the load average. Needs go, node 20
+# and npm (npm ci installs the PouchDB side into bench/pouchdb/node_modules, once).
+# A benchmark: not part of make test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -97,20 +98,22 @@ done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {printf "%.2f\n", (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 row() { # what talbar-seconds... -- pouch-seconds...
-	local what=$1 t p
+	local what=$1 t p i
 	shift
-	local -a ts=() ps=()
+	local -a ts=() ps=() rs=()
 	while [ "$1" != -- ]; do ts+=("$1"); shift; done
 	shift
 	ps=("$@")
+	for i in "${!ts[@]}"; do rs+=("$(awk -v t="${ts[$i]}" -v p="${ps[$i]}" 'BEGIN{printf "%.1f", p/t}')"); done
 	t=$(median "${ts[@]}"); p=$(median "${ps[@]}")
-	printf '| %s | %s | %s | %s | %.1f× |\n' "$what" "$(IFS=/; echo "${ts[*]}")" "$(IFS=/; echo "${ps[*]}")" "$t / $p" "$(awk -v t="$t" -v p="$p" 'BEGIN{print p/t}')"
+	printf '| %s | %s | %s | %s | %s | %.1f× |\n' "$what" "$(IFS=/; echo "${ts[*]}")" "$(IFS=/; echo "${ps[*]}")" "$t / $p" \
+		"$(IFS=/; echo "${rs[*]}")" "$(median "${rs[@]}")"
 }
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $rounds rounds, PouchDB batch_size ${pouch_batch:-100 (its default)}"
 echo
-echo "| what | Talbar s (rounds) | PouchDB s (rounds) | median Talbar / PouchDB | PouchDB/Talbar |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| what | Talbar s (rounds) | PouchDB s (rounds) | median s Talbar / PouchDB | PouchDB/Talbar (rounds) | median ratio |"
+echo "| --- | --- | --- | --- | --- | --- |"
 row "first sync of $push_n changes / push of $push_n docs" "${tp[@]}" -- "${pp[@]}"
 row "first pull of $pull_n records / pull of $pull_n docs" "${tl[@]}" -- "${pl[@]}"
 echo

@@ -106,7 +106,7 @@ func overflowing(tb testing.TB, ctx context.Context) string {
 
 // dashboardPages are every page of the dashboard an administrator sees.
 var dashboardPages = []string{"/dashboard/", "/dashboard/units", "/dashboard/units/MN-073", "/dashboard/indicators",
-	"/dashboard/plan", "/dashboard/plan/edit", "/dashboard/devices", "/dashboard/exports", "/dashboard/alerts", "/dashboard/report", "/dashboard/no-such-page"}
+	"/dashboard/plan", "/dashboard/plan/edit", "/dashboard/devices", "/dashboard/exports", "/dashboard/alerts", "/dashboard/report", "/dashboard/surveys", "/dashboard/no-such-page"}
 
 // seedBrowserDemo fills a server with demo data, a rejection, one event with a billion ₮ and the
 // current year's targets, so every table, badge and large figure is on the pages.

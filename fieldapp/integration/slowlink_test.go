@@ -183,6 +183,12 @@ func TestDeadLinkGivesUpKeepingTheOutbox(t *testing.T) {
 func TestPushGoesWhenPullFails(t *testing.T) {
 	srv := startServer(t)
 	d := newDevice(t, "nopull", srv.URL, srv.Code("nopull", soumA, "inspector"), nil)
+	// Pulled a change once: a device with no cursor (or cursor 0) pushes before its first page,
+	// and its pull would then ride the push's kept-alive connection, which the hole does not see.
+	other := newDevice(t, "other", srv.URL, srv.Code("other", soumA, "inspector"), nil)
+	saveEvents(t, other, rand.New(rand.NewPCG(4, 5)), soumA, 1, 0)
+	other.sync()
+	d.sync()
 	saveEvents(t, d, rand.New(rand.NewPCG(4, 4)), soumA, 12, 0)
 	px := slowlink.Start(t, srv.Addr, slowlink.Options{Hole: func(b []byte) bool { return bytes.HasPrefix(b, []byte("GET ")) }})
 	setServerURL(t, d, px.URL())
@@ -195,8 +201,8 @@ func TestPushGoesWhenPullFails(t *testing.T) {
 	if p, _ := d.counts(); p != 0 {
 		t.Errorf("%d changes pending: the failed pull kept them", p)
 	}
-	if got := serverEvents(t, srv, d, soumA); got != 12 {
-		t.Errorf("server holds %d events, want 12", got)
+	if got := serverEvents(t, srv, d, soumA); got != 13 {
+		t.Errorf("server holds %d events, want 13 (12 and the other device's)", got)
 	}
 }
 

@@ -408,11 +408,10 @@ func refreshSyncState(ctx context.Context, tx querier, ids map[string]bool) erro
 		list = append(list, id)
 	}
 	b, _ := json.Marshal(list)
-	// One statement for every record touched (a push answer names up to thousands).
-	if _, err := tx.ExecContext(ctx, `UPDATE records SET sync_state = CASE
-		WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = records.id AND state = 'rejected') THEN 'rejected'
-		WHEN EXISTS (SELECT 1 FROM outbox WHERE record_id = records.id) THEN 'pending'
-		ELSE 'synced' END WHERE id IN (SELECT value FROM json_each(?))`, string(b)); err != nil {
+	// One statement for every record touched (a push answer names up to thousands), and one look
+	// at each record's outbox entries (none after the usual acknowledgement: synced).
+	if _, err := tx.ExecContext(ctx, `UPDATE records SET sync_state = coalesce((SELECT CASE WHEN max(state = 'rejected') THEN 'rejected' ELSE 'pending' END
+		FROM outbox WHERE record_id = records.id GROUP BY record_id), 'synced') WHERE id IN (SELECT value FROM json_each(?))`, string(b)); err != nil {
 		return fmt.Errorf("refresh sync state: %w", err)
 	}
 	return nil

@@ -397,14 +397,19 @@ func (u *ui) home() {
 	u.shoot("home")
 }
 
-// kindsFor are the kinds a run saves: every kind on a laptop; on a phone the first three, the
-// SMS campaign and "other" (the phone runs check layout; the laptop runs every kind's block).
+// kindsFor are the kinds a run saves: every kind a soum inspector records on a laptop (not the
+// division's broadcasts, record.DivisionOnly); on a phone the first three, the SMS campaign and
+// "other" (the phone runs check layout; the laptop runs every kind's block).
 func kindsFor(r run) []record.Label {
-	if r.device == "laptop" {
-		return record.EventKinds
-	}
 	var out []record.Label
 	for _, k := range record.EventKinds {
+		if record.DivisionOnly(k.Code) {
+			continue
+		}
+		if r.device == "laptop" {
+			out = append(out, k)
+			continue
+		}
 		switch k.Code {
 		case record.KindOpenDay, record.KindMarketDay, record.KindHerderMeeting, record.KindSMSCampaign, record.KindOther:
 			out = append(out, k)

@@ -107,19 +107,22 @@ func (l *link) succeeded(n int64, d time.Duration, sample bool) {
 // failed records a request of size bytes that failed after moving moved bytes in d. stalled
 // says nothing moved for the stall timeout before it (a freeze), otherwise the link was cut.
 //
-// The next request gets at most half of what moved, but never less than half of what the link
-// carries between two cuts (the time since the last failure at the rate): a request cut a moment
+// The next request gets at most half of what moved, but, up to the failed request's size, never
+// less than a quarter of what the link carries between two cuts (the time since the last failure
+// at the rate): a request that small finishes between two cuts, and one cut a moment
 // after it began says nothing of the size that fits, and on a link cut every few seconds
 // halving on it shrank requests to one change each, their round trips taking the link's time.
 func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
-	if moved > 0 && d > time.Second {
-		// What moved before the failure is a fair sample of a slow link's rate.
-		if r := float64(moved) / d.Seconds(); l.rate == 0 || r < l.rate {
-			l.rate = r
-		}
+	if moved > 0 && d > time.Second && l.rate == 0 {
+		// Before any request finished, what moved before the failure is the only sample of the
+		// link's rate. Once measured, a failure does not lower it: a request cut a moment after
+		// it began moved little for the reconnect and the round trip it waited, and taking that
+		// for the rate (as before) shrank a 4 KB/s link cut every 5 s to ~500 B/s, its requests
+		// to one change each.
+		l.rate = float64(moved) / d.Seconds()
 	}
 	c := size / 2
 	if m := int(moved / 2); moved > 0 && m < c {
@@ -130,8 +133,10 @@ func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 		if !l.lastFailed.IsZero() {
 			up = now.Sub(l.lastFailed)
 		}
-		if fit := int(l.rate * up.Seconds() / 2); fit > c {
-			c = min(fit, size/2)
+		// A quarter of it: the reconnect and the request's own round trip take the link's time
+		// too, and a request begun midway between two cuts has half the time left.
+		if fit := int(l.rate * up.Seconds() / 4); fit > c {
+			c = min(fit, size)
 		}
 	}
 	if l.cap == 0 || c < l.cap {

@@ -57,12 +57,17 @@ func TestLinkSizing(t *testing.T) {
 func TestLinkCutEveryFewSeconds(t *testing.T) {
 	l := link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
 	l.failed(20_000, 600, 500*time.Millisecond, false)
-	if b := l.budget(20 * time.Second); b < 7000 || b > 7600 {
-		t.Errorf("budget %d after an early cut, want ~7,500 (half of 5 s at 3,000 B/s)", b)
+	if b := l.budget(20 * time.Second); b < 3500 || b > 3800 {
+		t.Errorf("budget %d after an early cut, want ~3,750 (a quarter of 5 s at 3,000 B/s)", b)
 	}
-	l.failed(6000, 600, 500*time.Millisecond, false) // at once again: half of what moved
+	l.failed(3000, 600, 500*time.Millisecond, false) // at once again: half of what moved
 	if b := l.budget(20 * time.Second); b != minBudget {
 		t.Errorf("budget %d after a second cut at once, want %d", b, minBudget)
+	}
+	l = link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
+	l.failed(3000, 600, 500*time.Millisecond, false) // fits a quarter of 5 s: kept whole
+	if b := l.budget(20 * time.Second); b != 3000 {
+		t.Errorf("budget %d after a cut of a request that fits, want 3,000", b)
 	}
 	l = link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
 	l.failed(20_000, 600, 30*time.Second, true)
@@ -117,5 +122,20 @@ func TestProgressEstimatesTimeLeft(t *testing.T) {
 	c.progress(Progress{Phase: PhasePush, Pushed: 10, ToPush: 60})
 	if got.BytesPerSecond != 1000 || got.Left != 5*time.Second {
 		t.Errorf("progress %+v, want 1000 B/s and 5s left", got)
+	}
+}
+
+// TestEstimateLeftOnlyWhilePushing: the time left is the rest of the push at the measured rate;
+// a pull does not know how much the server still holds (a page says only "more"), so its
+// progress carries the rate and no time left rather than a wrong one.
+func TestEstimateLeftOnlyWhilePushing(t *testing.T) {
+	l := link{rate: 4000, pushPer: 400, pullPer: 150}
+	p := l.estimate(Progress{Phase: PhasePush, Pushed: 10, ToPush: 110})
+	if p.Left != 10*time.Second || p.BytesPerSecond != 4000 {
+		t.Errorf("push: left %v at %.0f B/s, want 10 s at 4000", p.Left, p.BytesPerSecond)
+	}
+	p = l.estimate(Progress{Phase: PhasePull, Pushed: 110, ToPush: 110, Pulled: 300})
+	if p.Left != 0 || p.BytesPerSecond != 4000 {
+		t.Errorf("pull: left %v at %.0f B/s, want no time left, the rate 4000", p.Left, p.BytesPerSecond)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"talbar/shared/i18n"
+	"talbar/shared/numfmt"
 	"talbar/shared/record"
 )
 
@@ -66,7 +67,15 @@ func TestNumbersOneStyle(t *testing.T) {
 			if sub := e.ui.Records.subtitle(e.ui.Records.Items[0]); !strings.Contains(sub, tc.total) {
 				t.Errorf("list line %q lacks %q", sub, tc.total)
 			}
+			// Dates as each language writes them, in the list and the detail (shared/numfmt).
+			day := numfmt.Date(tc.lang, time.Now())
+			if got := e.ui.Records.title(e.ui.Records.Items[0]); !strings.HasPrefix(got, day+" · ") {
+				t.Errorf("list title %q, want it to start with %q", got, day)
+			}
 			e.ui.Records.Open(e.ui.Records.Items[0].ID)
+			if got := detailText(e, "date"); got != day {
+				t.Errorf("detail date %q, want %q", got, day)
+			}
 			if got := detailText(e, "reached"); got != tc.reached {
 				t.Errorf("detail reached %q, want %q", got, tc.reached)
 			}

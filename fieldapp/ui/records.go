@@ -356,6 +356,8 @@ func (d *DetailScreen) format(name string, raw json.RawMessage) string {
 	list := map[string]string{"kind": "kind", "occasion": "occasion", "target_group": "target_group",
 		"age_band": "age_band", "sex": "sex", "insurance_status": "insurance_status", "info_access": "info_access", "sms_purpose": "sms_purpose"}
 	switch name {
+	case "date":
+		return numfmt.ISODate(u.lang, jsonStr(raw))
 	case "unit":
 		return u.unitName(jsonStr(raw))
 	case "partners":

@@ -163,6 +163,50 @@ type Key struct {
 	Month int
 }
 
+// leafMetric is one leaf of a counts object ("reached.herders") and the metric it adds to, -1
+// for none.
+type leafMetric struct {
+	leaf   string
+	metric int
+}
+
+// leafMetrics holds each counts object's leaves with their metrics, worked out once: Of runs for
+// every record of every push, twice for an edit.
+var leafMetrics = func() map[string][]leafMetric {
+	m := map[string][]leafMetric{}
+	for _, name := range record.CountsFields {
+		for _, code := range record.CountsCodes(name) {
+			i, known := Index[record.Leaf(name, code)]
+			if !known {
+				i = -1
+			}
+			m[name] = append(m[name], leafMetric{record.Leaf(name, code), i})
+		}
+	}
+	return m
+}()
+
+// eachCount calls fn with each count of the counts object name in fields and the metric it adds
+// to (-1 for none), the counts record.Counts reads. A record of protocol 2 holds only leaves,
+// which are read in place; a whole object (protocol 1) goes through record.Counts.
+func eachCount(fields map[string]json.RawMessage, name string, fn func(metric int, n int64)) {
+	if _, whole := fields[name]; whole {
+		for g, n := range record.Counts(fields, name) {
+			i, known := Index[name+"."+g]
+			if !known {
+				i = -1
+			}
+			fn(i, n)
+		}
+		return
+	}
+	for _, l := range leafMetrics[name] {
+		if _, ok := fields[l.leaf]; ok {
+			fn(l.metric, record.Int(fields, l.leaf))
+		}
+	}
+}
+
 // Of returns where a merged record counts and what it adds. ok is false for a record that counts
 // nowhere: deleted, undated, without a unit, or of an entity this version does not tally.
 func Of(entity string, fields map[string]json.RawMessage) (k Key, v Vector, ok bool) {
@@ -189,24 +233,24 @@ func Of(entity string, fields map[string]json.RawMessage) (k Key, v Vector, ok b
 		// total (made before it existed) keeps its old meaning, the sum of its groups. Should
 		// concurrent edits leave a group above the total, the larger figure counts.
 		var groups, largest int64
-		for g, n := range record.Counts(fields, "reached") {
-			if i, known := Index["reached."+g]; known && n > 0 {
+		eachCount(fields, "reached", func(i int, n int64) {
+			if i >= 0 && n > 0 {
 				v[i] += n
 				groups += n
 				largest = max(largest, n)
 			}
-		}
+		})
 		if _, ok := fields["reached_total"]; ok {
 			v[Index["reached"]] = max(record.Int(fields, "reached_total"), largest)
 		} else {
 			v[Index["reached"]] = groups
 		}
 		for _, c := range []string{"materials", "reached_sex", "reached_age", "messages"} {
-			for g, n := range record.Counts(fields, c) {
-				if i, known := Index[c+"."+g]; known && n > 0 {
+			eachCount(fields, c, func(i int, n int64) {
+				if i >= 0 && n > 0 {
 					v[i] += n
 				}
-			}
+			})
 		}
 		for _, f := range []string{"consultations", "contracts_signed", "contributions_mnt", "broadcast_minutes", "entries"} {
 			if n := record.Int(fields, f); n > 0 {

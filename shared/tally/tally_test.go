@@ -2,6 +2,7 @@ package tally_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"talbar/shared/record"
@@ -130,6 +131,24 @@ func TestPeopleReachedIsTheTotal(t *testing.T) {
 	}
 	for _, c := range cases {
 		v := of(c.js)
+		// The same record as protocol 2 keeps it, each count a leaf, counts alike (Of reads
+		// leaves in place and whole objects through record.Counts).
+		var obj map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(c.js), &obj)
+		leaves := map[string]json.RawMessage{}
+		for k, raw := range obj {
+			var m map[string]json.RawMessage
+			if record.IsCounts(k) && json.Unmarshal(raw, &m) == nil {
+				for code, n := range m {
+					leaves[record.Leaf(k, code)] = n
+				}
+				continue
+			}
+			leaves[k] = raw
+		}
+		if _, lv, ok := tally.Of("event", leaves); !ok || !reflect.DeepEqual(lv, v) {
+			t.Errorf("%s as leaves: %v, as objects %v", c.js, lv, v)
+		}
 		for name, want := range c.want {
 			if got := v.Get(name); got != want {
 				t.Errorf("%s: %s=%d, want %d", c.js, name, got, want)
