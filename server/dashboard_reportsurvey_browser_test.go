@@ -102,6 +102,12 @@ func TestDashboardReportSurveysByGroupBrowser(t *testing.T) {
 		flat = append(flat, strings.Join(r, "|"))
 	}
 	all := strings.Join(flat, "\n")
+	// Every group here has fewer answers than the minimum: italic, as on the page.
+	if st, err := f.GetCellStyle(f.GetSheetList()[0], cellOf(t, rows, "Малчин|66.7%", 2)); err != nil || st == 0 {
+		t.Errorf("herders' cell is not styled apart: %d %v", st, err)
+	} else if s, _ := f.GetStyle(st); s.Font == nil || !s.Font.Italic {
+		t.Errorf("herders' cell is not italic: %+v", s.Font)
+	}
 	for _, want := range []string{"Мэдлэг, хандлага, ойлголт — зорилтот бүлгээр (судалгааны дүн)",
 		"Зорилтот бүлэг|Мэдлэг: Та нийгмийн даатгалд сайн дураар даатгуулж болдгийг мэдэх үү?",
 		"Малчин|66.7% (n=3; 20.8–93.9%)", "Оюутан, суралцагч|100.0% (n=1; 20.7–100.0%)",
@@ -110,4 +116,18 @@ func TestDashboardReportSurveysByGroupBrowser(t *testing.T) {
 			t.Errorf("report XLSX lacks %q:\n%s", want, all)
 		}
 	}
+}
+
+// cellOf names the cell in column col (1-based) of the first row whose cells, joined by "|",
+// start with prefix.
+func cellOf(t *testing.T, rows [][]string, prefix string, col int) string {
+	t.Helper()
+	for i, r := range rows {
+		if strings.HasPrefix(strings.Join(r, "|"), prefix) {
+			c, _ := excelize.CoordinatesToCellName(col, i+1)
+			return c
+		}
+	}
+	t.Fatalf("no row starts with %q", prefix)
+	return ""
 }

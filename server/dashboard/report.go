@@ -440,6 +440,7 @@ func (h *Handler) sendReportXLSX(c *fiber.Ctx, v *view, d reportData) error {
 	}
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	wrap, _ := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	italic, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Italic: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	n := 0
 	put := func(style int, vals ...any) {
 		n++
@@ -509,6 +510,12 @@ func (h *Handler) sendReportXLSX(c *fiber.Ctx, v *view, d reportData) error {
 				row = append(row, v.T("report.survey.cell", c.Share, c.N, cmp.Or(c.CI, "—")))
 			}
 			put(wrap, row...)
+			for i, c := range r.Cells {
+				if c.Few { // as on the page: a group under the minimum in italics
+					cell, _ := excelize.CoordinatesToCellName(i+2, n)
+					_ = f.SetCellStyle(sheet, cell, cell, italic)
+				}
+			}
 		}
 		put(wrap, v.T("report.survey.note", indicator.MinAnswers))
 	}

@@ -92,6 +92,8 @@ func TestProblemTextHelpful(t *testing.T) {
 		{"en", record.Problem{Field: "satisfaction", Code: record.ErrOutOfRange}, "must be between 1 and 5: pick one"},
 		{"en", record.Problem{Field: "date", Code: record.ErrTooLate}, "cannot be in the future: enter today or an earlier date"},
 		{"en", record.Problem{Field: "kind", Code: record.ErrRequired}, "is required"},
+		{"mn", record.Problem{Field: "kind", Code: record.ErrDivisionOnly}, "орон нутгийн телевиз, радиогийн нэвтрүүлгийг аймаг, дүүргийн хэлтсийн мэргэжилтэн бүртгэнэ: хэлтэстээ мэдэгдэнэ үү, эсвэл өөр төрөл сонгоно уу"},
+		{"en", record.Problem{Field: "kind", Code: record.ErrDivisionOnly}, "local TV and radio broadcasts are recorded by the aimag or district division's officers: tell your division, or choose another kind"},
 	} {
 		if got := c.ProblemText(tc.lang, tc.p); got != tc.want {
 			t.Errorf("%s %v: %q, want %q", tc.lang, tc.p, got, tc.want)
