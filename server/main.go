@@ -13,7 +13,8 @@
 // Every command takes --database-url postgres://… instead of --db for the PostgreSQL store.
 //
 // Every flag has an environment variable: TALBAR_ADDR, TALBAR_DB, TALBAR_DATABASE_URL, TALBAR_LOG_LEVEL,
-// TALBAR_PUBLIC_URL (--public-url: the address printed on enrollment slips).
+// TALBAR_PUBLIC_URL (--public-url: the address printed on enrollment slips), TALBAR_CPUPROFILE (serve
+// --cpuprofile: a CPU profile of the whole run, for profiling pushes; off by default).
 package main
 
 import (

@@ -63,7 +63,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	fs.StringVar(&m.Config.DatabaseURL, "database-url", env("TALBAR_DATABASE_URL", ""), "PostgreSQL URL (postgres://…) instead of --db")
 	fs.StringVar(&m.Config.LogLevel, "log-level", env("TALBAR_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&m.Config.PublicURL, "public-url", env("TALBAR_PUBLIC_URL", ""), "address field apps reach this server by (https://…), printed on enrollment slips")
-	fs.StringVar(&m.Config.CPUProfile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file (off by default)")
+	fs.StringVar(&m.Config.CPUProfile, "cpuprofile", env("TALBAR_CPUPROFILE", ""), "write a CPU profile (pprof) of the whole run to this file (off by default)")
 	return fs.Parse(args)
 }
 
