@@ -61,6 +61,11 @@ var errNotDense = errors.New("change not representable densely")
 // maxKinds bounds Kinds so each fits one printable byte.
 const maxKinds = 64
 
+// MaxDenseShape bounds the field names of one change in the dense encoding: without the names
+// repeated, a dense body of 8 MiB could carry more field values than a plain one. A change with
+// more (refused per change by the server anyway) goes plain.
+const MaxDenseShape = 256
+
 // Densify writes req by columns, or returns errNotDense when a change does not fit.
 func Densify(req PushRequest) (DensePush, error) {
 	n := len(req.Changes)
@@ -114,6 +119,9 @@ func Densify(req PushRequest) (DensePush, error) {
 		keys = keys[:0]
 		for f := range c.Fields {
 			keys = append(keys, f)
+		}
+		if len(keys) > MaxDenseShape {
+			return d, errNotDense
 		}
 		sort.Strings(keys)
 		sk := strings.Join(keys, "\x00")
@@ -221,7 +229,9 @@ func (d DensePush) Changes(maxChanges int) ([]Change, error) {
 		if si < 0 || si >= len(d.Shapes) {
 			return nil, fmt.Errorf("dense: change %d: shape out of range", i)
 		}
-		if keys := d.Shapes[si]; len(keys) > 0 {
+		if keys := d.Shapes[si]; len(keys) > MaxDenseShape {
+			return nil, fmt.Errorf("dense: shape %d: %d field names, at most %d", si, len(keys), MaxDenseShape)
+		} else if len(keys) > 0 {
 			c.Fields = make(map[string]json.RawMessage, len(keys))
 			for _, f := range keys {
 				if r := d.Refs[f]; r != nil {
@@ -247,7 +257,7 @@ func (d DensePush) Changes(maxChanges int) ([]Change, error) {
 			}
 		}
 		if d.Device != nil {
-			c.DeviceID = CanonicalUUID(d.Device[i])
+			c.DeviceID = d.Device[i]
 		}
 		if d.Base != nil {
 			c.Base = d.Base[i]
@@ -270,10 +280,13 @@ func (d DensePush) Changes(maxChanges int) ([]Change, error) {
 }
 
 // DecodeDensePush decodes a dense push body into a PushRequest, bounded as DecodePush is.
+//
+// A field's value sits one level higher in a dense body ({"cols":{"f":[value) than in a plain one
+// ({"changes":[{"fields":{"f":value), so the bound is one less: a value has the same room.
 func DecodeDensePush(b []byte, maxChanges int) (PushRequest, error) {
 	var req PushRequest
-	if d := record.Depth(b); d > MaxPushDepth {
-		return req, fmt.Errorf("%w: nested %d deep, at most %d allowed", ErrTooDeep, d, MaxPushDepth)
+	if d, most := record.Depth(b), MaxPushDepth-1; d > most {
+		return req, fmt.Errorf("%w: nested %d deep, at most %d allowed", ErrTooDeep, d, most)
 	}
 	// The count is read first, so a small body claiming millions of changes costs nothing.
 	var head struct {
@@ -295,6 +308,9 @@ func DecodeDensePush(b []byte, maxChanges int) (PushRequest, error) {
 	changes, err := d.Changes(maxChanges)
 	if err != nil {
 		return req, err
+	}
+	for i := range changes {
+		changes[i].DeviceID = CanonicalUUID(changes[i].DeviceID) // as DecodePush does
 	}
 	return PushRequest{Protocol: d.Protocol, DeviceID: d.DeviceID, DeviceTime: d.DeviceTime, Outbox: d.Outbox, Changes: changes}, nil
 }

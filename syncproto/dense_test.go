@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -228,4 +229,40 @@ func FuzzDenseDecoder(f *testing.F) {
 			t.Fatalf("re-densified differently: %v\n%+v\n%+v", err, again, req.Changes)
 		}
 	})
+}
+
+// TestDenseDepthAsPlain: a value nested as deep as a plain push allows is allowed dense too, and
+// one level more is refused by both.
+func TestDenseDepthAsPlain(t *testing.T) {
+	for _, extra := range []int{0, 1} {
+		c := sampleChanges()[0]
+		c.Fields = map[string]json.RawMessage{"kind": json.RawMessage(`"x"`)}
+		depth := syncproto.MaxPushDepth - 4 + extra // the push, changes, the change and fields come first
+		c.Fields["deep"] = json.RawMessage(strings.Repeat("[", depth) + strings.Repeat("]", depth))
+		req := syncproto.PushRequest{Protocol: 2, Changes: []syncproto.Change{c}}
+		plain, _ := json.Marshal(req)
+		_, perr := syncproto.DecodePush(plain, 10)
+		d, _ := syncproto.Densify(req)
+		dense, _ := json.Marshal(d)
+		_, derr := syncproto.DecodeDensePush(dense, 10)
+		if (perr == nil) != (extra == 0) || (derr == nil) != (perr == nil) {
+			t.Errorf("extra %d: plain %v, dense %v", extra, perr, derr)
+		}
+	}
+}
+
+func TestDenseShapeBound(t *testing.T) {
+	c := sampleChanges()[0]
+	c.Fields = map[string]json.RawMessage{}
+	for i := 0; i <= syncproto.MaxDenseShape; i++ {
+		c.Fields[fmt.Sprintf("f%03d", i)] = json.RawMessage("1")
+	}
+	if _, err := syncproto.Densify(syncproto.PushRequest{Changes: []syncproto.Change{c}}); err == nil {
+		t.Fatal("a change of 257 fields densified")
+	}
+	body := `{"n":1,"ids":"AAAAAAAAAAAAAA==","record_ids":"AAAAAAAAAAAAAA==","id_time":[0],"rid_time":[0],"kinds":["event upsert"],"kind":"0","hlc0":"0000000000000000","hlc":[0],"shape":[0],"shapes":[[` +
+		strings.TrimSuffix(strings.Repeat(`"a",`, syncproto.MaxDenseShape+1), ",") + `]],"cols":{"a":[1]}}`
+	if _, err := syncproto.DecodeDensePush([]byte(body), 10); err == nil || !strings.Contains(err.Error(), "field names") {
+		t.Fatalf("err=%v", err)
+	}
 }

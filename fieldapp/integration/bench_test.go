@@ -47,7 +47,7 @@ func BenchmarkFirstSync10k(b *testing.B) {
 }
 
 // BenchmarkWireBytesPerEvent pushes typical new events in batches of 500 through a counting proxy
-// and reports the gzip request bytes per change, beside the size of one such record as an
+// and reports the request bytes per change as the client sends them (dense zstd), beside the size of one such record as an
 // uncompressed JSON document (its fields) and as one uncompressed JSON change.
 func BenchmarkWireBytesPerEvent(b *testing.B) {
 	srv := startServer(b)

@@ -768,8 +768,12 @@ func (c *Client) once(ctx context.Context, method, u, token string, payload []by
 	}
 	switch {
 	case syncproto.IsZstd(payload):
-		// Only pushes go in zstd, and only in the dense encoding (fitPushAs).
-		req.Header.Set("Content-Type", syncproto.ContentTypeDense)
+		// Only pushes go in zstd (encodePush), dense unless the push said otherwise.
+		ct, _ := ctx.Value(bodyTypeKey{}).(string)
+		if ct == "" {
+			ct = syncproto.ContentTypeDense
+		}
+		req.Header.Set("Content-Type", ct)
 		req.Header.Set("Content-Encoding", syncproto.EncodingZstd)
 	case payload != nil:
 		req.Header.Set("Content-Type", "application/json")

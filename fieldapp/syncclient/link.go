@@ -128,7 +128,10 @@ func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 	if m := int(moved / 2); moved > 0 && m < c {
 		c = m
 	}
-	if !stalled && l.rate > 0 {
+	// Only where the request's size was not exceeded by what moved: a pull page's size is an
+	// estimate from earlier pages (or a guess before any), and a page that moved more than its
+	// estimate before the cut is larger than thought, so it is halved as before.
+	if !stalled && l.rate > 0 && moved <= int64(size)+2<<10 {
 		up := d
 		if !l.lastFailed.IsZero() {
 			up = now.Sub(l.lastFailed)
@@ -363,7 +366,15 @@ func (s *session) linkFailed(ctx context.Context, err error, size int, moved int
 		c.logger().Warn("giving up after retries on the link", "attempts", s.linkFails, "err", err)
 		return err
 	}
-	d := c.backoff(s.linkFails, 0)
+	// A request that moved bytes and was cut on the way (not a stall) met a link that works
+	// between cuts: the next, smaller one goes after the first step of the backoff. Growing
+	// waits are for a server that cannot be reached or a link that froze; on a link cut every
+	// few seconds they outgrew the time between cuts, and no request finished for a minute.
+	step := s.linkFails
+	if moved > 0 && !errors.Is(err, errStalled) {
+		step = 1
+	}
+	d := c.backoff(step, 0)
 	c.logger().Info("request failed on the link: trying smaller", "attempt", s.linkFails, "size", size,
 		"moved", moved, "next_budget", c.link.budget(c.requestTime()), "wait", d, "err", err)
 	if err := c.sleep(ctx, d); err != nil {
@@ -379,17 +390,17 @@ func fitPush(req *syncproto.PushRequest, budget int) ([]byte, error) {
 	return b, err
 }
 
-// fitPushAs is fitPush, in the dense encoding with zstd and the dictionary when dense is set and
-// every change fits it (then isDense is true), else as gzip JSON.
-func fitPushAs(req *syncproto.PushRequest, budget int, dense bool) (payload []byte, isDense bool, err error) {
+// fitPushAs is fitPush, in zstd with the dictionary when zstdOK is set (encodePush), and returns
+// the body's content type too ("" for gzip JSON).
+func fitPushAs(req *syncproto.PushRequest, budget int, zstdOK bool) (payload []byte, ctype string, err error) {
 	for {
-		payload, isDense, err = encodePush(*req, dense)
+		payload, ctype, err = encodePush(*req, zstdOK)
 		if err != nil {
-			return nil, false, err
+			return nil, "", err
 		}
 		n := len(req.Changes)
 		if len(payload) <= budget+budget/4 || n <= 1 {
-			return payload, isDense, nil
+			return payload, ctype, nil
 		}
 		keep := n * budget / len(payload)
 		keep = min(max(keep, 1), n-1)
@@ -397,20 +408,39 @@ func fitPushAs(req *syncproto.PushRequest, budget int, dense bool) (payload []by
 	}
 }
 
-// encodePush is the body of req: dense and zstd when asked and possible, else gzip JSON.
-func encodePush(req syncproto.PushRequest, dense bool) ([]byte, bool, error) {
-	if dense {
+// smallPush is the size below which a push is also tried as plain JSON in zstd: for a few
+// changes the dictionary knows plain changes as well as columns, and the columns' names cost
+// more than they save.
+const smallPush = 64
+
+// encodePush is the body of req and its content type: with zstdOK, dense JSON (or, for a small
+// push, plain JSON when smaller) in zstd with the dictionary; otherwise, or when a change does not
+// fit the dense encoding, gzip JSON ("").
+func encodePush(req syncproto.PushRequest, zstdOK bool) ([]byte, string, error) {
+	if zstdOK {
 		b, ok, err := syncproto.DensePushBody(req)
 		if err != nil {
-			return nil, false, fmt.Errorf("encode request: %w", err)
+			return nil, "", fmt.Errorf("encode request: %w", err)
 		}
 		if ok {
-			return b, true, nil
+			if len(req.Changes) < smallPush {
+				if p, err := syncproto.ZstdJSON(req); err == nil && len(p) < len(b) {
+					return p, "application/json", nil
+				}
+			}
+			return b, syncproto.ContentTypeDense, nil
 		}
 	}
 	b, err := syncproto.Gzip(req)
 	if err != nil {
-		return nil, false, fmt.Errorf("encode request: %w", err)
+		return nil, "", fmt.Errorf("encode request: %w", err)
 	}
-	return b, false, nil
+	return b, "", nil
+}
+
+// bodyTypeKey carries a zstd body's content type from the push to once.
+type bodyTypeKey struct{}
+
+func withBodyType(ctx context.Context, ctype string) context.Context {
+	return context.WithValue(ctx, bodyTypeKey{}, ctype)
 }

@@ -139,3 +139,14 @@ func TestEstimateLeftOnlyWhilePushing(t *testing.T) {
 		t.Errorf("pull: left %v at %.0f B/s, want no time left, the rate 4000", p.Left, p.BytesPerSecond)
 	}
 }
+
+// TestLinkCutPageLargerThanEstimated: a pull page estimated at 64 KB that moved 80 KB before a
+// cut is larger than thought: it is halved, whatever the link carries between cuts (before,
+// such pages were asked again at a size that never fit, and nothing was pulled).
+func TestLinkCutPageLargerThanEstimated(t *testing.T) {
+	l := link{rate: 16 << 10, lastFailed: time.Now().Add(-5 * time.Second)}
+	l.failed(64<<10, 80<<10, 5*time.Second, false)
+	if b := l.budget(20 * time.Second); b != 32<<10 {
+		t.Errorf("budget %d, want half the page, %d", b, 32<<10)
+	}
+}

@@ -24,7 +24,7 @@ type flight struct {
 	probe   *syncproto.Change
 	payload []byte
 	req     syncproto.PushRequest // as encoded in payload, to encode again as gzip
-	dense   bool                  // payload is dense JSON in zstd
+	ctype   string                // payload's content type, "" for gzip JSON (else zstd)
 	records map[string]bool
 	done    chan flightResult
 }
@@ -103,15 +103,15 @@ func (s *session) push(ctx context.Context) error {
 		fresh = false
 		go func() {
 			var r flightResult
-			r.moved, r.took, r.err = c.callPayload(ctx, http.MethodPost, s.base+"/push", s.token, f.payload, &r.resp)
-			if f.dense && refusedEncoding(r.err) {
+			r.moved, r.took, r.err = c.callPayload(withBodyType(ctx, f.ctype), http.MethodPost, s.base+"/push", s.token, f.payload, &r.resp)
+			if f.ctype != "" && refusedEncoding(r.err) {
 				// A server that predates zstd, or holds another dictionary: gzip from now on.
-				c.logger().Info("server refused the dense zstd push: sending gzip JSON", "err", r.err)
+				c.logger().Info("server refused the zstd push: sending gzip JSON", "err", r.err)
 				c.plainPush.Store(true)
 				if p, _, err := encodePush(f.req, false); err != nil {
 					r.err = err
 				} else {
-					f.payload, f.dense = p, false
+					f.payload, f.ctype = p, ""
 					var moved int64
 					moved, r.took, r.err = c.callPayload(ctx, http.MethodPost, s.base+"/push", s.token, f.payload, &r.resp)
 					r.moved += moved
@@ -330,11 +330,11 @@ func (s *session) build(ctx context.Context, probe **syncproto.Change, health sy
 	}
 	req := syncproto.PushRequest{Protocol: syncproto.Protocol, DeviceID: s.device,
 		DeviceTime: c.now().UTC().Format(time.RFC3339), Outbox: health, Changes: changes}
-	payload, dense, err := fitPushAs(&req, budget, !c.GzipOnly && !c.plainPush.Load())
+	payload, ctype, err := fitPushAs(&req, budget, !c.GzipOnly && !c.plainPush.Load())
 	if err != nil {
 		return nil, err
 	}
-	f := &flight{changes: req.Changes, payload: payload, req: req, dense: dense, records: make(map[string]bool, len(req.Changes)),
+	f := &flight{changes: req.Changes, payload: payload, req: req, ctype: ctype, records: make(map[string]bool, len(req.Changes)),
 		done: make(chan flightResult, 1)}
 	kept := len(req.Changes)
 	if *probe != nil {

@@ -3,9 +3,12 @@ package syncclient
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -76,4 +79,29 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestEncodePushPicksTheSmaller: a few changes go as plain JSON in zstd when that is smaller
+// than the columns, many go dense; an old client's and an odd change's go gzip JSON.
+func TestEncodePushPicksTheSmaller(t *testing.T) {
+	var changes []syncproto.Change
+	for i := 0; i < 300; i++ {
+		changes = append(changes, syncproto.Change{ID: fmt.Sprintf("01a2373e-9047-710a-a3d0-%012x", i*7919), Entity: "event",
+			RecordID: fmt.Sprintf("01a2373e-9046-7041-80e6-%012x", i*104729), Op: syncproto.OpUpsert, HLC: fmt.Sprintf("01a2373e9047%04x", i),
+			Fields: map[string]json.RawMessage{"kind": json.RawMessage(`"herder_meeting"`), "consultations": json.RawMessage(strconv.Itoa(i % 7))}})
+	}
+	for _, tc := range []struct {
+		n      int
+		zstdOK bool
+		want   string
+	}{{1, true, "application/json"}, {300, true, syncproto.ContentTypeDense}, {300, false, ""}} {
+		b, ct, err := encodePush(syncproto.PushRequest{Protocol: syncproto.Protocol, Changes: changes[:tc.n]}, tc.zstdOK)
+		if err != nil || ct != tc.want || syncproto.IsZstd(b) != (ct != "") {
+			t.Errorf("%d changes, zstd %v: %q (zstd body %v) %v, want %q", tc.n, tc.zstdOK, ct, syncproto.IsZstd(b), err, tc.want)
+		}
+	}
+	odd := syncproto.PushRequest{Changes: []syncproto.Change{{ID: "x", HLC: "y"}}}
+	if _, ct, err := encodePush(odd, true); err != nil || ct != "" {
+		t.Errorf("odd change: %q %v, want gzip JSON", ct, err)
+	}
 }

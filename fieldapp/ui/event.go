@@ -106,11 +106,8 @@ func newEventForm(u *UI) *EventForm {
 	f.Place = widget.NewEntry()
 	f.Place.OnChanged = func(string) { f.checkField("place") }
 	f.PlaceErr = newFieldError()
-	var ol, oc []string
-	for _, o := range record.Occasions {
-		ol, oc = append(ol, u.label("occasion", o.Code)), append(oc, o.Code)
-	}
-	f.Occasion = newCodeSelect(ol, oc, u.T("ui.choose"), nil)
+	f.Occasion = newCodeSelect(nil, nil, u.T("ui.choose"), nil)
+	f.occasionOptions("")
 	f.Partners = newCodeChecks(u, "partner", record.Partners)
 	f.Topics = newCodeChecks(u, "topic", record.Topics)
 	f.Channels = newCodeChecks(u, "channel", record.Channels)
@@ -336,6 +333,7 @@ func (f *EventForm) Reset() {
 	f.Place.SetText("")
 	f.KindOther.SetText("")
 	f.Bagh.SetText("")
+	f.occasionOptions("")
 	f.Occasion.ClearSelected()
 	f.SMSPurpose.ClearSelected()
 	f.Partners.SetSelected(nil)
@@ -380,6 +378,7 @@ func (f *EventForm) Load(r localstore.Record) {
 	f.Place.SetText(jsonStr(v["place"]))
 	f.KindOther.SetText(jsonStr(v["kind_other"]))
 	f.Bagh.SetText(jsonStr(v["bagh"]))
+	f.occasionOptions(jsonStr(v["occasion"]))
 	f.Occasion.setCode(jsonStr(v["occasion"]))
 	f.SMSPurpose.setCode(jsonStr(v["sms_purpose"]))
 	f.Partners.setCodes(jsonStrs(v["partners"]))
@@ -691,4 +690,22 @@ func saveDraft(u *UI, entity, id string, fields, base map[string]json.RawMessage
 		u.log.Error("save record", "entity", entity, "err", err)
 	}
 	return newID, ps, err
+}
+
+// retiredOccasions are no longer offered for a new event: "Захын өдөр" repeats the market-day
+// kind, and markets open every day (review D4, 4b #23). The code stays valid, so a record that
+// names it still shows and keeps it when edited.
+var retiredOccasions = map[string]bool{"market_day": true}
+
+// occasionOptions offers the occasions in use, and keep as well when a record being edited names
+// a retired one.
+func (f *EventForm) occasionOptions(keep string) {
+	var labels, codes []string
+	for _, o := range record.Occasions {
+		if retiredOccasions[o.Code] && o.Code != keep {
+			continue
+		}
+		labels, codes = append(labels, f.u.label("occasion", o.Code)), append(codes, o.Code)
+	}
+	f.Occasion.setOptions(labels, codes)
 }

@@ -165,6 +165,7 @@ func New(win fyne.Window, cfg Config) *UI {
 	u.bg, u.cancel = context.WithCancel(cfg.Context)
 	u.narrow = cfg.Width > 0 && cfg.Width < 600
 	u.applyTheme() // before the screens are built: their backgrounds take the theme's colours
+	u.applyFyneLang()
 	u.summary = func(ctx context.Context, year, month int) (localstore.Summary, error) {
 		return cfg.Store.Summary(ctx, year, month, "")
 	}
@@ -380,6 +381,7 @@ func (u *UI) SetLang(lang string) {
 		return
 	}
 	u.lang = lang
+	u.applyFyneLang()
 	if u.cfg.Prefs != nil {
 		u.cfg.Prefs.SetString(prefKey(u.cfg, PrefLang), lang)
 	}

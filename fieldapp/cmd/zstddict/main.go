@@ -1,7 +1,7 @@
 // Command zstddict trains the zstd dictionary of syncproto (syncproto/dict/1.dict) on the
 // changes a device typically sends and receives: events and their surveys as fieldapp/sim makes
-// them, saved through the real local store, written as dense pushes of a few changes (what a
-// day's sync sends) and as plain JSON pull pages. Run from the repository root:
+// them, saved through the real local store, written as pushes of a few changes (what a day's
+// sync sends) and pull pages, each both by columns (dense) and as plain JSON. Run from the repository root:
 //
 //	go generate ./syncproto   (or: go run ./fieldapp/cmd/zstddict -out syncproto/dict/1.dict)
 //
@@ -61,15 +61,25 @@ func run(out string, n, size int, id uint32) error {
 			return fmt.Errorf("encode: %w", err)
 		}
 		samples = append(samples, b)
+		// A push of a few changes goes as plain JSON when that is smaller.
+		if b, err = json.Marshal(req); err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		samples = append(samples, b)
 		// The same changes as a pull page brings them: plain JSON, with the writer named.
 		pulled := make([]syncproto.Change, len(batch))
 		for j, c := range batch {
 			c.DeviceID, c.WriterName = device, "Батбаяр"
 			pulled[j] = c
 		}
-		b, err = json.Marshal(syncproto.PullResponse{Changes: pulled, Cursor: "1024", More: true,
-			ServerEpoch: device, ServerHLC: batch[0].HLC, SurveyVersion: 1})
-		if err != nil {
+		page := syncproto.PullResponse{Changes: pulled, Cursor: "1024", More: true,
+			ServerEpoch: device, ServerHLC: batch[0].HLC, SurveyVersion: 1}
+		if b, err = json.Marshal(page); err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		samples = append(samples, b)
+		page.Densify() // as a client asking dense=1 gets it
+		if b, err = json.Marshal(page); err != nil {
 			return fmt.Errorf("encode: %w", err)
 		}
 		samples = append(samples, b)
