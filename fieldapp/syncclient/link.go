@@ -61,6 +61,12 @@ type link struct {
 	successes  int
 	failures   int
 	lastFailed time.Time
+	// sampled says rate comes from a finished request. A rate read off a failed request counts
+	// the bytes that went into the sockets' buffers, not over the link, and overstates it
+	// (a 4 KB/s link cut every 5 s read as 13 KB/s).
+	sampled bool
+	// streak counts the failures since the last success.
+	streak int
 }
 
 // budget is how many wire bytes one request may carry to finish in about target at the observed
@@ -88,12 +94,14 @@ func (l *link) succeeded(n int64, d time.Duration, sample bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if sample {
-		if r := float64(n) / d.Seconds(); l.rate == 0 {
+		if r := float64(n) / d.Seconds(); l.rate == 0 || !l.sampled {
 			l.rate = r
 		} else {
 			l.rate = (l.rate + r) / 2
 		}
+		l.sampled = true
 	}
+	l.streak = 0
 	if l.cap > 0 {
 		// Slowly: a link that was cut may be cut again.
 		l.cap += l.cap / 2
@@ -131,7 +139,11 @@ func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 	// Only where the request's size was not exceeded by what moved: a pull page's size is an
 	// estimate from earlier pages (or a guess before any), and a page that moved more than its
 	// estimate before the cut is larger than thought, so it is halved as before.
-	if !stalled && l.rate > 0 && moved <= int64(size)+2<<10 {
+	//
+	// Only with a rate a finished request measured, and not after several failures in a row: a
+	// floor from an overstated rate kept every request too large to finish between two cuts,
+	// for ever; halving always comes down to a request that fits.
+	if !stalled && l.sampled && l.streak < maxFloorStreak && l.rate > 0 && moved <= int64(size)+2<<10 {
 		up := d
 		if !l.lastFailed.IsZero() {
 			up = now.Sub(l.lastFailed)
@@ -146,8 +158,13 @@ func (l *link) failed(size int, moved int64, d time.Duration, stalled bool) {
 		l.cap = max(c, minBudget)
 	}
 	l.failures++
+	l.streak++
 	l.lastFailed = now
 }
+
+// maxFloorStreak is how many failures in a row may keep the floor of a quarter of the link's
+// up time; after that every failure halves.
+const maxFloorStreak = 3
 
 func smooth(est *float64, v float64) {
 	if *est == 0 {

@@ -55,7 +55,7 @@ func TestLinkSizing(t *testing.T) {
 // (600 bytes moved) does not shrink the next below half of what the link carries between two
 // cuts; a freeze (stalled) does.
 func TestLinkCutEveryFewSeconds(t *testing.T) {
-	l := link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
+	l := link{rate: 3000, sampled: true, lastFailed: time.Now().Add(-5 * time.Second)}
 	l.failed(20_000, 600, 500*time.Millisecond, false)
 	if b := l.budget(20 * time.Second); b < 3500 || b > 3800 {
 		t.Errorf("budget %d after an early cut, want ~3,750 (a quarter of 5 s at 3,000 B/s)", b)
@@ -64,12 +64,12 @@ func TestLinkCutEveryFewSeconds(t *testing.T) {
 	if b := l.budget(20 * time.Second); b != minBudget {
 		t.Errorf("budget %d after a second cut at once, want %d", b, minBudget)
 	}
-	l = link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
+	l = link{rate: 3000, sampled: true, lastFailed: time.Now().Add(-5 * time.Second)}
 	l.failed(3000, 600, 500*time.Millisecond, false) // fits a quarter of 5 s: kept whole
 	if b := l.budget(20 * time.Second); b != 3000 {
 		t.Errorf("budget %d after a cut of a request that fits, want 3,000", b)
 	}
-	l = link{rate: 3000, lastFailed: time.Now().Add(-5 * time.Second)}
+	l = link{rate: 3000, sampled: true, lastFailed: time.Now().Add(-5 * time.Second)}
 	l.failed(20_000, 600, 30*time.Second, true)
 	if b := l.budget(20 * time.Second); b != minBudget {
 		t.Errorf("budget %d after a stall, want %d", b, minBudget)
@@ -140,11 +140,43 @@ func TestEstimateLeftOnlyWhilePushing(t *testing.T) {
 	}
 }
 
+// TestLinkCutBeforeAnySuccessHalves: before any request finished, the rate read off a cut
+// request overstates the link (the bytes went into the sockets' buffers), so no floor applies
+// and every cut halves: the requests come down to one that fits between two cuts. Before, the
+// floor from that rate (13 KB/s on a 4 KB/s link) kept them at 17 KB, cut every time, for ever.
+// With a measured rate, several cuts in a row also end the floor.
+func TestLinkCutBeforeAnySuccessHalves(t *testing.T) {
+	var l link
+	size := 64 << 10
+	for i := 0; i < 8; i++ {
+		l.lastFailed = time.Now().Add(-5 * time.Second)
+		l.failed(size, int64(size), 5*time.Second, false) // all of it went into the buffers
+		next := l.budget(20 * time.Second)
+		if next > size/2 && size > minBudget {
+			t.Fatalf("cut %d: request of %d B followed by one of %d B, want at most half", i+1, size, next)
+		}
+		size = next
+	}
+	if size > 4<<10 {
+		t.Errorf("after 8 cuts before any success the request is still %d B", size)
+	}
+	l = link{rate: 3000, sampled: true}
+	size = 20_000
+	for i := 0; i < maxFloorStreak+2; i++ {
+		l.lastFailed = time.Now().Add(-5 * time.Second)
+		l.failed(size, 600, 500*time.Millisecond, false)
+		size = l.budget(20 * time.Second)
+	}
+	if size > 3000 {
+		t.Errorf("after %d cuts in a row the request is still %d B", maxFloorStreak+2, size)
+	}
+}
+
 // TestLinkCutPageLargerThanEstimated: a pull page estimated at 64 KB that moved 80 KB before a
 // cut is larger than thought: it is halved, whatever the link carries between cuts (before,
 // such pages were asked again at a size that never fit, and nothing was pulled).
 func TestLinkCutPageLargerThanEstimated(t *testing.T) {
-	l := link{rate: 16 << 10, lastFailed: time.Now().Add(-5 * time.Second)}
+	l := link{rate: 16 << 10, sampled: true, lastFailed: time.Now().Add(-5 * time.Second)}
 	l.failed(64<<10, 80<<10, 5*time.Second, false)
 	if b := l.budget(20 * time.Second); b != 32<<10 {
 		t.Errorf("budget %d, want half the page, %d", b, 32<<10)
