@@ -82,7 +82,10 @@ type reportData struct {
 	SurveyQs     []surveyQuestionHead
 	SurveyGroups []surveyGroupRow
 	SurveyN      int
-	MinAnswers   int
+	// SurveyCover is section 5's coverage by target group as the surveys see it: the insured
+	// share of each group's respondents (the fund's coverage figure is national only).
+	SurveyCover []surveyCoverRow
+	MinAnswers  int
 	// Deviations are the activities planned for the half whose done differs from the plan.
 	Deviations []planRow
 	// Notes are what the division (or, for a larger unit, each division below it) wrote into
@@ -281,7 +284,7 @@ func (h *Handler) renderReport(c *fiber.Ctx, code string, year, half int, typed 
 	}
 	d.Objectives = objectives(v, d.Plan.Rows)
 	d.MinAnswers = indicator.MinAnswers
-	if d.SurveyQs, d.SurveyGroups, d.SurveyN, err = h.reportSurveys(ctx, v, code, year, half); err != nil {
+	if err := h.reportSurveys(ctx, v, &d, code, year, half); err != nil {
 		return h.serverError(c, err)
 	}
 	if err := h.reportNotes(c, v, &d, code, year, half, prevYear, prevP, typed); err != nil {
@@ -518,6 +521,20 @@ func (h *Handler) sendReportXLSX(c *fiber.Ctx, v *view, d reportData) error {
 			}
 		}
 		put(wrap, v.T("report.survey.note", indicator.MinAnswers))
+	}
+	if len(d.SurveyCover) > 0 {
+		n++
+		put(bold, v.T("report.survey.coverage"))
+		put(bold, v.T("survey.by.group"), v.T("report.survey.insured"), "n", v.T("report.interval"), v.T("report.survey.voluntary"))
+		for _, r := range d.SurveyCover {
+			put(wrap, r.Label, r.Share, r.N, cmp.Or(r.CI, "—"), r.Voluntary)
+			if r.Few { // as on the page: a group under the minimum in italics
+				from, _ := excelize.CoordinatesToCellName(2, n)
+				to, _ := excelize.CoordinatesToCellName(5, n)
+				_ = f.SetCellStyle(sheet, from, to, italic)
+			}
+		}
+		put(wrap, v.T("report.survey.coverage_note", indicator.MinAnswers))
 	}
 	if len(d.Places) > 0 {
 		n++

@@ -37,19 +37,28 @@ type surveyGroupRow struct {
 	Cells      []surveyGroupCell
 }
 
+// surveyCoverRow is one target group's insured share among its respondents (Key "" is everyone):
+// coverage by group as the surveys see it, beside the fund's national coverage figure.
+type surveyCoverRow struct {
+	Key, Label string
+	surveyGroupCell
+	Voluntary string // the voluntary's share of the insured, "—" when none is insured
+}
+
 // surveyRoles are the roles section 5 shows, in the programme's order: knowledge, attitude,
 // perception, then the two Annex 2 survey indicators for context.
 var surveyRoles = []string{survey.RoleKnowledge, survey.RoleAttitude, survey.RolePerception, survey.RoleInfoAccess, survey.RoleSatisfaction}
 
 // reportSurveys computes the knowledge and attitude table of the report's period.
-func (h *Handler) reportSurveys(ctx context.Context, v *view, code string, year, half int) ([]surveyQuestionHead, []surveyGroupRow, int, error) {
+// It fills d's SurveyQs, SurveyGroups, SurveyCover and SurveyN.
+func (h *Handler) reportSurveys(ctx context.Context, v *view, d *reportData, code string, year, half int) error {
 	cat, err := h.cfg.Store.SurveyCatalogue(ctx, false)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("report surveys: %w", err)
+		return fmt.Errorf("report surveys: %w", err)
 	}
 	res, _, err := surveyresult.Compute(ctx, h.cfg.Store, h.cfg.Units, cat, surveyresult.Query{Unit: code, Year: year, Half: half, By: surveyresult.ByGroup})
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("report surveys: %w", err)
+		return fmt.Errorf("report surveys: %w", err)
 	}
 	var items []surveyresult.Item
 	for _, role := range surveyRoles {
@@ -63,17 +72,31 @@ func (h *Handler) reportSurveys(ctx context.Context, v *view, code string, year,
 	for _, it := range items {
 		heads = append(heads, surveyQuestionHead{ID: it.Question.ID, Role: v.T("report.survey.role." + it.Question.Role), Text: it.Question.Text.In(v.Lang)})
 	}
+	d.SurveyQs = heads
 	if res.Responses == 0 {
-		return heads, nil, 0, nil
+		return nil
 	}
-	cell := func(r surveyresult.Row) surveyGroupCell {
-		c := surveyGroupCell{Share: v.Pct(r.Favourable), N: v.N(int64(r.N)), NV: r.N, Few: r.N < indicator.MinAnswers}
-		if r.Favourable != nil && r.N > 0 {
-			k := int64(math.Round(*r.Favourable * float64(r.N) / 100))
-			lo, hi := indicator.Wilson(k, int64(r.N))
+	share := func(p *float64, k, n int) surveyGroupCell {
+		c := surveyGroupCell{Share: v.Pct(p), N: v.N(int64(n)), NV: n, Few: n < indicator.MinAnswers}
+		if p != nil && n > 0 {
+			lo, hi := indicator.Wilson(int64(k), int64(n))
 			c.CI = strings.TrimSuffix(v.Pct(&lo), "%") + "–" + v.Pct(&hi)
 		}
 		return c
+	}
+	cell := func(r surveyresult.Row) surveyGroupCell {
+		k := 0
+		if r.Favourable != nil {
+			k = int(math.Round(*r.Favourable * float64(r.N) / 100))
+		}
+		return share(r.Favourable, k, r.N)
+	}
+	for _, in := range res.Insurance {
+		row := surveyCoverRow{Key: in.Key, Label: v.T("survey.all"), surveyGroupCell: share(in.InsuredShare(), in.Insured, in.N), Voluntary: v.Pct(in.VoluntaryShare())}
+		if in.Key != "" {
+			row.Label = surveyKeyLabel(v, surveyresult.ByGroup, in.Key)
+		}
+		d.SurveyCover = append(d.SurveyCover, row)
 	}
 	keys := append([]string{""}, res.Keys...)
 	var rows []surveyGroupRow
@@ -87,5 +110,6 @@ func (h *Handler) reportSurveys(ctx context.Context, v *view, code string, year,
 		}
 		rows = append(rows, row)
 	}
-	return heads, rows, res.Responses, nil
+	d.SurveyGroups, d.SurveyN = rows, res.Responses
+	return nil
 }

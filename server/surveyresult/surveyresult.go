@@ -67,6 +67,36 @@ type Result struct {
 	ByVersion map[int]int // surveys per catalogue version
 	Items     []Item
 	Keys      []string // the breakdown's values that have answers, in order
+	// Insurance is the respondents' own insurance status ("insurance_status", a fixed field
+	// outside the catalogue), "" (everyone) first, then Keys: section 5's coverage by target
+	// group as the surveys see it, not the fund's official coverage figure.
+	Insurance []Insurance
+}
+
+// Insurance counts, among a row's N respondents who gave their insurance status, those insured
+// (mandatorily or voluntarily: record.InsuranceStatuses) and the voluntary among them. Pensioners
+// and the uninsured count in N only: a pensioner draws a pension rather than paying in.
+type Insurance struct {
+	Key                   string
+	N, Insured, Voluntary int
+}
+
+// InsuredShare is the insured's share of N (0-100), nil when N is 0.
+func (in Insurance) InsuredShare() *float64 {
+	if in.N == 0 {
+		return nil
+	}
+	f := 100 * float64(in.Insured) / float64(in.N)
+	return &f
+}
+
+// VoluntaryShare is the voluntary's share of the insured (0-100), nil when none is insured.
+func (in Insurance) VoluntaryShare() *float64 {
+	if in.Insured == 0 {
+		return nil
+	}
+	f := 100 * float64(in.Voluntary) / float64(in.Insured)
+	return &f
 }
 
 // Source is what Compute reads: the store's merged records.
@@ -223,7 +253,36 @@ func Aggregate(recs []store.Record, units *unit.Tree, cat *survey.Catalogue, q Q
 		}
 		res.Items = append(res.Items, it)
 	}
+	res.Insurance = insurance(recs, units, q, res.Keys)
 	return res
+}
+
+// insurance counts the respondents' insurance status, everyone first, then keys.
+func insurance(recs []store.Record, units *unit.Tree, q Query, keys []string) []Insurance {
+	rows := map[string]*Insurance{"": {}}
+	for _, k := range keys {
+		rows[k] = &Insurance{Key: k}
+	}
+	for _, r := range recs {
+		s, _ := r.Values["insurance_status"].(string)
+		if !record.Has(record.InsuranceStatuses, s) {
+			continue
+		}
+		for _, row := range []*Insurance{rows[""], rows[KeyOf(r, q.By, units, q.Unit)]} {
+			row.N++
+			if s == "mandatory" || s == "voluntary" {
+				row.Insured++
+			}
+			if s == "voluntary" {
+				row.Voluntary++
+			}
+		}
+	}
+	out := []Insurance{*rows[""]}
+	for _, k := range keys {
+		out = append(out, *rows[k])
+	}
+	return out
 }
 
 func newRow(key string, q survey.Question) *Row {
