@@ -72,7 +72,9 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -f fieldapp/main.go ]; then
 	step "building the field app…"
 	go build -ldflags "$ldflags" -o bin/talbar ./fieldapp
 	if [ ! -f "$appdata/talbar.db" ]; then
-		code=$(./bin/talbar-server inspector add --db "$db" --name "Туршилтын байцаагч" --unit MN6501 | tail -n 1)
+		# A soum the demo devices filled, so the app's home and records show a colleague's work.
+		unit=$(./bin/talbar-server inspector list --db "$db" 2>/dev/null | awk -F'\t' '$3 == "inspector" && $4 ~ /^sim-/ { print $2; exit }' || true)
+		code=$(./bin/talbar-server inspector add --db "$db" --name "Туршилтын байцаагч" --unit "${unit:-MN6501}" | tail -n 1)
 	fi
 fi
 
