@@ -175,7 +175,7 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, *apiError) {
 	raw := c.Request().Body()
 	ct := c.Get(fiber.HeaderContentType)
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) && !strings.HasPrefix(ct, syncproto.ContentTypeDense) {
-		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json"}
+		return nil, &apiError{fiber.StatusUnsupportedMediaType, syncproto.ErrEncoding, "content type must be application/json or " + syncproto.ContentTypeDense}
 	}
 	b, err := syncproto.ReadBody(bytes.NewReader(raw), strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))), limit)
 	switch {
