@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
 	"talbar/server/surveyresult"
@@ -84,13 +83,7 @@ func (h *Handler) reportSurveys(ctx context.Context, v *view, d *reportData, cod
 		}
 		return c
 	}
-	cell := func(r surveyresult.Row) surveyGroupCell {
-		k := 0
-		if r.Favourable != nil {
-			k = int(math.Round(*r.Favourable * float64(r.N) / 100))
-		}
-		return share(r.Favourable, k, r.N)
-	}
+	cell := func(r surveyresult.Row) surveyGroupCell { return share(r.Favourable, r.FavourableN, r.N) }
 	for _, in := range res.Insurance {
 		row := surveyCoverRow{Key: in.Key, Label: v.T("survey.all"), surveyGroupCell: share(in.InsuredShare(), in.Insured, in.N), Voluntary: v.Pct(in.VoluntaryShare())}
 		if in.Key != "" {

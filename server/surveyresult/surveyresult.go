@@ -49,6 +49,8 @@ type Row struct {
 	// Favourable is the share giving one of the question's favourable answers (Question.Positive:
 	// knows, trusts, intends, satisfied), nil when it names none or N is 0.
 	Favourable *float64
+	// FavourableN is how many gave a favourable answer (the count behind Favourable).
+	FavourableN int
 }
 
 // Item is one question's results.
@@ -309,7 +311,7 @@ func finish(r *Row, q survey.Question) Row {
 	}
 	if len(q.Positive) > 0 && r.N > 0 && q.Kind != record.QuestionMulti {
 		f := 100 * float64(fav) / float64(r.N)
-		r.Favourable = &f
+		r.Favourable, r.FavourableN = &f, fav
 	}
 	return *r
 }
